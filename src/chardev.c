@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext control device: /dev/p2pdma_ext and its ioctls.
+ *
+ * A misc device, mode 0600 and owned by root: every ioctl either reveals
+ * system topology or grants access to device memory, so only root may
+ * open it (see include/uapi/linux/p2pdma_ext.h).
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/p2pdma_ext.h>
+
+#include "compat.h"
+#include "internal.h"
+
+static long p2px_ioctl_info(void __user *uarg)
+{
+	struct p2pdma_ext_info info;
+	u32 argsz;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < sizeof(info))
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	info.abi_version = P2PDMA_EXT_ABI_VERSION;
+	info.backend = p2px_native_p2pdma() ? P2PDMA_EXT_BACKEND_NATIVE :
+					      P2PDMA_EXT_BACKEND_EXT;
+	info.kernel_features = p2px_compat_features();
+	strscpy(info.version, P2PDMA_EXT_VERSION, sizeof(info.version));
+
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case P2PDMA_EXT_IOC_INFO:
+		return p2px_ioctl_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations p2px_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.unlocked_ioctl = p2px_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice p2px_ctl_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = P2PX_NAME,
+	.fops = &p2px_ctl_fops,
+	.mode = 0600,
+};
+
+int p2px_chardev_init(void)
+{
+	return misc_register(&p2px_ctl_dev);
+}
+
+void p2px_chardev_exit(void)
+{
+	misc_deregister(&p2px_ctl_dev);
+}

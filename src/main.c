@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext: PCI peer-to-peer DMA for kernels built without it.
+ *
+ * Module entry points: bring the parts up in order and take them down in
+ * the reverse order, on failure as on unload.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/p2pdma_ext.h>
+
+#include "compat.h"
+#include "internal.h"
+
+/**
+ * p2pdma_ext_version() - version of the loaded p2pdma_ext module
+ *
+ * Return: a static NUL-terminated string such as "0.1.0".
+ */
+const char *p2pdma_ext_version(void)
+{
+	return P2PDMA_EXT_VERSION;
+}
+P2PX_EXPORT(p2pdma_ext_version);
+
+/**
+ * p2pdma_ext_is_native() - is P2PDMA provided by the kernel itself?
+ *
+ * Return: true when the running kernel has CONFIG_PCI_P2PDMA and p2pdma_ext
+ * delegates to it; false when p2pdma_ext supplies P2P memory itself.
+ */
+bool p2pdma_ext_is_native(void)
+{
+	return p2px_native_p2pdma();
+}
+P2PX_EXPORT(p2pdma_ext_is_native);
+
+static int __init p2px_init(void)
+{
+	int ret;
+
+	ret = p2px_chardev_init();
+	if (ret)
+		return ret;
+
+	pr_info("%s %s loaded (%s P2PDMA)\n", P2PX_NAME, P2PDMA_EXT_VERSION,
+		p2px_native_p2pdma() ? "native" : "module-provided");
+	return 0;
+}
+
+static void __exit p2px_exit(void)
+{
+	p2px_chardev_exit();
+}
+
+module_init(p2px_init);
+module_exit(p2px_exit);
+
+MODULE_DESCRIPTION("PCI peer-to-peer DMA for kernels built without it");
+MODULE_AUTHOR("The p2pdma-ext developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(P2PDMA_EXT_VERSION);

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/* MODULE_IMPORT_NS() and EXPORT_SYMBOL_NS*() take a bare token. */
+#include <linux/module.h>
+
+#undef __MODULE_INFO
+#define __MODULE_INFO(tag, name, info) \
+	static const char p2px_probe_info[] __maybe_unused = info
+
+MODULE_IMPORT_NS(DMA_BUF);
+_Static_assert(sizeof(p2px_probe_info) == sizeof("DMA_BUF"), "not a token");
