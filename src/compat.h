@@ -23,9 +23,9 @@
 /* --- Symbol namespaces ------------------------------------------------ */
 
 #if defined(P2PDMA_EXT_HAVE_NS_IMPORT_STRING)
-#define P2PX_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, "P2PDMA_EXT")
+#define EXPORT_SYMBOL_P2PX(sym)	EXPORT_SYMBOL_NS_GPL(sym, "P2PDMA_EXT")
 #elif defined(P2PDMA_EXT_HAVE_NS_IMPORT_TOKEN)
-#define P2PX_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, P2PDMA_EXT)
+#define EXPORT_SYMBOL_P2PX(sym)	EXPORT_SYMBOL_NS_GPL(sym, P2PDMA_EXT)
 #else
 #error "probe group ns_import gave no answer"
 #endif

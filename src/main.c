@@ -21,7 +21,7 @@ const char *p2pdma_ext_version(void)
 {
 	return P2PDMA_EXT_VERSION;
 }
-P2PX_EXPORT(p2pdma_ext_version);
+EXPORT_SYMBOL_P2PX(p2pdma_ext_version);
 
 /**
  * p2pdma_ext_is_native() - is P2PDMA provided by the kernel itself?
@@ -33,7 +33,7 @@ bool p2pdma_ext_is_native(void)
 {
 	return p2px_native_p2pdma();
 }
-P2PX_EXPORT(p2pdma_ext_is_native);
+EXPORT_SYMBOL_P2PX(p2pdma_ext_is_native);
 
 static int __init p2px_init(void)
 {

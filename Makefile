@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# p2pdma-ext top-level Makefile.
+#
+#   make                 build p2pdma_ext.ko for KDIR (default: the running kernel)
+#   make matrix          build for Debian 5.10, 6.1, 6.12 and 7.2 with W=1
+#   make check           everything: host tests, matrix, VM selftests (the README's test command)
+#   make demo            boot the "switch" test bed on 6.1 and show the module at work
+#   make selftests       build the VM selftest binaries
+#   make checkpatch      checkpatch.pl --strict over the C sources
+#   make clean
+#
+# Builds are out of tree: the sources are staged into $(O) (default
+# build/<kernel release>) and Kbuild writes its objects and the generated
+# probe header there, never into the source tree.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+O ?= build/$(or $(KREL),unknown)
+
+# What a build needs; also what dkms and the packages ship.
+MODULE_SOURCES := Kbuild dkms.conf src include
+
+all: module
+
+module:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) is not a kernel build tree;" \
+		"install the kernel headers or pass KDIR=" >&2; exit 1; }
+	@mkdir -p $(O)
+	cp -a $(MODULE_SOURCES) $(O)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(O)) modules
+	@echo "built $(O)/p2pdma_ext.ko"
+
+matrix:
+	tools/matrix.sh
+
+selftests:
+	$(MAKE) -C selftests
+
+check:
+	tools/check.sh
+
+demo:
+	tools/demo.sh
+
+checkpatch:
+	tools/checkpatch.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all module matrix selftests check demo checkpatch clean

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext module selftests, run inside the test VM as root: the module
+ * loads and unloads, shows its parameters, creates a root-only control
+ * device whose INFO ioctl reports what the compile probes found, taints the
+ * kernel with nothing but O/E, and refuses bad parameter values.
+ */
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+
+#include "kselftest_harness.h"
+#include "p2px_test.h"
+#include "uapi/linux/p2pdma_ext.h"
+
+#define TAINT_OOT	0x1000UL	/* bit 12, O: out-of-tree module */
+#define TAINT_UNSIGNED	0x2000UL	/* bit 13, E: unsigned module */
+
+static const char * const expected_params[] = {
+	"host_bridge_allow",
+	"host_bridge_deny",
+	"trust_all_host_bridges",
+};
+
+static void ensure_unloaded(struct __test_metadata *_metadata)
+{
+	if (p2px_module_loaded())
+		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+}
+
+static void ensure_loaded(struct __test_metadata *_metadata)
+{
+	if (!p2px_module_loaded())
+		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
+}
+
+TEST(load_unload)
+{
+	char state[64];
+	int i;
+
+	ensure_unloaded(_metadata);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
+		ASSERT_EQ(0, p2px_read_file(P2PX_SYSFS_MODULE "/initstate",
+					    state, sizeof(state)));
+		EXPECT_STREQ("live", state);
+		ASSERT_EQ(-EEXIST, p2px_load(p2px_module_path(), NULL));
+		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+		ASSERT_FALSE(p2px_module_loaded());
+		ASSERT_FALSE(p2px_path_exists(P2PDMA_EXT_DEVICE));
+	}
+}
+
+TEST(parameters_visible)
+{
+	char path[256];
+	struct stat st;
+	unsigned int i;
+
+	ensure_loaded(_metadata);
+	for (i = 0; i < ARRAY_SIZE(expected_params); i++) {
+		snprintf(path, sizeof(path), P2PX_SYSFS_MODULE "/parameters/%s",
+			 expected_params[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("missing %s", path);
+		/* Runtime-writable by root only. */
+		EXPECT_EQ(0644, st.st_mode & 0777) TH_LOG("%s", path);
+	}
+}
+
+TEST(control_device)
+{
+	struct p2pdma_ext_info info;
+	char version[64];
+	struct stat st;
+	int fd;
+
+	ensure_loaded(_metadata);
+	ASSERT_EQ(0, stat(P2PDMA_EXT_DEVICE, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 0777);
+	EXPECT_EQ(0, st.st_uid);
+
+	fd = open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	ASSERT_EQ(0, ioctl(fd, P2PDMA_EXT_IOC_INFO, &info));
+	EXPECT_EQ(P2PDMA_EXT_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(sizeof(info), info.argsz);
+	ASSERT_EQ(0, p2px_read_file(P2PX_SYSFS_MODULE "/version", version,
+				    sizeof(version)));
+	EXPECT_STREQ(version, info.version);
+
+	/* Too small a structure, and an unknown ioctl, are refused. */
+	info.argsz = 4;
+	EXPECT_EQ(-1, ioctl(fd, P2PDMA_EXT_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, _IO(P2PDMA_EXT_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/*
+ * What the compile probes must have found, by kernel series: the same
+ * facts kernel-api research established per Debian kernel. A wrong probe
+ * result anywhere shows up here as a mismatch on that kernel.
+ */
+TEST(probes_match_kernel)
+{
+	const unsigned long long common_6 = P2PDMA_EXT_KFEAT_DMA_BUF_NS |
+		P2PDMA_EXT_KFEAT_VMAP_IOSYS_MAP |
+		P2PDMA_EXT_KFEAT_PGMAP_REF_EMBEDDED |
+		P2PDMA_EXT_KFEAT_HOST_BRIDGE_EXPORTED;
+	const unsigned long long new_mm = P2PDMA_EXT_KFEAT_CLASS_CREATE_ONE_ARG |
+		P2PDMA_EXT_KFEAT_VM_FLAGS_SET;
+	struct p2pdma_ext_info info = { .argsz = sizeof(info) };
+	unsigned long long want;
+	int series = p2px_kernel_series();
+	int fd;
+
+	switch (series) {
+	case 5010:
+		want = 0;
+		break;
+	case 6001:
+		want = common_6;
+		break;
+	case 6012:
+		want = common_6 | new_mm;
+		break;
+	case 7002:
+		want = common_6 | new_mm | P2PDMA_EXT_KFEAT_NATIVE_P2PDMA |
+		       P2PDMA_EXT_KFEAT_NS_STRING |
+		       P2PDMA_EXT_KFEAT_INVALIDATE_MAPPINGS |
+		       P2PDMA_EXT_KFEAT_PAGE_PGMAP | P2PDMA_EXT_KFEAT_FOLIO_FREE;
+		break;
+	default:
+		SKIP(return, "no expectations recorded for kernel series %d.%d",
+		     series / 1000, series % 1000);
+	}
+
+	ensure_loaded(_metadata);
+	fd = open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, P2PDMA_EXT_IOC_INFO, &info));
+	close(fd);
+	EXPECT_EQ(want, info.kernel_features)
+		TH_LOG("features 0x%llx, expected 0x%llx",
+		       (unsigned long long)info.kernel_features, want);
+	EXPECT_EQ(want & P2PDMA_EXT_KFEAT_NATIVE_P2PDMA ?
+		  P2PDMA_EXT_BACKEND_NATIVE : P2PDMA_EXT_BACKEND_EXT,
+		  info.backend);
+}
+
+TEST(taint_only_oot_unsigned)
+{
+	unsigned long before, after;
+	char buf[64];
+	const char *c;
+
+	ensure_unloaded(_metadata);
+	ASSERT_EQ(0, p2px_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)));
+	before = strtoul(buf, NULL, 10);
+	ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
+	ASSERT_EQ(0, p2px_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)));
+	after = strtoul(buf, NULL, 10);
+	EXPECT_EQ(0, (after & ~before) & ~(TAINT_OOT | TAINT_UNSIGNED))
+		TH_LOG("taint went from %lu to %lu", before, after);
+
+	ASSERT_EQ(0, p2px_read_file(P2PX_SYSFS_MODULE "/taint", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strchr(buf, 'O'));
+	for (c = buf; *c; c++)
+		EXPECT_TRUE(*c == 'O' || *c == 'E') TH_LOG("module taint '%s'", buf);
+}
+
+TEST(bad_parameter_refused)
+{
+	static const char * const bad[] = {
+		"host_bridge_allow=zz:zz",
+		"host_bridge_allow=8086",
+		"host_bridge_allow=8086:29c0:sometimes",
+		"host_bridge_deny=12345:1",
+		"trust_all_host_bridges=maybe",
+	};
+	unsigned int i;
+
+	ensure_unloaded(_metadata);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int mark = p2px_kmsg_mark();
+		char *log;
+
+		ASSERT_LE(0, mark);
+		EXPECT_EQ(-EINVAL, p2px_load(p2px_module_path(), bad[i]))
+			TH_LOG("%s was accepted", bad[i]);
+		EXPECT_FALSE(p2px_module_loaded());
+		log = p2px_kmsg_collect(mark);
+		ASSERT_NE(NULL, log);
+		/* Exactly one clear line naming the module and the value's parameter. */
+		EXPECT_EQ(1, p2px_count_lines(log, P2PX_MODULE_NAME))
+			TH_LOG("for '%s' the kernel log says:\n%s", bad[i], log);
+		free(log);
+	}
+	/* The module still loads with good values afterwards. */
+	ASSERT_EQ(0, p2px_load(p2px_module_path(),
+			       "host_bridge_allow=8086:29c0,1ae0:*:same"));
+	ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+}
+
+TEST_HARNESS_MAIN

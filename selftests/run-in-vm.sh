@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (busybox sh) as /payload/run: every test binary
+# in /payload/tests, its TAP lines prefixed with the binary's name so that
+# results from different binaries stay apart.
+cd /payload || exit 1
+rc=0
+for t in tests/*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	echo "# running $name"
+	"./$t" 2>&1 | sed "s/^\(\(not \)\{0,1\}ok [0-9]* \)/\1$name./" || rc=1
+done
+exit $rc

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's whole test run ("make check", called by .ci/run):
+#   1. host-side tests (decision logic unit tests, probe-breakage test);
+#   2. the build matrix: p2pdma_ext.ko for 5.10, 6.1, 6.12, 7.2 with W=1;
+#   3. the VM selftests: every kernel booted under QEMU in every topology,
+#      the real module loaded and exercised.
+# Installs what it needs from Debian's archive on first use and caches it
+# under $P2PDMA_EXT_CACHE (default ~/.cache/p2pdma-ext).
+# Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
+#
+# Environment: P2PDMA_EXT_KERNELS, P2PDMA_EXT_TOPOLOGIES narrow the run;
+# P2PDMA_EXT_JOBS sets how many VMs run at once (default 2).
+set -uo pipefail
+# shellcheck source=tools/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TOPOLOGIES=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu}
+JOBS=${P2PDMA_EXT_JOBS:-2}
+export RESULTS=$BUILD/results.txt
+rm -f "$RESULTS"
+mkdir -p "$BUILD"
+t_all=$(date +%s)
+
+phase() {
+	echo
+	echo "=== $* ==="
+}
+
+# Turn TAP lines from a file into result lines named PREFIX/<test>.
+tap_results() {
+	local prefix=$1 file=$2 line name
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*)
+			name=${line#ok }; name=${name#* }
+			result SKIP "$prefix/${name%% # SKIP*}" "${name#* # SKIP }"
+			;;
+		"ok "*)
+			name=${line#ok }; name=${name#* }
+			result PASS "$prefix/$name"
+			;;
+		"not ok "*)
+			name=${line#not ok }; name=${name#* }
+			result FAIL "$prefix/$name"
+			;;
+		esac
+	done < <(grep -E '^(not )?ok ' "$file")
+}
+
+# --- 0. host packages ------------------------------------------------------
+phase "host tools"
+t0=$(date +%s)
+"$TOP/tools/install-deps.sh" || { result FAIL host/install-deps; }
+echo "host tools ready in $(since "$t0") s"
+
+# --- 1. host-side tests ----------------------------------------------------
+phase "host tests"
+if [ -f "$TOP/selftests/host/Makefile" ]; then
+	log=$BUILD/host-tests.log
+	if make -s -C "$TOP/selftests/host" run >"$log" 2>&1; then :; else
+		tail -n 30 "$log"
+	fi
+	if grep -qE '^(not )?ok ' "$log"; then
+		tap_results host "$log"
+	else
+		result FAIL host/unit-tests "no test ran; see $log"
+	fi
+fi
+
+# --- 2. build matrix -------------------------------------------------------
+phase "build matrix ($KERNELS)"
+t0=$(date +%s)
+# shellcheck disable=SC2086
+"$TOP/tools/matrix.sh" $KERNELS
+echo "matrix done in $(since "$t0") s"
+
+"$TOP/tools/test-probes.sh"
+
+# --- 3. VM selftests ---------------------------------------------------------
+phase "VM selftests ($KERNELS x $TOPOLOGIES)"
+t0=$(date +%s)
+if ! make -s -C "$TOP/selftests" >"$BUILD/selftests-build.log" 2>&1; then
+	cat "$BUILD/selftests-build.log"
+	result FAIL selftests/build
+fi
+
+vm_run() {
+	local k=$1 topo=$2 dir=$BUILD/vm/$1-$2
+	rm -rf "$dir"
+	mkdir -p "$dir/payload/tests"
+	cp "$BUILD/matrix/$k/p2pdma_ext.ko" "$dir/payload/"
+	cp "$BUILD"/selftests/* "$dir/payload/tests/"
+	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
+	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
+		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \
+		--timeout 600 >"$dir/run.log" 2>&1
+	echo $? >"$dir/rc"
+}
+
+running=0
+for k in $KERNELS; do
+	for topo in $TOPOLOGIES; do
+		if [ ! -f "$BUILD/matrix/$k/p2pdma_ext.ko" ]; then
+			result FAIL "vm/$k/$topo" "no module was built for $k"
+			continue
+		fi
+		vm_run "$k" "$topo" &
+		running=$((running + 1))
+		if [ "$running" -ge "$JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+done
+wait
+
+for k in $KERNELS; do
+	for topo in $TOPOLOGIES; do
+		dir=$BUILD/vm/$k-$topo
+		[ -f "$dir/rc" ] || continue
+		tap=$dir/out/results.tap
+		if [ -f "$tap" ] && grep -qE '^(not )?ok ' "$tap"; then
+			tap_results "vm/$k/$topo" "$tap"
+		fi
+		if [ "$(cat "$dir/rc")" -ne 0 ]; then
+			echo "--- vm/$k/$topo failed (exit $(cat "$dir/rc")); runner output:"
+			tail -n 200 "$dir/run.log"
+			grep -qE '^not ok ' "$tap" 2>/dev/null ||
+				result FAIL "vm/$k/$topo/run" "see $dir/run.log"
+		fi
+	done
+done
+echo "VM selftests done in $(since "$t0") s"
+
+# --- summary -------------------------------------------------------------------
+phase "summary"
+passed=$(grep -c '^PASS ' "$RESULTS" || true)
+failed=$(grep -c '^FAIL ' "$RESULTS" || true)
+skipped=$(grep -c '^SKIP ' "$RESULTS" || true)
+grep -E '^(FAIL|SKIP) ' "$RESULTS" || true
+echo "total time $(since "$t_all") s"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

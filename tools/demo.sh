@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make demo": build p2pdma_ext.ko for the default kernel (Debian 6.1),
+# boot the "switch" test bed under QEMU, load the module and show what it
+# sees. P2PDMA_EXT_DEMO_KERNEL and P2PDMA_EXT_DEMO_TOPOLOGY override.
+set -euo pipefail
+# shellcheck source=tools/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+k=${P2PDMA_EXT_DEMO_KERNEL:-6.1}
+topo=${P2PDMA_EXT_DEMO_TOPOLOGY:-switch}
+export RESULTS=$BUILD/demo-results.txt
+rm -f "$RESULTS"
+
+"$TOP/tools/install-deps.sh"
+echo "== building p2pdma_ext.ko for Debian $k"
+"$TOP/tools/matrix.sh" "$k" >/dev/null || {
+	cat "$BUILD/matrix/$k/build.log" >&2
+	exit 1
+}
+
+dir=$BUILD/demo
+rm -rf "$dir"
+mkdir -p "$dir/payload"
+cp "$BUILD/matrix/$k/p2pdma_ext.ko" "$dir/payload/"
+cp "$TOP/tools/demo-guest.sh" "$dir/payload/run"
+
+echo "== booting Debian $k ($("$TOP/tools/kernels.sh" release "$k")) in the '$topo' test bed"
+"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
+	--topology "$topo" --payload "$dir/payload" --out "$dir/out" --timeout 300 \
+	>"$dir/run.log" 2>&1 || {
+	cat "$dir/run.log" >&2
+	exit 1
+}
+# The guest's output, without the kernel log dump that follows it.
+sed -n '/==== DMESG BEGIN ====/q;p' "$dir/out/results.log"
