@@ -67,6 +67,39 @@ TEST(parameters_visible)
 	}
 }
 
+TEST(parameters_runtime)
+{
+	const char *allow = P2PX_SYSFS_MODULE "/parameters/host_bridge_allow";
+	const char *trust = P2PX_SYSFS_MODULE "/parameters/trust_all_host_bridges";
+	char val[256];
+	char *log;
+	int mark;
+
+	ensure_loaded(_metadata);
+	ASSERT_EQ(0, p2px_write_file(allow, "8086:29C0,1ae0:*:same\n"));
+	ASSERT_EQ(0, p2px_read_file(allow, val, sizeof(val)));
+	EXPECT_STREQ("8086:29c0,1ae0:*:same", val);
+
+	/* A bad value is refused with one log line; the old value stays. */
+	mark = p2px_kmsg_mark();
+	ASSERT_LE(0, mark);
+	EXPECT_EQ(-EINVAL, p2px_write_file(allow, "8086:29c0,nonsense"));
+	log = p2px_kmsg_collect(mark);
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(1, p2px_count_lines(log, "host_bridge_allow")) TH_LOG("%s", log);
+	free(log);
+	ASSERT_EQ(0, p2px_read_file(allow, val, sizeof(val)));
+	EXPECT_STREQ("8086:29c0,1ae0:*:same", val);
+
+	EXPECT_EQ(-EINVAL, p2px_write_file(trust, "perhaps"));
+	ASSERT_EQ(0, p2px_read_file(trust, val, sizeof(val)));
+	EXPECT_STREQ("N", val);
+
+	ASSERT_EQ(0, p2px_write_file(allow, ""));
+	ASSERT_EQ(0, p2px_read_file(allow, val, sizeof(val)));
+	EXPECT_STREQ("", val);
+}
+
 TEST(control_device)
 {
 	struct p2pdma_ext_info info;

@@ -13,4 +13,7 @@
 int p2px_chardev_init(void);
 void p2px_chardev_exit(void);
 
+/* allowlist.c: host-bridge allowlist module parameters */
+void p2px_allowlist_exit(void);
+
 #endif /* P2PDMA_EXT_INTERNAL_H */

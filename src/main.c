@@ -51,6 +51,7 @@ static int __init p2px_init(void)
 static void __exit p2px_exit(void)
 {
 	p2px_chardev_exit();
+	p2px_allowlist_exit();
 }
 
 module_init(p2px_init);

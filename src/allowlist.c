@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext host-bridge allowlist: the module parameters that extend or
+ * trim the built-in table (src/topology_core.c) without rebuilding anything.
+ *
+ *   host_bridge_allow=VVVV:DDDD[:same],...   add host bridges / root ports
+ *   host_bridge_deny=VVVV:DDDD,...           disable built-in entries
+ *   trust_all_host_bridges=Y                 allow every host bridge (testing
+ *                                            only: warns and taints)
+ *
+ * Each is settable at load time and at run time through
+ * /sys/module/p2pdma_ext/parameters/. A new value is parsed completely
+ * before anything changes: bad input is refused with EINVAL and the
+ * previous value stays in force.
+ *
+ * Locking: p2px_policy points to an immutable snapshot. Writers build a new
+ * snapshot and swap it in under p2px_policy_lock; readers dereference it
+ * under rcu_read_lock(). p2px_policy_gen counts the swaps so that cached
+ * topology answers can tell that they were computed under an older policy.
+ */
+#include <linux/atomic.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+#include "topology_core.h"
+
+struct p2px_policy {
+	struct rcu_head rcu;
+	struct p2px_topo_entry allow[P2PX_TOPO_MAX_ENTRIES];
+	struct p2px_topo_entry deny[P2PX_TOPO_MAX_ENTRIES];
+	struct p2px_topo_allowlist list;	/* points into allow/deny */
+	bool trust_all;
+};
+
+enum p2px_policy_field { P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST };
+
+static struct p2px_policy p2px_policy_default = {
+	.list = {
+		.extra = p2px_policy_default.allow,
+		.removed = p2px_policy_default.deny,
+	},
+};
+
+static struct p2px_policy __rcu *p2px_policy = &p2px_policy_default;
+static DEFINE_MUTEX(p2px_policy_lock);
+static atomic_t p2px_policy_gen = ATOMIC_INIT(0);
+
+/* Parameter errors at load time are reported by the kernel itself. */
+static void p2px_param_error(const struct kernel_param *kp, const char *why)
+{
+	if (THIS_MODULE->state == MODULE_STATE_LIVE)
+		pr_warn("%s: %s: value refused, previous value kept\n",
+			kp->name, why);
+}
+
+static int p2px_policy_update(const struct kernel_param *kp,
+			      enum p2px_policy_field field, const char *val)
+{
+	struct p2px_policy *old, *new;
+	char why[96] = "";
+	bool was_trusted;
+	int ret;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	mutex_lock(&p2px_policy_lock);
+	old = rcu_dereference_protected(p2px_policy,
+					lockdep_is_held(&p2px_policy_lock));
+	*new = *old;
+	new->list.extra = new->allow;
+	new->list.removed = new->deny;
+
+	switch (field) {
+	case P2PX_FIELD_ALLOW:
+		ret = p2px_topo_allowlist_parse(val, new->allow,
+						P2PX_TOPO_MAX_ENTRIES,
+						&new->list.nr_extra,
+						why, sizeof(why));
+		break;
+	case P2PX_FIELD_DENY:
+		ret = p2px_topo_allowlist_parse(val, new->deny,
+						P2PX_TOPO_MAX_ENTRIES,
+						&new->list.nr_removed,
+						why, sizeof(why));
+		break;
+	default:
+		ret = kstrtobool(val, &new->trust_all);
+		if (ret)
+			strscpy(why, "expected y/n/1/0", sizeof(why));
+		break;
+	}
+	if (ret) {
+		mutex_unlock(&p2px_policy_lock);
+		kfree(new);
+		p2px_param_error(kp, why);
+		return ret;
+	}
+
+	was_trusted = old->trust_all;
+	rcu_assign_pointer(p2px_policy, new);
+	atomic_inc(&p2px_policy_gen);
+	mutex_unlock(&p2px_policy_lock);
+
+	if (old != &p2px_policy_default)
+		kfree_rcu(old, rcu);
+
+	if (new->trust_all && !was_trusted) {
+		pr_warn("trust_all_host_bridges is set: peer-to-peer DMA is allowed through every host bridge, which can corrupt data or hang the machine on hardware that does not route it; for testing only\n");
+		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+	}
+	return 0;
+}
+
+static int p2px_policy_show(enum p2px_policy_field field, char *buf)
+{
+	const struct p2px_policy *pol;
+	int len;
+
+	rcu_read_lock();
+	pol = rcu_dereference(p2px_policy);
+	switch (field) {
+	case P2PX_FIELD_ALLOW:
+		len = p2px_topo_allowlist_format(pol->allow, pol->list.nr_extra,
+						 buf, PAGE_SIZE - 1);
+		break;
+	case P2PX_FIELD_DENY:
+		len = p2px_topo_allowlist_format(pol->deny, pol->list.nr_removed,
+						 buf, PAGE_SIZE - 1);
+		break;
+	default:
+		len = scnprintf(buf, PAGE_SIZE - 1, "%c",
+				pol->trust_all ? 'Y' : 'N');
+		break;
+	}
+	rcu_read_unlock();
+
+	len = clamp(len, 0, (int)PAGE_SIZE - 2);
+	buf[len++] = '\n';
+	buf[len] = 0;
+	return len;
+}
+
+static int p2px_allow_set(const char *val, const struct kernel_param *kp)
+{
+	return p2px_policy_update(kp, P2PX_FIELD_ALLOW, val);
+}
+
+static int p2px_allow_get(char *buf, const struct kernel_param *kp)
+{
+	return p2px_policy_show(P2PX_FIELD_ALLOW, buf);
+}
+
+static int p2px_deny_set(const char *val, const struct kernel_param *kp)
+{
+	return p2px_policy_update(kp, P2PX_FIELD_DENY, val);
+}
+
+static int p2px_deny_get(char *buf, const struct kernel_param *kp)
+{
+	return p2px_policy_show(P2PX_FIELD_DENY, buf);
+}
+
+static int p2px_trust_set(const char *val, const struct kernel_param *kp)
+{
+	return p2px_policy_update(kp, P2PX_FIELD_TRUST, val);
+}
+
+static int p2px_trust_get(char *buf, const struct kernel_param *kp)
+{
+	return p2px_policy_show(P2PX_FIELD_TRUST, buf);
+}
+
+static const struct kernel_param_ops p2px_allow_ops = {
+	.set = p2px_allow_set,
+	.get = p2px_allow_get,
+};
+
+static const struct kernel_param_ops p2px_deny_ops = {
+	.set = p2px_deny_set,
+	.get = p2px_deny_get,
+};
+
+static const struct kernel_param_ops p2px_trust_ops = {
+	.set = p2px_trust_set,
+	.get = p2px_trust_get,
+};
+
+module_param_cb(host_bridge_allow, &p2px_allow_ops, NULL, 0644);
+MODULE_PARM_DESC(host_bridge_allow,
+		 "Extra host bridges/root ports that route peer-to-peer DMA: comma-separated VVVV:DDDD (hex; DDDD may be *), ':same' = only within one host bridge. Example: 8086:29c0,1ae0:*");
+
+module_param_cb(host_bridge_deny, &p2px_deny_ops, NULL, 0644);
+MODULE_PARM_DESC(host_bridge_deny,
+		 "Built-in allowlist entries to disable: comma-separated VVVV:DDDD (hex)");
+
+module_param_cb(trust_all_host_bridges, &p2px_trust_ops, NULL, 0644);
+MODULE_PARM_DESC(trust_all_host_bridges,
+		 "Allow peer-to-peer DMA through every host bridge (testing only; warns and taints the kernel) [default N]");
+
+void p2px_allowlist_exit(void)
+{
+	struct p2px_policy *pol;
+
+	pol = rcu_dereference_protected(p2px_policy, true);
+	if (pol != &p2px_policy_default)
+		kfree(pol);
+	RCU_INIT_POINTER(p2px_policy, &p2px_policy_default);
+}
