@@ -1,0 +1,1093 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext topology decision core: mapping type and distance of a
+ * provider/client pair, the host bridge allowlist, its parameter syntax
+ * and the human-readable explanation of every answer.
+ *
+ * Everything here works on struct p2px_topo_node descriptions only, so it
+ * builds both as kernel code and as plain C for the host unit tests.
+ */
+#include "topology_core.h"
+
+/*
+ * Built-in host bridge allowlist: the numeric ids of the newest upstream
+ * table.  A host bridge is identified by its "root" device (see struct
+ * p2px_topo_bridge).
+ */
+static const struct p2px_topo_entry p2px_builtin_table[] = {
+	/* Intel Xeon E5 / Core i7: only within one host bridge */
+	{ 0x8086, 0x3c00, P2PX_TOPO_F_SAME_HB },
+	{ 0x8086, 0x3c01, P2PX_TOPO_F_SAME_HB },
+	/* Intel Xeon E7 v3 / E5 v3: only within one host bridge */
+	{ 0x8086, 0x2f00, P2PX_TOPO_F_SAME_HB },
+	{ 0x8086, 0x2f01, P2PX_TOPO_F_SAME_HB },
+	/* Intel Skylake-E */
+	{ 0x8086, 0x2030, 0 },
+	{ 0x8086, 0x2031, 0 },
+	{ 0x8086, 0x2032, 0 },
+	{ 0x8086, 0x2033, 0 },
+	{ 0x8086, 0x2020, 0 },
+	{ 0x8086, 0x09a2, 0 },
+	/* Intel DSA / IAA (Sapphire Rapids, Granite Rapids-D, Diamond Rapids) */
+	{ 0x8086, 0x0b25, 0 },
+	{ 0x8086, 0x0cfe, 0 },
+	{ 0x8086, 0x11fb, 0 },
+	{ 0x8086, 0x1212, 0 },
+	{ 0x8086, 0x1216, 0 },
+	/* Intel QAT 4xxx family */
+	{ 0x8086, 0x4940, 0 },
+	{ 0x8086, 0x4942, 0 },
+	{ 0x8086, 0x4944, 0 },
+	{ 0x8086, 0x4946, 0 },
+	{ 0x8086, 0x4948, 0 },
+	/* Google SoCs: any device id */
+	{ 0x1ae0, 0x0000, P2PX_TOPO_F_ANY_DEVICE },
+	/* NVIDIA CPUs */
+	{ 0x10de, 0x2f95, 0 },
+	{ 0x10de, 0x2f96, 0 },
+	{ 0x10de, 0x2f97, 0 },
+	{ 0x10de, 0x2f98, 0 },
+};
+
+#define P2PX_BUILTIN_NR	ARRAY_SIZE(p2px_builtin_table)
+
+/* Longest piece of an offending parameter token quoted in a message. */
+#define P2PX_QUOTE_MAX	32
+
+/* ------------------------------------------------------------------ */
+/* Bounded text output: snprintf-style, but without varargs.           */
+
+struct p2px_sink {
+	char *buf;
+	size_t len;
+	size_t pos;	/* characters produced, written or not */
+};
+
+static void p2px_sink_init(struct p2px_sink *s, char *buf, size_t len)
+{
+	s->buf = buf;
+	s->len = buf ? len : 0;
+	s->pos = 0;
+	if (s->len)
+		buf[0] = '\0';
+}
+
+static void p2px_putc(struct p2px_sink *s, char c)
+{
+	if (s->pos + 1 < s->len) {
+		s->buf[s->pos] = c;
+		s->buf[s->pos + 1] = '\0';
+	}
+	s->pos++;
+}
+
+static void p2px_puts(struct p2px_sink *s, const char *str)
+{
+	while (*str)
+		p2px_putc(s, *str++);
+}
+
+static void p2px_put_hex(struct p2px_sink *s, u64 v, unsigned int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[16];
+	unsigned int n = 0;
+
+	do {
+		tmp[n++] = digits[v & 0xf];
+		v >>= 4;
+	} while (v && n < sizeof(tmp));
+	while (n < width && n < sizeof(tmp))
+		tmp[n++] = '0';
+	while (n)
+		p2px_putc(s, tmp[--n]);
+}
+
+static void p2px_put_dec(struct p2px_sink *s, long v)
+{
+	unsigned long u = v;
+	char tmp[24];
+	unsigned int n = 0;
+
+	if (v < 0) {
+		p2px_putc(s, '-');
+		u = 0UL - u;
+	}
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u && n < sizeof(tmp));
+	while (n)
+		p2px_putc(s, tmp[--n]);
+}
+
+static int p2px_sink_done(const struct p2px_sink *s)
+{
+	return s->pos > INT_MAX ? INT_MAX : (int)s->pos;
+}
+
+/* DDDD:BB:DD.F */
+static void p2px_put_name(struct p2px_sink *s, u64 id)
+{
+	unsigned int devfn = P2PX_TOPO_ID_DEVFN(id);
+
+	p2px_put_hex(s, P2PX_TOPO_ID_DOMAIN(id), 4);
+	p2px_putc(s, ':');
+	p2px_put_hex(s, P2PX_TOPO_ID_BUS(id), 2);
+	p2px_putc(s, ':');
+	p2px_put_hex(s, devfn >> 3, 2);
+	p2px_putc(s, '.');
+	p2px_put_dec(s, devfn & 7);
+}
+
+/* DDDD:BB */
+static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
+{
+	p2px_put_hex(s, hb_id >> 8, 4);
+	p2px_putc(s, ':');
+	p2px_put_hex(s, hb_id & 0xff, 2);
+}
+
+/* VVVV:DDDD */
+static void p2px_put_ids(struct p2px_sink *s, u16 vendor, u16 device)
+{
+	p2px_put_hex(s, vendor, 4);
+	p2px_putc(s, ':');
+	p2px_put_hex(s, device, 4);
+}
+
+/**
+ * p2px_topo_name() - print a device id as DDDD:BB:DD.F
+ * @id: P2PX_TOPO_ID() of the device
+ * @buf: output buffer, always NUL-terminated when @len is not zero
+ * @len: size of @buf
+ *
+ * Return: the length of the full name, like snprintf().
+ */
+int p2px_topo_name(u64 id, char *buf, size_t len)
+{
+	struct p2px_sink s;
+
+	p2px_sink_init(&s, buf, len);
+	p2px_put_name(&s, id);
+	return p2px_sink_done(&s);
+}
+
+/**
+ * p2px_topo_map_str() - short name of a mapping type
+ * @map: the mapping type
+ *
+ * Return: a constant string.
+ */
+const char *p2px_topo_map_str(enum p2px_topo_map map)
+{
+	switch (map) {
+	case P2PX_TOPO_MAP_NOT_SUPPORTED:
+		return "not-supported";
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		return "bus-address";
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		return "through-host-bridge";
+	}
+	return "unknown";
+}
+
+/**
+ * p2px_topo_reason_str() - short name of a reason
+ * @reason: the reason
+ *
+ * Return: a constant string.
+ */
+const char *p2px_topo_reason_str(enum p2px_topo_reason reason)
+{
+	switch (reason) {
+	case P2PX_TOPO_REASON_NONE:
+		return "none";
+	case P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE:
+		return "same-upstream-bridge";
+	case P2PX_TOPO_REASON_NO_COMMON_UPSTREAM:
+		return "no-common-upstream";
+	case P2PX_TOPO_REASON_ACS_REDIRECT:
+		return "acs-redirect";
+	case P2PX_TOPO_REASON_CPU_ALLOWS:
+		return "cpu-allows";
+	case P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED:
+		return "host-bridge-allowed";
+	case P2PX_TOPO_REASON_TRUSTED_BY_PARAM:
+		return "trusted-by-param";
+	case P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED:
+		return "host-bridge-not-allowed";
+	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
+		return "host-bridge-same-only";
+	case P2PX_TOPO_REASON_NO_HOST_ROOT:
+		return "no-host-root";
+	case P2PX_TOPO_REASON_BAD_INPUT:
+		return "bad-input";
+	case P2PX_TOPO_REASON_TOO_DEEP:
+		return "too-deep";
+	}
+	return "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* Host bridge allowlist                                               */
+
+/**
+ * p2px_topo_builtin() - the built-in host bridge allowlist
+ * @nr: receives the number of entries (may be NULL)
+ *
+ * Return: the table.
+ */
+const struct p2px_topo_entry *p2px_topo_builtin(unsigned int *nr)
+{
+	if (nr)
+		*nr = P2PX_BUILTIN_NR;
+	return p2px_builtin_table;
+}
+
+static bool p2px_entry_matches(const struct p2px_topo_entry *e,
+			       u16 vendor, u16 device)
+{
+	if (e->vendor != vendor)
+		return false;
+	return (e->flags & P2PX_TOPO_F_ANY_DEVICE) || e->device == device;
+}
+
+static const struct p2px_topo_entry *
+p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
+		 u16 vendor, u16 device)
+{
+	unsigned int i;
+
+	if (!tbl)
+		return NULL;
+	for (i = 0; i < nr; i++)
+		if (p2px_entry_matches(&tbl[i], vendor, device))
+			return &tbl[i];
+	return NULL;
+}
+
+/**
+ * p2px_topo_allowlist_find() - look a host bridge root device up
+ * @al: the allowlist; NULL means the built-in table only
+ * @vendor: root device vendor id
+ * @device: root device id
+ * @flags: receives the matching entry's flags plus P2PX_TOPO_F_EXTRA or
+ *	P2PX_TOPO_F_BUILTIN, or P2PX_TOPO_F_REMOVED when only a built-in
+ *	entry the admin disabled matched; 0 when nothing matched (may be NULL)
+ *
+ * The admin's extra entries are consulted first, so they also override the
+ * flags of a built-in entry.  Then, unless the id matches a removed entry,
+ * the built-in table.  The first matching entry of a list decides.
+ *
+ * Return: true if an entry allows this root device.
+ */
+bool p2px_topo_allowlist_find(const struct p2px_topo_allowlist *al,
+			      u16 vendor, u16 device, u32 *flags)
+{
+	const struct p2px_topo_entry *e;
+	u32 dummy;
+
+	if (!flags)
+		flags = &dummy;
+	*flags = 0;
+
+	if (al) {
+		e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
+		if (e) {
+			*flags = (e->flags & P2PX_TOPO_F_ENTRY_MASK) |
+				 P2PX_TOPO_F_EXTRA;
+			return true;
+		}
+	}
+
+	e = p2px_first_match(p2px_builtin_table, P2PX_BUILTIN_NR,
+			     vendor, device);
+	if (!e)
+		return false;
+
+	if (al && p2px_first_match(al->removed, al->nr_removed,
+				   vendor, device)) {
+		*flags = P2PX_TOPO_F_REMOVED;
+		return false;
+	}
+
+	*flags = (e->flags & P2PX_TOPO_F_ENTRY_MASK) | P2PX_TOPO_F_BUILTIN;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Allowlist parameter syntax: VVVV:DDDD[:same],...                    */
+
+static bool p2px_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int p2px_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly [s, s + len): optional 0x, then one to four hex digits. */
+static bool p2px_parse_hex16(const char *s, size_t len, u16 *val)
+{
+	unsigned int v = 0;
+	size_t i;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (len < 1 || len > 4)
+		return false;
+	for (i = 0; i < len; i++) {
+		int d = p2px_hex_digit(s[i]);
+
+		if (d < 0)
+			return false;
+		v = (v << 4) | (unsigned int)d;
+	}
+	*val = (u16)v;
+	return true;
+}
+
+static bool p2px_field_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !memcmp(s, word, len);
+}
+
+/*
+ * Parse one non-empty token.  Return NULL on success or a description of
+ * what is wrong with it.
+ */
+static const char *p2px_parse_entry(const char *tok, size_t len,
+				    struct p2px_topo_entry *e)
+{
+	size_t start[3], flen[3];
+	unsigned int nf = 0;
+	size_t i, from = 0;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && tok[i] != ':')
+			continue;
+		if (nf == 3)
+			return "too many ':' separated fields";
+		start[nf] = from;
+		flen[nf] = i - from;
+		nf++;
+		from = i + 1;
+	}
+	if (nf < 2)
+		return "expected VVVV:DDDD[:same]";
+
+	e->flags = 0;
+	e->device = 0;
+	if (!p2px_parse_hex16(tok + start[0], flen[0], &e->vendor))
+		return "vendor id is not 1-4 hex digits";
+	if (e->vendor == 0x0000 || e->vendor == 0xffff)
+		return "invalid vendor id";
+
+	if (p2px_field_is(tok + start[1], flen[1], "*"))
+		e->flags |= P2PX_TOPO_F_ANY_DEVICE;
+	else if (!p2px_parse_hex16(tok + start[1], flen[1], &e->device))
+		return "device id is not 1-4 hex digits or '*'";
+
+	if (nf == 3) {
+		if (!p2px_field_is(tok + start[2], flen[2], "same"))
+			return "unknown flag (only 'same' is known)";
+		e->flags |= P2PX_TOPO_F_SAME_HB;
+	}
+	return NULL;
+}
+
+/* Quote a token, shortened and with unprintable characters masked. */
+static void p2px_put_quoted(struct p2px_sink *s, const char *tok, size_t len)
+{
+	size_t i;
+
+	p2px_putc(s, '"');
+	for (i = 0; i < len && i < P2PX_QUOTE_MAX; i++)
+		p2px_putc(s, tok[i] >= 0x20 && tok[i] < 0x7f ? tok[i] : '?');
+	if (len > P2PX_QUOTE_MAX)
+		p2px_puts(s, "...");
+	p2px_putc(s, '"');
+}
+
+/**
+ * p2px_topo_allowlist_parse() - parse an allowlist parameter string
+ * @s: comma separated VVVV:DDDD[:same] entries (hex, optional 0x, DDDD may
+ *	be '*'); white space around entries and a trailing newline are
+ *	ignored; NULL or an empty string is an empty list
+ * @out: receives the entries (may be NULL to only validate); its contents
+ *	are undefined after an error
+ * @max: capacity of @out
+ * @n: receives the number of entries, 0 after an error (may be NULL)
+ * @err: receives a one-line reason on error, "" on success (may be NULL)
+ * @errlen: size of @err
+ *
+ * The whole string is checked before the entry count, so a malformed
+ * entry is reported as such even after too many good ones.
+ *
+ * Return: 0, -EINVAL for a malformed entry, -E2BIG for more than @max.
+ */
+int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
+			      unsigned int max, unsigned int *n,
+			      char *err, size_t errlen)
+{
+	const char *p = s, *excess = NULL;
+	struct p2px_sink es;
+	unsigned int count = 0, seen = 0;
+	size_t excess_len = 0;
+
+	p2px_sink_init(&es, err, errlen);
+	if (n)
+		*n = 0;
+	if (!p)
+		return 0;
+	while (p2px_is_space(*p))
+		p++;
+	if (!*p)
+		return 0;
+
+	for (;;) {
+		const char *tok = p, *end;
+		struct p2px_topo_entry e;
+		const char *why;
+		size_t len;
+
+		while (*p && *p != ',')
+			p++;
+		end = p;
+		while (end > tok && p2px_is_space(end[-1]))
+			end--;
+		len = (size_t)(end - tok);
+
+		if (!len) {
+			p2px_puts(&es, "empty entry after ");
+			p2px_put_dec(&es, seen);
+			p2px_puts(&es, " valid one(s)");
+			return -EINVAL;
+		}
+		why = p2px_parse_entry(tok, len, &e);
+		if (why) {
+			p2px_puts(&es, "bad entry ");
+			p2px_put_quoted(&es, tok, len);
+			p2px_puts(&es, ": ");
+			p2px_puts(&es, why);
+			return -EINVAL;
+		}
+		if (seen < UINT_MAX)
+			seen++;
+		if (count < max) {
+			if (out)
+				out[count] = e;
+			count++;
+		} else if (!excess) {
+			excess = tok;
+			excess_len = len;
+		}
+
+		if (!*p)
+			break;
+		p++;	/* the ',' */
+		while (p2px_is_space(*p))
+			p++;
+	}
+
+	if (excess) {
+		p2px_puts(&es, "too many entries at ");
+		p2px_put_quoted(&es, excess, excess_len);
+		p2px_puts(&es, ": at most ");
+		p2px_put_dec(&es, max);
+		return -E2BIG;
+	}
+	if (n)
+		*n = count;
+	return 0;
+}
+
+/**
+ * p2px_topo_allowlist_format() - print entries in parameter syntax
+ * @e: the entries
+ * @n: number of entries
+ * @buf: output buffer, always NUL-terminated when @len is not zero
+ * @len: size of @buf
+ *
+ * The output parses back to the same entries.
+ *
+ * Return: the length of the full text, like snprintf().
+ */
+int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
+			       unsigned int n, char *buf, size_t len)
+{
+	struct p2px_sink s;
+	unsigned int i;
+
+	p2px_sink_init(&s, buf, len);
+	for (i = 0; e && i < n; i++) {
+		if (i)
+			p2px_putc(&s, ',');
+		p2px_put_hex(&s, e[i].vendor, 4);
+		p2px_putc(&s, ':');
+		if (e[i].flags & P2PX_TOPO_F_ANY_DEVICE)
+			p2px_putc(&s, '*');
+		else
+			p2px_put_hex(&s, e[i].device, 4);
+		if (e[i].flags & P2PX_TOPO_F_SAME_HB)
+			p2px_puts(&s, ":same");
+	}
+	return p2px_sink_done(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The decision                                                        */
+
+/* Number of nodes from @n to the top of its hierarchy, or -ELOOP. */
+static int p2px_chain_len(const struct p2px_topo_node *n)
+{
+	int len = 0;
+
+	for (; n; n = n->up) {
+		if (len >= P2PX_TOPO_MAX_DEPTH)
+			return -ELOOP;
+		len++;
+	}
+	return len;
+}
+
+/*
+ * Going up from the provider, the first of its ancestors (itself
+ * included) that is also an ancestor of the client (itself included).
+ * *@psteps and *@csteps receive the number of hops from each side.
+ */
+static const struct p2px_topo_node *
+p2px_meeting_point(const struct p2px_topo_node *provider, int plen,
+		   const struct p2px_topo_node *client, int clen,
+		   int *psteps, int *csteps)
+{
+	const struct p2px_topo_node *a, *b;
+	int i, j;
+
+	for (a = provider, i = 0; a && i < plen; a = a->up, i++) {
+		for (b = client, j = 0; b && j < clen; b = b->up, j++) {
+			if (a->id != b->id)
+				continue;
+			*psteps = i;
+			*csteps = j;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static void p2px_note_acs(struct p2px_topo_result *res,
+			  const struct p2px_topo_node *n)
+{
+	u16 bits;
+
+	if (!n->has_acs)
+		return;
+	bits = n->acs_ctrl & P2PX_TOPO_ACS_REDIR;
+	if (!bits)
+		return;
+	if (res->acs_count < P2PX_TOPO_MAX_ACS) {
+		res->acs[res->acs_count].id = n->id;
+		res->acs[res->acs_count].bits = bits;
+	}
+	res->acs_count++;
+}
+
+static void p2px_describe_host(const struct p2px_topo_node *n,
+			       const struct p2px_topo_allowlist *al,
+			       struct p2px_topo_hb_info *hb)
+{
+	const struct p2px_topo_bridge *br = n->host;
+
+	if (!br)
+		return;
+	hb->known = true;
+	hb->id = br->id;
+	if (!br->has_root)
+		return;
+	hb->has_root = true;
+	hb->vendor = br->root_vendor;
+	hb->device = br->root_device;
+	hb->listed = p2px_topo_allowlist_find(al, hb->vendor, hb->device,
+					      &hb->flags);
+}
+
+/* What the allowlist alone says about the path through the host bridge. */
+static enum p2px_topo_reason
+p2px_judge_hosts(const struct p2px_topo_result *res)
+{
+	const struct p2px_topo_hb_info *p = &res->hb[0], *c = &res->hb[1];
+
+	if (res->same_host) {
+		if (!p->has_root)
+			return P2PX_TOPO_REASON_NO_HOST_ROOT;
+		return p->listed ? P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED :
+				   P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
+	}
+	if (!p->has_root || !c->has_root)
+		return P2PX_TOPO_REASON_NO_HOST_ROOT;
+	if (!p->listed || !c->listed)
+		return P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
+	if ((p->flags | c->flags) & P2PX_TOPO_F_SAME_HB)
+		return P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY;
+	return P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
+}
+
+static void p2px_result_init(struct p2px_topo_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
+	res->reason = P2PX_TOPO_REASON_BAD_INPUT;
+	res->detour = P2PX_TOPO_REASON_NONE;
+	res->hb_verdict = P2PX_TOPO_REASON_NONE;
+	res->distance = -1;
+}
+
+/**
+ * p2px_topo_calc() - mapping type and distance of one provider/client pair
+ * @provider: the device whose memory is used
+ * @client: the device doing the DMA
+ * @pol: host bridge policy; NULL means the built-in allowlist only
+ * @res: receives the answer and its explanation
+ *
+ * Follows upstream's rules.  The common upstream device is the first
+ * provider-side device (the provider included) that is also on the
+ * client's way up; the distance is the number of hops from each side to
+ * it (0 for the same function, 2 for two functions of one device, 4 for
+ * two devices below one switch).  Every device on the provider's side up
+ * to and including the common one, and every device on the client's side
+ * below it, must not redirect P2P with ACS.  Otherwise, or without a
+ * common device (the distance then is the length of both chains added),
+ * the traffic has to go through the host bridge, which the CPU rule, the
+ * trust-all switch or the host bridge allowlist must allow.
+ *
+ * Return: 0, -EINVAL if an argument is NULL, -ELOOP if an upstream chain
+ * is longer than P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
+ */
+int p2px_topo_calc(const struct p2px_topo_node *provider,
+		   const struct p2px_topo_node *client,
+		   const struct p2px_topo_policy *pol,
+		   struct p2px_topo_result *res)
+{
+	static const struct p2px_topo_policy no_policy;
+	const struct p2px_topo_node *common, *n;
+	int plen, clen, psteps = 0, csteps = 0, i;
+
+	if (!res)
+		return -EINVAL;
+	p2px_result_init(res);
+	if (!provider || !client)
+		return -EINVAL;
+	if (!pol)
+		pol = &no_policy;
+
+	res->provider_id = provider->id;
+	res->client_id = client->id;
+
+	plen = p2px_chain_len(provider);
+	clen = p2px_chain_len(client);
+	if (plen < 0 || clen < 0) {
+		res->reason = P2PX_TOPO_REASON_TOO_DEEP;
+		return -ELOOP;
+	}
+
+	p2px_describe_host(provider, pol->allow, &res->hb[0]);
+	p2px_describe_host(client, pol->allow, &res->hb[1]);
+	res->same_host = provider->host && client->host &&
+			 (provider->host == client->host ||
+			  provider->host->id == client->host->id);
+	res->hb_verdict = p2px_judge_hosts(res);
+
+	common = p2px_meeting_point(provider, plen, client, clen,
+				    &psteps, &csteps);
+	if (common) {
+		res->has_common = true;
+		res->common_id = common->id;
+		res->distance = psteps + csteps;
+
+		for (n = provider, i = 0; i <= psteps; n = n->up, i++)
+			p2px_note_acs(res, n);
+		for (n = client, i = 0; i < csteps; n = n->up, i++)
+			p2px_note_acs(res, n);
+
+		if (!res->acs_count) {
+			res->map = P2PX_TOPO_MAP_BUS_ADDR;
+			res->reason = P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE;
+			return 0;
+		}
+		res->detour = P2PX_TOPO_REASON_ACS_REDIRECT;
+	} else {
+		res->distance = plen + clen;
+		res->detour = P2PX_TOPO_REASON_NO_COMMON_UPSTREAM;
+	}
+
+	res->map = P2PX_TOPO_MAP_THRU_HOST_BRIDGE;
+	if (pol->cpu_allows) {
+		res->reason = P2PX_TOPO_REASON_CPU_ALLOWS;
+	} else if (res->hb_verdict == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED) {
+		res->reason = P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
+	} else if (pol->trust_all) {
+		res->reason = P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
+	} else {
+		res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
+		res->reason = res->hb_verdict;
+	}
+	return 0;
+}
+
+/**
+ * p2px_topo_distance_many() - summed distance from a provider to clients
+ * @provider: the device whose memory is used
+ * @clients: the devices doing the DMA
+ * @n: number of @clients
+ * @pol: host bridge policy; NULL means the built-in allowlist only
+ * @res: NULL, or an array of @n results: verbose mode, every client is
+ *	judged (upstream stops at the first refused one only when not
+ *	verbose) and gets its own result
+ *
+ * Return: the sum of the distances, or -1 if @n is zero, a client is
+ * NULL or any pair is NOT_SUPPORTED (like pci_p2pdma_distance_many()).
+ */
+int p2px_topo_distance_many(const struct p2px_topo_node *provider,
+			    const struct p2px_topo_node *const *clients,
+			    unsigned int n, const struct p2px_topo_policy *pol,
+			    struct p2px_topo_result *res)
+{
+	struct p2px_topo_result one;
+	bool refused = false;
+	unsigned int i;
+	long total = 0;
+
+	if (res)
+		for (i = 0; i < n; i++)
+			p2px_result_init(&res[i]);
+	if (!n || !clients)
+		return -1;
+
+	for (i = 0; i < n; i++) {
+		struct p2px_topo_result *r = res ? &res[i] : &one;
+
+		if (!clients[i])
+			return -1;
+		if (p2px_topo_calc(provider, clients[i], pol, r) ||
+		    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
+			refused = true;
+			if (!res)
+				break;
+			continue;
+		}
+		if (total < INT_MAX)
+			total += r->distance;
+	}
+
+	if (refused)
+		return -1;
+	return total > INT_MAX ? INT_MAX : (int)total;
+}
+
+/* ------------------------------------------------------------------ */
+/* Explanation                                                         */
+
+static void p2px_put_acs_bits(struct p2px_sink *s, u16 bits)
+{
+	const char *sep = "";
+
+	p2px_putc(s, '[');
+	if (bits & P2PX_TOPO_ACS_RR) {
+		p2px_puts(s, "RR");
+		sep = " ";
+	}
+	if (bits & P2PX_TOPO_ACS_CR) {
+		p2px_puts(s, sep);
+		p2px_puts(s, "CR");
+		sep = " ";
+	}
+	if (bits & P2PX_TOPO_ACS_EC) {
+		p2px_puts(s, sep);
+		p2px_puts(s, "EC");
+	}
+	p2px_putc(s, ']');
+}
+
+static unsigned int p2px_acs_listed(const struct p2px_topo_result *r)
+{
+	return r->acs_count < P2PX_TOPO_MAX_ACS ? r->acs_count :
+						  P2PX_TOPO_MAX_ACS;
+}
+
+static void p2px_put_hb(struct p2px_sink *s, const struct p2px_topo_hb_info *hb)
+{
+	p2px_puts(s, "host bridge ");
+	if (!hb->known) {
+		p2px_puts(s, "(unknown)");
+		return;
+	}
+	p2px_put_hb_name(s, hb->id);
+	if (hb->has_root) {
+		p2px_puts(s, " (root ");
+		p2px_put_ids(s, hb->vendor, hb->device);
+		p2px_putc(s, ')');
+	}
+}
+
+static void p2px_put_origin(struct p2px_sink *s, u32 flags)
+{
+	if (flags & P2PX_TOPO_F_EXTRA)
+		p2px_puts(s, " [added by " P2PX_TOPO_ALLOW_PARAM "]");
+	else if (flags & P2PX_TOPO_F_BUILTIN)
+		p2px_puts(s, " [built-in]");
+}
+
+/* How many host bridge sides matter: one if shared, else two. */
+static unsigned int p2px_hb_sides(const struct p2px_topo_result *r)
+{
+	return r->same_host ? 1 : 2;
+}
+
+static bool p2px_hb_needs_entry(const struct p2px_topo_result *r,
+				const struct p2px_topo_hb_info *hb)
+{
+	if (!hb->has_root)
+		return false;
+	if (!hb->listed)
+		return true;
+	return !r->same_host && (hb->flags & P2PX_TOPO_F_SAME_HB);
+}
+
+static void p2px_explain_verdict(struct p2px_sink *s,
+				 const struct p2px_topo_result *r)
+{
+	const struct p2px_topo_hb_info *hb;
+	unsigned int i;
+
+	switch (r->reason) {
+	case P2PX_TOPO_REASON_CPU_ALLOWS:
+		p2px_puts(s, " Allowed: this CPU forwards peer-to-peer traffic");
+		p2px_puts(s, " between its host bridge ports.");
+		break;
+	case P2PX_TOPO_REASON_TRUSTED_BY_PARAM:
+		p2px_puts(s, " Allowed: every host bridge is trusted by module parameter.");
+		break;
+	case P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED:
+		p2px_puts(s, " Allowed by the host bridge allowlist:");
+		for (i = 0; i < p2px_hb_sides(r); i++) {
+			p2px_puts(s, i ? ", " : " ");
+			p2px_put_hb(s, &r->hb[i]);
+			p2px_put_origin(s, r->hb[i].flags);
+		}
+		p2px_putc(s, '.');
+		break;
+	case P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED:
+		for (i = 0; i < p2px_hb_sides(r); i++) {
+			hb = &r->hb[i];
+			if (hb->listed)
+				continue;
+			p2px_puts(s, " Refused: ");
+			p2px_put_hb(s, hb);
+			if (hb->flags & P2PX_TOPO_F_REMOVED)
+				p2px_puts(s, " is a built-in entry disabled by the admin.");
+			else
+				p2px_puts(s, " is not in the host bridge allowlist.");
+		}
+		for (i = 0; i < p2px_hb_sides(r); i++) {
+			hb = &r->hb[i];
+			if (!hb->listed || !p2px_hb_needs_entry(r, hb))
+				continue;
+			p2px_puts(s, " Also, the entry for ");
+			p2px_put_hb(s, hb);
+			p2px_puts(s, " only allows peers below that host bridge.");
+		}
+		break;
+	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
+		p2px_puts(s, " Refused: the devices are below different host bridges (");
+		p2px_put_hb_name(s, r->hb[0].id);
+		p2px_puts(s, " and ");
+		p2px_put_hb_name(s, r->hb[1].id);
+		p2px_puts(s, ") and the allowlist entry for");
+		for (i = 0; i < 2; i++) {
+			hb = &r->hb[i];
+			if (!(hb->flags & P2PX_TOPO_F_SAME_HB))
+				continue;
+			if (i == 1 && (r->hb[0].flags & P2PX_TOPO_F_SAME_HB) &&
+			    hb->vendor == r->hb[0].vendor &&
+			    hb->device == r->hb[0].device)
+				continue;
+			p2px_puts(s, i && (r->hb[0].flags & P2PX_TOPO_F_SAME_HB) ?
+				  " / " : " ");
+			p2px_put_ids(s, hb->vendor, hb->device);
+		}
+		p2px_puts(s, " only allows peers below one host bridge.");
+		break;
+	case P2PX_TOPO_REASON_NO_HOST_ROOT:
+		for (i = 0; i < p2px_hb_sides(r); i++) {
+			hb = &r->hb[i];
+			if (hb->has_root)
+				continue;
+			p2px_puts(s, " Refused: ");
+			p2px_put_hb(s, hb);
+			p2px_puts(s, " has no root device (00.0 or Root Port)");
+			p2px_puts(s, " that the allowlist could match.");
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The remedies end a sentence without a full stop right after a value, so
+ * that a copied value never carries punctuation with it.
+ */
+static void p2px_explain_remedy(struct p2px_sink *s,
+				const struct p2px_topo_result *r)
+{
+	const struct p2px_topo_hb_info *hb;
+	unsigned int i, shown = p2px_acs_listed(r);
+	bool first = true;
+
+	if (shown) {
+		p2px_puts(s, r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			  " Remedy: add " : " For a direct path add ");
+		p2px_puts(s, P2PX_TOPO_ACS_CMDLINE "=");
+		for (i = 0; i < shown; i++) {
+			if (i)
+				p2px_putc(s, ';');
+			p2px_put_name(s, r->acs[i].id);
+		}
+		if (r->acs_count > shown) {
+			p2px_puts(s, " (plus ");
+			p2px_put_dec(s, r->acs_count - shown);
+			p2px_puts(s, " more not listed here)");
+		}
+		p2px_puts(s, " to the kernel command line");
+		if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED)
+			p2px_putc(s, '.');
+	}
+
+	if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED ||
+	    (r->reason != P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED &&
+	     r->reason != P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY)) {
+		if (shown && r->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
+			p2px_putc(s, '.');
+		return;
+	}
+
+	for (i = 0; i < p2px_hb_sides(r); i++) {
+		hb = &r->hb[i];
+		if (!p2px_hb_needs_entry(r, hb))
+			continue;
+		if (i == 1 && p2px_hb_needs_entry(r, &r->hb[0]) &&
+		    hb->vendor == r->hb[0].vendor &&
+		    hb->device == r->hb[0].device)
+			continue;
+		if (first) {
+			p2px_puts(s, shown ? "; or, if" : " Remedy: if");
+			p2px_puts(s, " the host bridge forwards peer-to-peer traffic,");
+			p2px_puts(s, " set " P2PX_TOPO_ALLOW_PARAM "=");
+			first = false;
+		} else {
+			p2px_putc(s, ',');
+		}
+		p2px_put_ids(s, hb->vendor, hb->device);
+	}
+	if (first && shown)
+		p2px_putc(s, '.');
+}
+
+/**
+ * p2px_topo_explain() - describe a result for humans, on one line
+ * @r: the result of p2px_topo_calc()
+ * @buf: output buffer, always NUL-terminated when @len is not zero
+ * @len: size of @buf
+ *
+ * Says what the answer is and why; when the answer is "no" or "through the
+ * host bridge", also what to change: the pci=disable_acs_redir= kernel
+ * command line for the devices with ACS redirect and/or the
+ * p2pdma_ext.host_bridge_allow= entries for the host bridges that are
+ * missing from the allowlist.
+ *
+ * Return: the length of the full text like snprintf(), -EINVAL if @r is
+ * NULL.
+ */
+int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
+		      size_t len)
+{
+	struct p2px_sink s;
+	unsigned int i, shown;
+
+	if (!r)
+		return -EINVAL;
+	p2px_sink_init(&s, buf, len);
+
+	p2px_put_name(&s, r->provider_id);
+	p2px_puts(&s, " -> ");
+	p2px_put_name(&s, r->client_id);
+	p2px_puts(&s, ": ");
+
+	switch (r->reason) {
+	case P2PX_TOPO_REASON_BAD_INPUT:
+		p2px_puts(&s, "not supported: invalid topology description.");
+		return p2px_sink_done(&s);
+	case P2PX_TOPO_REASON_TOO_DEEP:
+		p2px_puts(&s, "not supported: upstream chain longer than ");
+		p2px_put_dec(&s, P2PX_TOPO_MAX_DEPTH);
+		p2px_puts(&s, " devices (loop?).");
+		return p2px_sink_done(&s);
+	default:
+		break;
+	}
+
+	switch (r->map) {
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		p2px_puts(&s, "direct by PCI bus address");
+		break;
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		p2px_puts(&s, "through the host bridge");
+		break;
+	default:
+		p2px_puts(&s, "not supported");
+		break;
+	}
+	p2px_puts(&s, ", distance ");
+	p2px_put_dec(&s, r->distance);
+	p2px_putc(&s, '.');
+
+	if (r->has_common) {
+		p2px_puts(&s, " Common upstream device ");
+		p2px_put_name(&s, r->common_id);
+		p2px_putc(&s, '.');
+	}
+
+	if (r->detour == P2PX_TOPO_REASON_NO_COMMON_UPSTREAM) {
+		p2px_puts(&s, " No common upstream bridge: the path goes through the host bridge.");
+	} else if (r->detour == P2PX_TOPO_REASON_ACS_REDIRECT) {
+		shown = p2px_acs_listed(r);
+		p2px_puts(&s, " ACS redirect sends the traffic to the host bridge; set on ");
+		p2px_put_dec(&s, r->acs_count);
+		p2px_puts(&s, " device(s):");
+		for (i = 0; i < shown; i++) {
+			p2px_putc(&s, ' ');
+			p2px_put_name(&s, r->acs[i].id);
+			p2px_putc(&s, ' ');
+			p2px_put_acs_bits(&s, r->acs[i].bits);
+		}
+		p2px_putc(&s, '.');
+	}
+
+	if (r->map != P2PX_TOPO_MAP_BUS_ADDR) {
+		p2px_explain_verdict(&s, r);
+		p2px_explain_remedy(&s, r);
+	}
+	return p2px_sink_done(&s);
+}
