@@ -18,6 +18,8 @@
  * under rcu_read_lock(). p2px_policy_gen counts the swaps so that cached
  * topology answers can tell that they were computed under an older policy.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/module.h>

@@ -56,7 +56,6 @@ static const struct file_operations p2px_ctl_fops = {
 	.open = nonseekable_open,
 	.unlocked_ioctl = p2px_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice p2px_ctl_dev = {

@@ -5,6 +5,8 @@
  * Module entry points: bring the parts up in order and take them down in
  * the reverse order, on failure as on unload.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
@@ -43,7 +45,7 @@ static int __init p2px_init(void)
 	if (ret)
 		return ret;
 
-	pr_info("%s %s loaded (%s P2PDMA)\n", P2PX_NAME, P2PDMA_EXT_VERSION,
+	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
 	return 0;
 }

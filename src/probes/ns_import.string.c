@@ -2,8 +2,8 @@
 /* MODULE_IMPORT_NS() and EXPORT_SYMBOL_NS*() take a string literal. */
 #include <linux/module.h>
 
-#undef __MODULE_INFO
-#define __MODULE_INFO(tag, name, info) \
+#undef MODULE_INFO
+#define MODULE_INFO(tag, info) \
 	static const char p2px_probe_info[] __maybe_unused = info
 
 MODULE_IMPORT_NS("DMA_BUF");
