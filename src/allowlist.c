@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "internal.h"
 #include "topology_core.h"
 
@@ -206,6 +207,20 @@ MODULE_PARM_DESC(host_bridge_deny,
 module_param_cb(trust_all_host_bridges, &p2px_trust_ops, NULL, 0644);
 MODULE_PARM_DESC(trust_all_host_bridges,
 		 "Allow peer-to-peer DMA through every host bridge (testing only; warns and taints the kernel) [default N]");
+
+/**
+ * p2px_policy_fill() - the topology policy now in force
+ * @pol: filled in; its allowlist pointers stay valid until the caller
+ *	leaves the RCU read-side critical section it must hold
+ */
+void p2px_policy_fill(struct p2px_topo_policy *pol)
+{
+	const struct p2px_policy *cur = rcu_dereference(p2px_policy);
+
+	pol->allow = &cur->list;
+	pol->trust_all = cur->trust_all;
+	pol->cpu_allows = p2px_cpu_routes_p2p();
+}
 
 void p2px_allowlist_exit(void)
 {

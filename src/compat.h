@@ -17,6 +17,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
 
 #include "p2pdma_ext_config.h"
 
@@ -148,6 +151,20 @@ static inline void p2px_dma_buf_invalidate(struct dma_buf *dmabuf)
 /* --- PCI topology --------------------------------------------------------- */
 
 struct pci_host_bridge *p2px_find_host_bridge(struct pci_bus *bus);
+
+/*
+ * Does the CPU's root complex route peer-to-peer traffic between its root
+ * ports? Upstream trusts every AMD Zen (family 17h and later).
+ */
+static inline bool p2px_cpu_routes_p2p(void)
+{
+#ifdef CONFIG_X86
+	return boot_cpu_data.x86_vendor == X86_VENDOR_AMD &&
+	       boot_cpu_data.x86 >= 0x17;
+#else
+	return false;
+#endif
+}
 
 /* --- Feature report (for the control device's INFO ioctl) ----------------- */
 

@@ -91,6 +91,10 @@ vm_run() {
 	rm -rf "$dir"
 	mkdir -p "$dir/payload/tests"
 	cp "$BUILD/matrix/$k/p2pdma_ext.ko" "$dir/payload/"
+	if [ -d "$BUILD/matrix/$k/selftests/drivers" ]; then
+		find "$BUILD/matrix/$k/selftests/drivers" -name '*.ko' \
+			-exec cp {} "$dir/payload/" \;
+	fi
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \

@@ -218,6 +218,38 @@ headers_regex() {
 # ---------------------------------------------------------------------------
 # prepare
 
+# install_image_stub ROOT PKG REL: if headers package PKG depends on its
+# kernel image (trixie's 6.12 headers do), install in ROOT a stub package
+# providing linux-image-REL[-unsigned] at PKG's version.  Otherwise apt
+# would install the image and with it initramfs-tools, systemd and udev,
+# and run update-initramfs in the chroot: minutes and ~250 MB for nothing
+# (the image for booting is unpacked into kernels/SERIES instead).
+install_image_stub() {
+	local root=$1 pkg=$2 rel=$3 info ver dir
+	info=$(in_root "$root" apt-cache show --no-all-versions "$pkg")
+	awk '/^Depends:/' <<<"$info" | grep -qF "linux-image-$rel" || return 0
+	ver=$(awk '/^Version:/ { print $2; exit }' <<<"$info")
+	dir=/var/tmp/p2pdma-ext-image-stub-$rel
+	msg "installing a stub providing linux-image-$rel (= $ver)"
+	rm -rf -- "$root$dir"
+	mkdir -p "$root$dir/DEBIAN"
+	cat >"$root$dir/DEBIAN/control" <<-EOF
+		Package: p2pdma-ext-image-stub-$rel
+		Version: $ver
+		Architecture: all
+		Maintainer: p2pdma-ext <nobody@invalid>
+		Provides: linux-image-$rel (= $ver), linux-image-$rel-unsigned (= $ver)
+		Section: kernel
+		Priority: optional
+		Description: stand-in for the kernel image $rel
+		 Lets linux-headers-$rel install in a p2pdma-ext build chroot
+		 without the kernel image and an initramfs generator.
+	EOF
+	in_root "$root" dpkg-deb -b "$dir" "$dir.deb"
+	in_root "$root" apt-get install -y "$dir.deb"
+	rm -rf -- "$root$dir" "$root$dir.deb"
+}
+
 # ensure_headers ROOT SERIES UPDATE: install make, kmod and the newest
 # headers of SERIES in ROOT (resolved from the root's package lists), unless
 # already done; with UPDATE=1 refresh the lists and move to a newer ABI.
@@ -236,6 +268,7 @@ ensure_headers() {
 	if [[ -s $stamp && $(<"$stamp") == "$rel" ]]; then
 		return 0
 	fi
+	install_image_stub "$root" "$pkg" "$rel"
 	msg "$series: installing $pkg"
 	in_root "$root" apt-get install -y "${ROOT_PACKAGES[@]}" "$pkg"
 	in_root "$root" apt-get clean

@@ -4,6 +4,9 @@
 # Build p2pdma_ext.ko with W=1 for every supported Debian kernel, each in a
 # root of its own suite (tools/kernels.sh), and fail on any error or
 # warning. Output: build/matrix/SERIES/{p2pdma_ext.ko,build.log,generated/}.
+# Test-only modules in selftests/drivers/ are built in the same Kbuild run
+# (the staged Kbuild descends into them), so they link against the
+# module's exports; they land in build/matrix/SERIES/selftests/drivers/.
 # Finally print which probe macros differ between the kernels.
 #
 #   tools/matrix.sh [SERIES...]
@@ -22,6 +25,11 @@ for k in $KERNELS; do
 	rm -rf "$out"
 	mkdir -p "$out"
 	stage_module "$stage"
+	if [ -f "$TOP/selftests/drivers/Kbuild" ]; then
+		mkdir -p "$stage/selftests"
+		cp -a "$TOP/selftests/drivers" "$stage/selftests/"
+		echo 'obj-m += selftests/drivers/' >>"$stage/Kbuild"
+	fi
 	t0=$(date +%s)
 	rel=$("$TOP/tools/kernels.sh" release "$k")
 	if "$TOP/tools/kernels.sh" build "$k" "$stage" "$out" W=1 modules \
