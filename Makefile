@@ -8,6 +8,8 @@
 #   make demo            boot the "switch" test bed on 6.1 and show the module at work
 #   make selftests       build the VM selftest binaries
 #   make checkpatch      checkpatch.pl --strict over the C sources
+#   make deb             p2pdma-ext-dkms .deb into build/packages/
+#   make rpm             p2pdma-ext-dkms .rpm into build/packages/
 #   make clean
 #
 # Builds are out of tree: the sources are staged into $(O) (default
@@ -46,7 +48,25 @@ demo:
 checkpatch:
 	tools/checkpatch.sh
 
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' dkms.conf)
+PKGDIR := build/packages
+
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src $(PKGDIR)
+	git archive HEAD | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	mv build/deb/*.deb $(PKGDIR)/
+	@ls $(PKGDIR)/*.deb
+
+rpm:
+	rm -rf build/rpm && mkdir -p build/rpm/SOURCES $(PKGDIR)
+	git archive --prefix=p2pdma-ext-$(VERSION)/ -o build/rpm/SOURCES/p2pdma-ext-$(VERSION).tar.gz HEAD
+	rpmbuild --define "_topdir $(abspath build/rpm)" --define "pkgversion $(VERSION)" \
+		-bb rpm/p2pdma-ext.spec
+	find build/rpm/RPMS -name '*.rpm' -exec mv {} $(PKGDIR)/ \;
+	@ls $(PKGDIR)/*.rpm
+
 clean:
 	rm -rf build
 
-.PHONY: all module matrix selftests check demo checkpatch clean
+.PHONY: all module matrix selftests check demo checkpatch deb rpm clean
