@@ -4,6 +4,7 @@
 # Runs inside the test VM (busybox sh) as /payload/run: every test binary
 # in /payload/tests, its TAP lines prefixed with the binary's name so that
 # results from different binaries stay apart.
+set -o pipefail
 cd /payload || exit 1
 rc=0
 for t in tests/*; do

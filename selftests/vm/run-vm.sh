@@ -98,6 +98,17 @@ rm -f -- "$out"/{console.log,results.log,payload.log,dmesg.log,results.tap} \
 mkdir -p -- "$out/backing"
 
 topo_parse "$topology" "$out/backing" || p2px_die "cannot parse topology '$topology'"
+
+# Allowed kernel-log patterns; a bad regex would silently hide problems.
+allow_re=$BENIGN_RE
+if [[ -f $payload/kernel-log.allow ]]; then
+	while IFS= read -r line || [[ -n $line ]]; do
+		[[ -z $line || $line == \#* ]] || allow_re+="|$line"
+	done <"$payload/kernel-log.allow"
+fi
+rc=0
+grep -E -e "$allow_re" </dev/null >/dev/null 2>&1 || rc=$?
+((rc < 2)) || p2px_die "bad extended regex in $payload/kernel-log.allow"
 label="kernel $release, topology $TOPO_NAME"
 
 # --- cleanup: never leave QEMU or the request server running -------------
@@ -183,7 +194,7 @@ declare -A replug_gen=()
 
 # handle_request LINE: sets $reply to "OK ..." or "ERR ..." for LINE.
 handle_request() {
-	local verb rest name dev gen id
+	local verb rest name dev gen id i rc
 	local -a words
 	verb=${1%% *}
 	rest=''
@@ -213,27 +224,28 @@ handle_request() {
 		fi
 		;;
 	esac
+	rc=0
 	case $verb in
 	QMP)
 		if [[ $rest == \{* ]]; then
-			qmp_call "$out/qmp.sock" "$rest"
+			qmp_call "$out/qmp.sock" "$rest" || rc=$?
 		else
 			read -r -a words <<<"$rest"
 			if ((${#words[@]} == 0)); then
 				reply="ERR QMP needs a command"
 				return
 			fi
-			qmp_call "$out/qmp.sock" "${words[@]}"
+			qmp_call "$out/qmp.sock" "${words[@]}" || rc=$?
 		fi
 		;;
 	HMP)
-		hmp_call "$rest"
+		hmp_call "$rest" || rc=$?
 		;;
 	UNPLUG)
 		# OK only once QEMU reports the device gone (the guest has
 		# acknowledged the removal).
 		qmp_call -t 30 --wait-event "DEVICE_DELETED:\"device\": \"$name\"" \
-			"$out/qmp.sock" device_del "id=$name"
+			"$out/qmp.sock" device_del "id=$name" || rc=$?
 		;;
 	REPLUG)
 		gen=$((${replug_gen[$name]:-0} + 1))
@@ -241,21 +253,34 @@ handle_request() {
 		dev=${TOPO_DEV[$name]}
 		if [[ -n ${TOPO_BACKEND[$name]:-} ]]; then
 			id=$name-mem-g$gen
-			hmp_call "object_add ${TOPO_BACKEND[$name]/,/,id=$id,}" ||
-				{ reply="ERR object_add: $reply"; return; }
+			if ! hmp_call "object_add ${TOPO_BACKEND[$name]/,/,id=$id,}"; then
+				reply="ERR object_add: $reply"
+				return
+			fi
 			dev=${dev/memdev=$name-mem/memdev=$id}
 		fi
 		if [[ -n ${TOPO_DRIVE[$name]:-} ]]; then
 			id=$name-drive-g$gen
-			hmp_call "drive_add 0 ${TOPO_DRIVE[$name]/,/,id=$id,}" ||
-				{ reply="ERR drive_add: $reply"; return; }
+			if ! hmp_call "drive_add 0 ${TOPO_DRIVE[$name]/,/,id=$id,}"; then
+				reply="ERR drive_add: $reply"
+				return
+			fi
 			dev=${dev/drive=$name-drive/drive=$id}
 		fi
-		hmp_call "device_add $dev"
+		# With native PCIe hotplug the guest lets go of a device
+		# before QEMU has finished removing it: retry while its id is
+		# still taken.
+		for ((i = 0; i < 60; i++)); do
+			rc=0
+			hmp_call "device_add $dev" || rc=$?
+			if ((rc == 0)) || [[ $reply != *'Duplicate device ID'* ]]; then
+				break
+			fi
+			sleep 0.5
+		done
 		;;
 	esac
-	# shellcheck disable=SC2181 # the status of the case above
-	if (($? == 0)); then
+	if ((rc == 0)); then
 		reply="OK $reply"
 	else
 		reply="ERR $reply"
@@ -339,12 +364,6 @@ grep -a -E '^[[:space:]]*((not )?ok([[:space:]]|$)|#|TAP version|1\.\.[0-9]+)' \
 
 # Kernel problems: console.log and the dmesg block, timestamps dropped,
 # each distinct line once; PAYLOAD/kernel-log.allow adds allowed patterns.
-allow_re=$BENIGN_RE
-if [[ -f $payload/kernel-log.allow ]]; then
-	while IFS= read -r line; do
-		[[ -z $line || $line == \#* ]] || allow_re+="|$line"
-	done <"$payload/kernel-log.allow"
-fi
 cat "$out/console.log" ${have_dmesg:+"$out/dmesg.log"} |
 	sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' |
 	grep -a -E -e "$PROBLEM_RE" | grep -a -v -E -e "$allow_re" |
