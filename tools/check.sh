@@ -69,6 +69,13 @@ if [ -f "$TOP/selftests/host/Makefile" ]; then
 	fi
 fi
 
+if out=$("$TOP/tools/checkpatch.sh" 2>&1); then
+	result PASS host/checkpatch "checkpatch --strict clean"
+else
+	echo "$out" | tail -n 30
+	result FAIL host/checkpatch "$(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') finding(s)"
+fi
+
 # --- 2. build matrix -------------------------------------------------------
 phase "build matrix ($KERNELS)"
 t0=$(date +%s)

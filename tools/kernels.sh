@@ -7,10 +7,12 @@
 # For each series this keeps, under $CACHE:
 #
 #   roots/SUITE/          debootstrap --variant=minbase chroot of the series'
-#                         Debian suite with make, kmod and the newest
+#                         Debian suite with make, kmod, perl and the newest
 #                         linux-headers-<REL> of the series installed: the
 #                         suite's own gcc and kbuild host tools build modules
 #                         for that kernel.  Shared by series of one suite.
+#                         "build" copies a module tree to ROOT/build/NAME-PID
+#                         and runs make there (removed afterwards).
 #   kernels/SERIES/       the matching kernel, unpacked from Debian's packages:
 #                           vmlinuz   bootable image (boot/vmlinuz-REL)
 #                           release   REL, e.g. 6.1.0-56-amd64
@@ -23,6 +25,8 @@
 #
 # Usage:
 #   kernels.sh prepare [--update] SERIES...|all
+#       (SERIES: a series of kernels.conf; --update: refresh the package
+#       lists and move to a newer ABI of the series if there is one)
 #   kernels.sh release SERIES
 #   kernels.sh kernel-dir SERIES
 #   kernels.sh root SERIES
@@ -524,6 +528,7 @@ require_ready() {
 
 cmd_release() {
 	(($# == 1)) || usage
+	conf_lookup "$1"
 	require_ready "$1"
 	cat "$(kernel_dir "$1")/release"
 }
@@ -552,13 +557,13 @@ cleanup_build() {
 
 cmd_build() {
 	(($# >= 3)) || usage
-	local series=$1 src=$2 out=$3 root rel name rc f
+	local series=$1 src=$2 out=$3 root rel name rc
 	shift 3
 	(($#)) || set -- modules
 	[[ -d $src ]] || die "no such source dir: $src"
 	need_root
-	require_ready "$series"
 	conf_lookup "$series"
+	require_ready "$series"
 	root=$(root_dir "$series")
 	rel=$(<"$root/$STAMP_DIR/headers-$series")
 	# Shared lock: builds run in parallel, but not while the root is
@@ -604,8 +609,8 @@ cmd_run() {
 	[[ ${1-} == -- ]] && shift
 	(($#)) || usage
 	need_root
-	require_ready "$series"
 	conf_lookup "$series"
+	require_ready "$series"
 	root=$(root_dir "$series")
 	lock_file "root-$SUITE.lock" -s
 	in_root "$root" "$@" || rc=$?
