@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "registry.h"
 
 /**
  * p2pdma_ext_version() - version of the loaded p2pdma_ext module
@@ -52,6 +53,7 @@ static int __init p2px_init(void)
 
 static void __exit p2px_exit(void)
 {
+	p2px_ext_exit();
 	p2px_chardev_exit();
 	p2px_allowlist_exit();
 }
