@@ -45,6 +45,11 @@ static int __init p2px_init(void)
 	ret = p2px_chardev_init();
 	if (ret)
 		return ret;
+	ret = p2px_provider_init();
+	if (ret) {
+		p2px_chardev_exit();
+		return ret;
+	}
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
@@ -53,6 +58,7 @@ static int __init p2px_init(void)
 
 static void __exit p2px_exit(void)
 {
+	p2px_provider_exit();
 	p2px_ext_exit();
 	p2px_chardev_exit();
 	p2px_allowlist_exit();
