@@ -27,4 +27,8 @@ int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		       int num_clients, bool verbose);
 
+/* provider.c: the generic provider driver "p2pdma_ext_provider" */
+int p2px_provider_init(void);
+void p2px_provider_exit(void);
+
 #endif /* P2PDMA_EXT_INTERNAL_H */

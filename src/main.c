@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "registry.h"
 
 /**
  * p2pdma_ext_version() - version of the loaded p2pdma_ext module
@@ -44,6 +45,11 @@ static int __init p2px_init(void)
 	ret = p2px_chardev_init();
 	if (ret)
 		return ret;
+	ret = p2px_provider_init();
+	if (ret) {
+		p2px_chardev_exit();
+		return ret;
+	}
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
@@ -52,6 +58,8 @@ static int __init p2px_init(void)
 
 static void __exit p2px_exit(void)
 {
+	p2px_provider_exit();
+	p2px_ext_exit();
 	p2px_chardev_exit();
 	p2px_allowlist_exit();
 }

@@ -49,6 +49,26 @@ tap_results() {
 	done < <(grep -E '^(not )?ok ' "$file")
 }
 
+# Compare the guest's "# HOSTCHECK NAME OFFSET HEX" claims with the host
+# file behind device NAME (OUT/devices, else OUT/backing/NAME.mem): proof
+# that a DMA really reached the emulated device's memory.
+host_checks() {
+	local prefix=$1 out=$2 name off hex file got
+	while read -r name off hex; do
+		file=$(awk -v n="$name" '$1 == n { print $2 }' "$out/devices" 2>/dev/null)
+		[ -f "$file" ] || file=$out/backing/$name.mem
+		got=$(od -An -v -tx1 -j "$off" -N $((${#hex} / 2)) "$file" 2>/dev/null |
+			tr -d ' \n')
+		if [ -n "$hex" ] && [ "$got" = "$hex" ]; then
+			result PASS "$prefix/hostcheck/$name@$off"
+		else
+			result FAIL "$prefix/hostcheck/$name@$off" \
+				"host file has '${got:0:32}...', guest expected '${hex:0:32}...'"
+		fi
+	done < <(tr -d '\r' <"$out/results.tap" |
+		sed -n 's/^# HOSTCHECK \([A-Za-z0-9_-]*\) \([0-9]*\) \([0-9a-f]*\)$/\1 \2 \3/p')
+}
+
 # --- 0. host packages ------------------------------------------------------
 phase "host tools"
 t0=$(date +%s)
@@ -134,6 +154,7 @@ for k in $KERNELS; do
 		tap=$dir/out/results.tap
 		if [ -f "$tap" ] && grep -qE '^(not )?ok ' "$tap"; then
 			tap_results "vm/$k/$topo" "$tap"
+			host_checks "vm/$k/$topo" "$dir/out"
 		fi
 		if [ "$(cat "$dir/rc")" -ne 0 ]; then
 			echo "--- vm/$k/$topo failed (exit $(cat "$dir/rc")); runner output:"

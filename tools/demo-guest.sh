@@ -17,6 +17,35 @@ for p in /sys/module/p2pdma_ext/parameters/*; do
 done
 echo "-- control device"
 ls -l /dev/p2pdma_ext | sed 's/^/   /'
+
+# Peer-to-peer DMA through the registry: the ivshmem (BAR2 = 64 MiB of RAM)
+# becomes a provider, the edu DMA engine copies into and out of it.
+shm=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x1af4:0x1110" ] && shm=$(basename "$d")
+done
+if [ -n "$shm" ] && [ -f /payload/p2px_edu.ko ]; then
+	echo "-- bind $shm (ivshmem) to p2pdma_ext_provider"
+	echo p2pdma_ext_provider >"/sys/bus/pci/devices/$shm/driver_override"
+	echo "$shm" >/sys/bus/pci/drivers_probe
+	for f in size available published; do
+		echo "   p2pmem/$f: $(cat "/sys/bus/pci/devices/$shm/p2pmem/$f")"
+	done
+	echo "-- insmod p2px_edu.ko; edu DMA: P2P memory -> RAM, then RAM -> P2P memory"
+	insmod /payload/p2px_edu.ko
+	if echo "256 7" >/sys/kernel/debug/p2px_edu/copy; then
+		sed 's/^/   /' /sys/kernel/debug/p2px_edu/copy
+		off=$(sed -n 's/.* offset \([0-9]*\) .*/\1/p' /sys/kernel/debug/p2px_edu/copy)
+		head=$(sed -n 's/^head \(.\{32\}\).*/\1/p' /sys/kernel/debug/p2px_edu/copy)
+		echo "   p2pmem/available now: $(cat "/sys/bus/pci/devices/$shm/p2pmem/available")"
+		echo "DEMO-P2P $off $head"
+	else
+		echo "   the copy was refused"
+	fi
+	dmesg | grep -E 'p2px_edu|peer-to-peer' | sed 's/^/   /'
+	rmmod p2px_edu
+fi
+
 echo "-- rmmod p2pdma_ext"
 rmmod p2pdma_ext
 echo "   unloaded"

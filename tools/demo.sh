@@ -24,6 +24,8 @@ dir=$BUILD/demo
 rm -rf "$dir"
 mkdir -p "$dir/payload"
 cp "$BUILD/matrix/$k/p2pdma_ext.ko" "$dir/payload/"
+[ ! -f "$BUILD/matrix/$k/selftests/drivers/p2px_edu.ko" ] ||
+	cp "$BUILD/matrix/$k/selftests/drivers/p2px_edu.ko" "$dir/payload/"
 cp "$TOP/tools/demo-guest.sh" "$dir/payload/run"
 
 echo "== booting Debian $k ($("$TOP/tools/kernels.sh" release "$k")) in the '$topo' test bed"
@@ -35,3 +37,18 @@ echo "== booting Debian $k ($("$TOP/tools/kernels.sh" release "$k")) in the '$to
 }
 # The guest's output, without the kernel log dump that follows it.
 sed -n '/==== DMESG BEGIN ====/q;p' "$dir/out/results.log"
+
+# What edu wrote into the ivshmem BAR, read back from the host's file.
+p2p=$(tr -d '\r' <"$dir/out/results.log" | sed -n 's/^DEMO-P2P \([0-9]*\) \([0-9a-f]*\)$/\1 \2/p')
+if [ -n "$p2p" ]; then
+	# shellcheck disable=SC2086 # two words on purpose
+	set -- $p2p
+	host=$(od -An -v -tx1 -j "$1" -N 16 "$dir/out/backing/shm0.mem" | tr -d ' \n')
+	echo "== host: $dir/out/backing/shm0.mem at offset $1: $host"
+	if [ "$host" = "$2" ]; then
+		echo "== the bytes edu wrote by peer-to-peer DMA are in the ivshmem memory on the host"
+	else
+		echo "== MISMATCH: the guest saw $2" >&2
+		exit 1
+	fi
+fi

@@ -12,7 +12,10 @@
 #define _LINUX_P2PDMA_EXT_H
 
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/types.h>
+
+struct scatterlist;
 
 /*
  * P2PDMA_EXT_IMPORT_NS() - import the P2PDMA_EXT symbol namespace.
@@ -36,5 +39,36 @@ const char *p2pdma_ext_version(void);
  * delegates to it; false when p2pdma_ext supplies P2P memory itself.
  */
 bool p2pdma_ext_is_native(void);
+
+/*
+ * Provider registry (src/registry.c has the full kernel-doc). The same
+ * semantics as the upstream pci_p2pdma_add_resource(), pci_p2pmem_publish(),
+ * pci_p2pmem_find_many(), pci_alloc_p2pmem(), pci_free_p2pmem(),
+ * pci_p2pmem_virt_to_bus(), pci_p2pmem_alloc_sgl()/free_sgl(); on kernels
+ * with CONFIG_PCI_P2PDMA they are those functions.
+ */
+int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
+			    u64 offset);
+void p2pdma_ext_publish(struct pci_dev *pdev, bool publish);
+struct pci_dev *p2pdma_ext_find_many(struct device **clients, int num_clients);
+void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size);
+void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size);
+pci_bus_addr_t p2pdma_ext_virt_to_bus(struct pci_dev *pdev, void *addr);
+struct scatterlist *p2pdma_ext_alloc_sgl(struct pci_dev *pdev,
+					 unsigned int *nents, u32 length);
+void p2pdma_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl);
+bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
+
+/**
+ * p2pdma_ext_find() - the published provider nearest to one client
+ * @client: the device that will DMA to the memory
+ *
+ * Return: the provider with a reference (drop it with pci_dev_put()), or
+ * NULL.
+ */
+static inline struct pci_dev *p2pdma_ext_find(struct device *client)
+{
+	return p2pdma_ext_find_many(&client, 1);
+}
 
 #endif /* _LINUX_P2PDMA_EXT_H */

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2px_edu: test driver for QEMU's "edu" device (1234:11e8) that uses the
+ * p2pdma_ext API the way an orchestrator would: find the P2P provider
+ * nearest to edu, allocate P2P memory from it, translate it to a bus
+ * address and let edu's DMA engine move bytes between RAM and that memory,
+ * i.e. real peer-to-peer DMA from edu into another device's BAR.
+ *
+ * debugfs interface, /sys/kernel/debug/p2px_edu/:
+ *   copy  write "LEN SEED": run the test with LEN bytes (1..4095) of the
+ *         pattern byte[i] = SEED + 7 * i + (i >> 8) (mod 256); the write
+ *         fails with the errno of the failing step. Read: the last result,
+ *         "provider BDF bar N offset OFF bus ADDR len LEN seed SEED" and
+ *         then the first and last 64 bytes of the P2P memory in hex.
+ *
+ * The test, with P = the P2P memory and E = edu's internal buffer:
+ *   1. the CPU writes ~pattern into P; edu DMA P -> E -> RAM; RAM must hold
+ *      ~pattern (edu read the peer's BAR);
+ *   2. RAM holds the pattern; edu DMA RAM -> E -> P; P must hold the
+ *      pattern (edu wrote the peer's BAR).
+ * The P2P memory stays allocated (and holds the pattern) until the next
+ * run or until the driver unbinds, so that the host can check it.
+ *
+ * A client behind a translating IOMMU is refused up front: a raw bus
+ * address is not a valid DMA address there.
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/p2pdma_ext.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_START	0x1
+#define EDU_CMD_TO_RAM	0x2	/* edu buffer -> address; else address -> edu */
+#define EDU_BUF		0x40000
+#define EDU_BUF_SIZE	4096
+/* QEMU 7.2's edu aborts on a DMA that ends exactly at its buffer's end. */
+#define EDU_DMA_MAX	(EDU_BUF_SIZE - 1)
+#define EDU_SHOW	64
+
+/**
+ * struct p2px_edu - one bound edu device
+ * @pdev: the edu device
+ * @regs: BAR0
+ * @lock: serialises test runs and protects everything below
+ * @provider: provider of @p2p (reference held) or NULL
+ * @p2p: P2P memory kept from the last run, or NULL
+ * @len: its size
+ * @result: text of the last run's result
+ */
+struct p2px_edu {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct mutex lock;	/* serialises runs, protects what follows */
+	struct pci_dev *provider;
+	void *p2p;
+	size_t len;
+	char result[512];
+};
+
+static struct dentry *p2px_edu_dir;
+
+static int p2px_edu_dma(struct p2px_edu *e, u64 src, u64 dst, u32 len,
+			u32 cmd)
+{
+	int i;
+
+	writeq(src, e->regs + EDU_DMA_SRC);
+	writeq(dst, e->regs + EDU_DMA_DST);
+	writeq(len, e->regs + EDU_DMA_CNT);
+	writeq(cmd | EDU_CMD_START, e->regs + EDU_DMA_CMD);
+	/* QEMU completes an edu DMA about 100 ms later. */
+	for (i = 0; i < 150; i++) {
+		if (!(readq(e->regs + EDU_DMA_CMD) & EDU_CMD_START))
+			return 0;
+		msleep(20);
+	}
+	pci_err(e->pdev, "edu DMA did not complete\n");
+	return -ETIMEDOUT;
+}
+
+static u8 p2px_edu_pattern(u32 seed, size_t i)
+{
+	return (u8)(seed + 7 * i + (i >> 8));
+}
+
+static void p2px_edu_drop(struct p2px_edu *e)
+{
+	if (e->p2p)
+		p2pdma_ext_free(e->provider, e->p2p, e->len);
+	pci_dev_put(e->provider);
+	e->p2p = NULL;
+	e->provider = NULL;
+}
+
+/* The BAR of @pdev that holds bus address @bus, and the offset in it. */
+static int p2px_edu_bar_of(struct pci_dev *pdev, pci_bus_addr_t bus,
+			   u64 *offset)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		pci_bus_addr_t start = pci_bus_address(pdev, bar);
+
+		if (pci_resource_len(pdev, bar) && bus >= start &&
+		    bus - start < pci_resource_len(pdev, bar)) {
+			*offset = bus - start;
+			return bar;
+		}
+	}
+	return -1;
+}
+
+static int p2px_edu_run(struct p2px_edu *e, size_t len, u32 seed)
+{
+	struct device *client = &e->pdev->dev;
+	struct iommu_domain *dom;
+	dma_addr_t ram_dma;
+	pci_bus_addr_t bus;
+	u8 *ram, *p2p;
+	int ret, bar, n;
+	u64 offset = 0;
+	size_t i;
+
+	p2px_edu_drop(e);
+	e->result[0] = 0;
+
+	dom = iommu_get_domain_for_dev(client);
+	if (dom && dom->type != IOMMU_DOMAIN_IDENTITY) {
+		pci_info(e->pdev, "p2px_edu: refused: DMA is translated by an IOMMU, bus addresses are not DMA addresses\n");
+		return -EOPNOTSUPP;
+	}
+
+	e->provider = p2pdma_ext_find_many(&client, 1);
+	if (!e->provider)
+		return -ENODEV;
+	e->p2p = p2pdma_ext_alloc(e->provider, len);
+	if (!e->p2p) {
+		p2px_edu_drop(e);
+		return -ENOMEM;
+	}
+	e->len = len;
+	p2p = e->p2p;
+	bus = p2pdma_ext_virt_to_bus(e->provider, p2p);
+	bar = p2px_edu_bar_of(e->provider, bus, &offset);
+	if (!bus || bar < 0) {
+		p2px_edu_drop(e);
+		return -EFAULT;
+	}
+
+	ram = dma_alloc_coherent(client, EDU_BUF_SIZE, &ram_dma, GFP_KERNEL);
+	if (!ram) {
+		p2px_edu_drop(e);
+		return -ENOMEM;
+	}
+
+	/* 1. edu reads the peer's memory. */
+	for (i = 0; i < len; i++)
+		writeb(~p2px_edu_pattern(seed, i), p2p + i);
+	memset(ram, 0, len);
+	ret = p2px_edu_dma(e, bus, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, ram_dma, len, EDU_CMD_TO_RAM);
+	for (i = 0; !ret && i < len; i++) {
+		if (ram[i] != (u8)~p2px_edu_pattern(seed, i)) {
+			pci_err(e->pdev, "p2px_edu: P2P read: byte %zu is %#x, want %#x\n",
+				i, ram[i], (u8)~p2px_edu_pattern(seed, i));
+			ret = -EIO;
+		}
+	}
+
+	/* 2. edu writes the peer's memory. */
+	for (i = 0; !ret && i < len; i++)
+		ram[i] = p2px_edu_pattern(seed, i);
+	if (!ret)
+		ret = p2px_edu_dma(e, ram_dma, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, bus, len, EDU_CMD_TO_RAM);
+	for (i = 0; !ret && i < len; i++) {
+		u8 got = readb(p2p + i);
+
+		if (got != p2px_edu_pattern(seed, i)) {
+			pci_err(e->pdev, "p2px_edu: P2P write: byte %zu is %#x, want %#x\n",
+				i, got, p2px_edu_pattern(seed, i));
+			ret = -EIO;
+		}
+	}
+	dma_free_coherent(client, EDU_BUF_SIZE, ram, ram_dma);
+	if (ret) {
+		p2px_edu_drop(e);
+		return ret;
+	}
+
+	n = scnprintf(e->result, sizeof(e->result),
+		      "provider %s bar %d offset %llu bus %#llx len %zu seed %u\nhead ",
+		      pci_name(e->provider), bar, offset, (u64)bus, len, seed);
+	for (i = 0; i < min_t(size_t, len, EDU_SHOW); i++)
+		n += scnprintf(e->result + n, sizeof(e->result) - n, "%02x",
+			       readb(p2p + i));
+	n += scnprintf(e->result + n, sizeof(e->result) - n, "\ntail ");
+	for (i = len - min_t(size_t, len, EDU_SHOW); i < len; i++)
+		n += scnprintf(e->result + n, sizeof(e->result) - n, "%02x",
+			       readb(p2p + i));
+	scnprintf(e->result + n, sizeof(e->result) - n, "\n");
+	pci_info(e->pdev, "p2px_edu: %zu bytes moved by peer-to-peer DMA to and from %s BAR %d\n",
+		 len, pci_name(e->provider), bar);
+	return 0;
+}
+
+static ssize_t p2px_edu_copy_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	char buf[32];
+	unsigned int len, seed;
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+	if (sscanf(buf, "%u %u", &len, &seed) != 2 || !len ||
+	    len > EDU_DMA_MAX)
+		return -EINVAL;
+
+	mutex_lock(&e->lock);
+	ret = p2px_edu_run(e, len, seed);
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t p2px_edu_copy_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&e->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, e->result,
+				      strlen(e->result));
+	mutex_unlock(&e->lock);
+	return ret;
+}
+
+static const struct file_operations p2px_edu_copy_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = p2px_edu_copy_read,
+	.write = p2px_edu_copy_write,
+	.llseek = default_llseek,
+};
+
+static void p2px_edu_teardown(void *data)
+{
+	struct p2px_edu *e = data;
+
+	debugfs_remove_recursive(p2px_edu_dir);
+	p2px_edu_dir = NULL;
+	mutex_lock(&e->lock);
+	p2px_edu_drop(e);
+	mutex_unlock(&e->lock);
+}
+
+static int p2px_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct p2px_edu *e;
+	int ret;
+
+	if (p2px_edu_dir)
+		return -EBUSY;	/* one edu is enough for the tests */
+	e = devm_kzalloc(&pdev->dev, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->pdev = pdev;
+	mutex_init(&e->lock);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	e->regs = pcim_iomap(pdev, 0, 0);
+	if (!e->regs)
+		return -ENOMEM;
+	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	p2px_edu_dir = debugfs_create_dir("p2px_edu", NULL);
+	debugfs_create_file("copy", 0600, p2px_edu_dir, e, &p2px_edu_copy_fops);
+	return devm_add_action_or_reset(&pdev->dev, p2px_edu_teardown, e);
+}
+
+static const struct pci_device_id p2px_edu_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, p2px_edu_ids);
+
+static struct pci_driver p2px_edu_driver = {
+	.name = "p2px_edu",
+	.id_table = p2px_edu_ids,
+	.probe = p2px_edu_probe,
+};
+module_pci_driver(p2px_edu_driver);
+
+MODULE_DESCRIPTION("p2pdma-ext test: peer-to-peer DMA with QEMU's edu device");
+MODULE_LICENSE("GPL");
+P2PDMA_EXT_IMPORT_NS();

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext provider registry selftests, run inside the test VM as root:
+ * the generic provider driver binds the emulated ivshmem (BAR2 = 64 MiB of
+ * RAM) and registers it, the p2pmem sysfs group describes it, a BAR that
+ * cannot be mapped is refused with one clear log line, and the p2px_edu
+ * test driver moves bytes by real peer-to-peer DMA between RAM and the
+ * ivshmem BAR with QEMU's edu DMA engine.
+ *
+ * Host check: a successful DMA test prints
+ *   # HOSTCHECK NAME OFFSET HEXBYTES
+ * lines; after the VM run tools/check.sh compares them with the host file
+ * behind device NAME's memory (OUT/backing/NAME.mem).
+ */
+#include <dirent.h>
+
+#include "kselftest_harness.h"
+#include "p2px_test.h"
+
+#define PROVIDER_DRV	"p2pdma_ext_provider"
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+#define EDU_COPY	"/sys/kernel/debug/p2px_edu/copy"
+#define EDU_MODULE	"/payload/p2px_edu.ko"
+#define DMA_LEN		2048
+#define DMA_SEED	42u
+/* What reading EDU_COPY gives after a successful run. */
+#define RESULT_FORMAT	"provider %63s bar %d offset %llu bus %llx len %zu " \
+			"seed %*u head %255s tail %255s"
+
+static unsigned char pattern(unsigned int seed, size_t i)
+{
+	return (unsigned char)(seed + 7 * i + (i >> 8));
+}
+
+/* Find the first PCI device VENDOR:DEVICE; its BDF goes to @bdf. */
+static int find_pci(unsigned int vendor, unsigned int device, char *bdf,
+		    size_t len)
+{
+	struct dirent *de;
+	DIR *d = opendir(PCI_DEVICES);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		char path[300], val[32];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
+		if (p2px_read_file(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 16) != vendor)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
+		if (p2px_read_file(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 16) != device)
+			continue;
+		snprintf(bdf, len, "%.40s", de->d_name);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Name of the driver bound to @bdf in @drv ("" if none). */
+static void bound_driver(const char *bdf, char *drv, size_t len)
+{
+	char path[300], link[300];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	drv[0] = 0;
+	if (n > 0) {
+		link[n] = 0;
+		snprintf(drv, len, "%.60s", strrchr(link, '/') + 1);
+	}
+}
+
+static unsigned long long bar_size(const char *bdf, int bar)
+{
+	unsigned long long start = 0, end = 0, flags;
+	char path[300], line[128];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar && fgets(line, sizeof(line), f); i++)
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
+			end = 0;
+	fclose(f);
+	return end ? end - start + 1 : 0;
+}
+
+static unsigned long long read_ull(const char *bdf, const char *file)
+{
+	char path[300], val[64];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, file);
+	if (p2px_read_file(path, val, sizeof(val)))
+		return ~0ULL;
+	return strtoull(val, NULL, 0);
+}
+
+static int bind_provider(const char *bdf)
+{
+	char path[300];
+	int ret;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	ret = p2px_write_file(path, PROVIDER_DRV);
+	if (!ret)
+		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
+	return ret;
+}
+
+static int unbind_dev(const char *bdf)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
+	return p2px_write_file(path, bdf);
+}
+
+/* Load p2pdma_ext and bind the ivshmem to the provider driver. */
+static int setup_provider(struct __test_metadata *_metadata, char *bdf,
+			  size_t len)
+{
+	char drv[64];
+
+	if (!p2px_module_loaded())
+		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
+	if (!find_pci(0x1af4, 0x1110, bdf, len))
+		return 0;
+	bound_driver(bdf, drv, sizeof(drv));
+	if (strcmp(drv, PROVIDER_DRV)) {
+		EXPECT_EQ(0, bind_provider(bdf));
+		bound_driver(bdf, drv, sizeof(drv));
+	}
+	EXPECT_STREQ(PROVIDER_DRV, drv);
+	return 1;
+}
+
+TEST(provider_binds_ivshmem)
+{
+	unsigned long long size;
+	char bdf[64];
+
+	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
+	size = bar_size(bdf, 2);
+	ASSERT_EQ(64ULL << 20, size);
+	/* The p2pmem group: ours on 5.10-6.12, the kernel's on 7.2. */
+	EXPECT_EQ(size, read_ull(bdf, "p2pmem/size"));
+	EXPECT_GE(size, read_ull(bdf, "p2pmem/available"));
+	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
+}
+
+/* A BAR that memremap_pages() cannot map is refused, with one clear line. */
+TEST(unaligned_bar_refused)
+{
+	const char *param = P2PX_SYSFS_MODULE "/parameters/provider_bars";
+	char bdf[64], drv[64], *log;
+	int mark;
+
+	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
+	if (p2px_path_exists(EDU_COPY))
+		ASSERT_EQ(0, p2px_unload("p2px_edu"));
+	ASSERT_EQ(0, unbind_dev(bdf));
+	if (p2px_kernel_series() < 7000) {
+		char path[300];
+
+		/* Our p2pmem group goes with the provider. */
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/p2pmem", bdf);
+		EXPECT_FALSE(p2px_path_exists(path));
+	}
+
+	/* BAR0 of ivshmem: 256 bytes of registers. */
+	ASSERT_EQ(0, p2px_write_file(param, "1"));
+	mark = p2px_kmsg_mark();
+	ASSERT_LE(0, mark);
+	EXPECT_EQ(0, bind_provider(bdf));
+	log = p2px_kmsg_collect(mark);
+	ASSERT_NE(NULL, log);
+	bound_driver(bdf, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
+	EXPECT_EQ(1, p2px_count_lines(log, "must be multiples of 2048 KiB"))
+		TH_LOG("kernel log:\n%s", log);
+	free(log);
+
+	ASSERT_EQ(0, p2px_write_file(param, "0"));
+	EXPECT_EQ(0, bind_provider(bdf));
+	bound_driver(bdf, drv, sizeof(drv));
+	EXPECT_STREQ(PROVIDER_DRV, drv);
+	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
+}
+
+/* The name the test bed gave the ivshmem device (for the host check). */
+static void ivshmem_name(char *name, size_t len)
+{
+	char line[256], kind[64], n[64];
+	FILE *f = fopen("/etc/p2px/nodes", "r");
+
+	snprintf(name, len, "shm0");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %63s", kind, n) == 2 &&
+		    !strcmp(kind, "ivshmem"))
+			snprintf(name, len, "%s", n);
+	fclose(f);
+}
+
+static void check_hex(struct __test_metadata *_metadata, const char *hex,
+		      size_t first, size_t count)
+{
+	size_t i;
+
+	ASSERT_EQ(2 * count, strlen(hex));
+	for (i = 0; i < count; i++) {
+		unsigned int b;
+		int n = sscanf(hex + 2 * i, "%2x", &b);
+
+		ASSERT_EQ(1, n);
+		ASSERT_EQ(pattern(DMA_SEED, first + i), b)
+			TH_LOG("P2P memory byte %zu", first + i);
+	}
+}
+
+TEST(edu_peer_to_peer_dma)
+{
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64], edu[64], cmd[64], res[1024], provider[64], name[64];
+	char head[256], tail[256], *log;
+	unsigned long long offset, bus, avail, size;
+	int bar, ret, mark;
+	size_t len;
+
+	if (!topo)
+		topo = "";
+	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
+	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		SKIP(return, "no edu in this topology");
+	if (!p2px_path_exists(EDU_COPY)) {
+		ret = p2px_load(EDU_MODULE, NULL);
+		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
+	}
+	ASSERT_TRUE(p2px_path_exists(EDU_COPY));
+
+	snprintf(cmd, sizeof(cmd), "%d %u", DMA_LEN, DMA_SEED);
+	mark = p2px_kmsg_mark();
+	ASSERT_LE(0, mark);
+	ret = p2px_write_file(EDU_COPY, cmd);
+	log = p2px_kmsg_collect(mark);
+	ASSERT_NE(NULL, log);
+
+	if (!strcmp(topo, "rootports")) {
+		/* Different root ports of q35: not on the host bridge allowlist. */
+		EXPECT_EQ(-ENODEV, ret);
+		EXPECT_EQ(1, p2px_count_lines(log, "host bridge"))
+			TH_LOG("kernel log:\n%s", log);
+		free(log);
+		return;
+	}
+	if (!strcmp(topo, "iommu")) {
+		EXPECT_EQ(-EOPNOTSUPP, ret);
+		EXPECT_EQ(1, p2px_count_lines(log, "IOMMU"))
+			TH_LOG("kernel log:\n%s", log);
+		free(log);
+		return;
+	}
+	if (strcmp(topo, "switch")) {
+		free(log);
+		SKIP(return, "no expectation for topology '%s'", topo);
+	}
+
+	ASSERT_EQ(0, ret) TH_LOG("kernel log:\n%s", log);
+	free(log);
+	ASSERT_EQ(0, p2px_read_file(EDU_COPY, res, sizeof(res)));
+	ret = sscanf(res, RESULT_FORMAT, provider, &bar, &offset, &bus, &len,
+		     head, tail);
+	ASSERT_EQ(7, ret) TH_LOG("%s", res);
+	EXPECT_STREQ(bdf, provider);
+	EXPECT_EQ(2, bar);
+	EXPECT_EQ(DMA_LEN, len);
+	check_hex(_metadata, head, 0, 64);
+	check_hex(_metadata, tail, DMA_LEN - 64, 64);
+
+	/* The allocation is still held by p2px_edu. */
+	size = read_ull(bdf, "p2pmem/size");
+	avail = read_ull(bdf, "p2pmem/available");
+	EXPECT_GE(size - DMA_LEN, avail);
+
+	ivshmem_name(name, sizeof(name));
+	printf("# HOSTCHECK %s %llu %s\n", name, offset, head);
+	printf("# HOSTCHECK %s %llu %s\n", name, offset + DMA_LEN - 64, tail);
+	fflush(stdout);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2pdma-ext provider registry: the interface between the exported front
+ * end (registry.c) and its two back ends.
+ *
+ * registry_ext.c supplies P2P memory itself (kernels without
+ * CONFIG_PCI_P2PDMA); registry_native.c delegates to the kernel's own
+ * P2PDMA code. Both are compiled on every kernel; registry.c picks one at
+ * run time with p2px_native_p2pdma(). The front end validates arguments,
+ * so the back ends only see a valid BAR, size and offset.
+ */
+#ifndef P2PDMA_EXT_REGISTRY_H
+#define P2PDMA_EXT_REGISTRY_H
+
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+
+/**
+ * struct p2px_backend - one implementation of the provider registry
+ * @add_resource: map @size bytes of @bar at @offset as P2P memory
+ * @publish: make the provider's memory findable (or not)
+ * @find_many: nearest published provider for all clients, with a reference
+ * @explain: log (at most one line) why no published provider suits @clients
+ * @alloc: allocate P2P memory; returns its kernel virtual address
+ * @free: free memory returned by @alloc
+ * @virt_to_bus: PCI bus address of memory returned by @alloc
+ * @alloc_sgl: allocate P2P memory as a one-entry scatterlist
+ * @free_sgl: free a scatterlist from @alloc_sgl
+ * @has_p2pmem: does the device have published P2P memory?
+ */
+struct p2px_backend {
+	int (*add_resource)(struct pci_dev *pdev, int bar, size_t size,
+			    u64 offset);
+	void (*publish)(struct pci_dev *pdev, bool publish);
+	struct pci_dev *(*find_many)(struct device **clients, int num_clients);
+	void (*explain)(struct device **clients, int num_clients);
+	void *(*alloc)(struct pci_dev *pdev, size_t size);
+	void (*free)(struct pci_dev *pdev, void *addr, size_t size);
+	pci_bus_addr_t (*virt_to_bus)(struct pci_dev *pdev, void *addr);
+	struct scatterlist *(*alloc_sgl)(struct pci_dev *pdev,
+					 unsigned int *nents, u32 length);
+	void (*free_sgl)(struct pci_dev *pdev, struct scatterlist *sgl);
+	bool (*has_p2pmem)(struct pci_dev *pdev);
+};
+
+extern const struct p2px_backend p2px_backend_ext;
+extern const struct p2px_backend p2px_backend_native;
+
+/* registry_ext.c: nothing may be registered any more at module unload. */
+void p2px_ext_exit(void);
+
+/*
+ * memremap_pages() maps whole memory subsections: the start and the size
+ * of every range must be multiples of this (2 MiB on x86-64).
+ */
+#define P2PX_MAP_ALIGN	(PAGES_PER_SUBSECTION << PAGE_SHIFT)
+
+#endif /* P2PDMA_EXT_REGISTRY_H */
