@@ -21,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -82,12 +83,20 @@ static void p2px_dbg_put_devs(struct pci_dev **devs, unsigned int n)
 	kvfree(devs);
 }
 
+static int p2px_dbg_cmp_dev(const void *a, const void *b)
+{
+	u64 ia = p2px_pci_id(*(struct pci_dev * const *)a);
+	u64 ib = p2px_pci_id(*(struct pci_dev * const *)b);
+
+	return ia < ib ? -1 : ia > ib;
+}
+
 static int p2px_topology_show(struct seq_file *m, void *v)
 {
 	struct pci_dev **devs, *pdev = NULL;
 	struct p2px_topo_result *res;
 	unsigned int n = 0, total = 0, i, j;
-	char name[32];
+	char name[32], cell[16];
 	int ret = 0;
 
 	devs = kvcalloc(P2PX_DBG_MAX_DEVS, sizeof(*devs), GFP_KERNEL);
@@ -101,6 +110,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 			devs[n++] = pci_dev_get(pdev);
 		total++;
 	}
+	sort(devs, n, sizeof(*devs), p2px_dbg_cmp_dev, NULL);
 
 	seq_puts(m, "# p2pdma_ext topology: row = provider, column = client\n");
 	seq_puts(m, "# Bn = direct by PCI bus address, Hn = through the host bridge, n = distance;\n");
@@ -115,7 +125,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	}
 	seq_puts(m, "   ");
 	for (j = 0; j < n; j++)
-		seq_printf(m, " %3u", j);
+		seq_printf(m, " %5u", j);
 	seq_putc(m, '\n');
 	for (i = 0; i < n; i++) {
 		seq_printf(m, "%3u", i);
@@ -124,10 +134,11 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 			if (ret)
 				goto out;
 			if (res->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
-				seq_puts(m, "  --");
+				strscpy(cell, "--", sizeof(cell));
 			else
-				seq_printf(m, " %c%-2d", p2px_map_char(res->map),
-					   res->distance);
+				snprintf(cell, sizeof(cell), "%c%d",
+					 p2px_map_char(res->map), res->distance);
+			seq_printf(m, " %5s", cell);
 		}
 		seq_putc(m, '\n');
 		cond_resched();
@@ -231,7 +242,9 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 		if (!ret) {
 			p2px_topo_explain(res, why, P2PX_WHY_LEN);
 			seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
-				   p2px_topo_map_str(res->map), res->distance,
+				   p2px_topo_map_str(res->map),
+				   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+				   -1 : res->distance,
 				   p2px_topo_reason_str(res->reason),
 				   p2px_topo_reason_str(res->detour),
 				   of & P2PX_PAIR_REFRESHED ? "refreshed" :

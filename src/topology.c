@@ -14,6 +14,9 @@
 #include "internal.h"
 #include "topology_core.h"
 
+/* Longest explanation p2px_topo_explain() writes (host test explain_fits). */
+#define P2PX_WHY_MAX	1024
+
 /* Deeper PCI hierarchies than this are refused rather than walked. */
 #define P2PX_CHAIN_MAX	32
 
@@ -161,10 +164,10 @@ int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		    res.map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
 			refused = true;
 			if (verbose) {
-				char *why = kmalloc(512, GFP_KERNEL);
+				char *why = kmalloc(P2PX_WHY_MAX, GFP_KERNEL);
 
 				if (why)
-					p2px_topo_explain(&res, why, 512);
+					p2px_topo_explain(&res, why, P2PX_WHY_MAX);
 				pci_warn(client, "%s\n", why ? why : "no peer-to-peer DMA");
 				kfree(why);
 			}
@@ -232,7 +235,7 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
  * @provider: PCI device whose memory would be used
  * @client: device that would DMA to it (its nearest PCI ancestor counts)
  * @buf: one line of text, NUL-terminated when @len is not zero
- * @len: size of @buf; 512 bytes hold every explanation in practice
+ * @len: size of @buf; 1024 bytes hold every explanation
  *
  * Recomputes the answer from the hardware (re-reading the ACS registers on
  * the path) and refreshes the cache if the cached answer was different.

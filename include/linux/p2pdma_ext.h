@@ -113,7 +113,7 @@ enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
  * @provider: PCI device whose memory would be used
  * @client: device that would DMA to it (its nearest PCI ancestor counts)
  * @buf: one line of text, NUL-terminated when @len is not zero
- * @len: size of @buf; 512 bytes hold every explanation in practice
+ * @len: size of @buf; 1024 bytes hold every explanation
  *
  * Recomputes the answer from the hardware (re-reading the ACS registers on
  * the path) and refreshes the cache if the cached answer was different.

@@ -79,7 +79,7 @@ struct p2pdma_ext_info {
 #define P2PDMA_EXT_TOPO_MAX_CLIENTS	256
 /* Most devices in one P2PDMA_EXT_IOC_TOPO_MATRIX call. */
 #define P2PDMA_EXT_TOPO_MAX_DEVICES	256
-/* Largest per-pair explanation buffer (text_size); 512 always suffices. */
+/* Largest per-pair explanation buffer (text_size); 1024 always suffices. */
 #define P2PDMA_EXT_TOPO_MAX_TEXT	4096
 
 /*
