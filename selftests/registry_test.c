@@ -302,4 +302,29 @@ TEST(edu_peer_to_peer_dma)
 	fflush(stdout);
 }
 
+/*
+ * Runs last: releasing the orchestrator's allocation and unbinding the
+ * provider must leave nothing behind, so p2pdma_ext unloads cleanly and
+ * the P2P memory is whole again while it is still bound.
+ */
+TEST(teardown_releases_everything)
+{
+	char bdf[64], path[300];
+
+	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
+	if (p2px_path_exists("/sys/module/p2px_edu"))
+		ASSERT_EQ(0, p2px_unload("p2px_edu"));
+	if (read_ull(bdf, "p2pmem/size") != ~0ULL)
+		EXPECT_EQ(read_ull(bdf, "p2pmem/size"),
+			  read_ull(bdf, "p2pmem/available"));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	if (p2px_path_exists(path))
+		ASSERT_EQ(0, unbind_dev(bdf));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	ASSERT_EQ(0, p2px_write_file(path, "\n"));
+	if (p2px_module_loaded())
+		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+}
+
 TEST_HARNESS_MAIN

@@ -109,6 +109,8 @@ static int p2px_policy_update(const struct kernel_param *kp,
 
 	was_trusted = old->trust_all;
 	rcu_assign_pointer(p2px_policy, new);
+	/* Publish the new snapshot before the generation that announces it. */
+	smp_mb__before_atomic();
 	atomic_inc(&p2px_policy_gen);
 	mutex_unlock(&p2px_policy_lock);
 
@@ -220,6 +222,19 @@ void p2px_policy_fill(struct p2px_topo_policy *pol)
 	pol->allow = &cur->list;
 	pol->trust_all = cur->trust_all;
 	pol->cpu_allows = p2px_cpu_routes_p2p();
+}
+
+/**
+ * p2px_policy_generation() - how many times the policy has changed
+ *
+ * A topology answer computed after reading generation G under the policy
+ * then in force is out of date once this returns anything but G.
+ *
+ * Return: the policy generation.
+ */
+unsigned int p2px_policy_generation(void)
+{
+	return (unsigned int)atomic_read_acquire(&p2px_policy_gen);
 }
 
 void p2px_allowlist_exit(void)

@@ -46,6 +46,10 @@ static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case P2PDMA_EXT_IOC_INFO:
 		return p2px_ioctl_info(uarg);
+	case P2PDMA_EXT_IOC_TOPO_PAIRS:
+		return p2px_ioctl_topo_pairs(uarg);
+	case P2PDMA_EXT_IOC_TOPO_MATRIX:
+		return p2px_ioctl_topo_matrix(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -16,6 +16,7 @@ void p2px_chardev_exit(void);
 /* allowlist.c: host-bridge allowlist module parameters */
 struct p2px_topo_policy;
 void p2px_policy_fill(struct p2px_topo_policy *pol);
+unsigned int p2px_policy_generation(void);
 void p2px_allowlist_exit(void);
 
 /* topology.c: the walker over struct pci_dev */
@@ -30,5 +31,51 @@ int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 /* provider.c: the generic provider driver "p2pdma_ext_provider" */
 int p2px_provider_init(void);
 void p2px_provider_exit(void);
+
+/* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
+#define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
+#define P2PX_PAIR_FROM_CACHE	0x1	/* out: a current cache entry existed */
+#define P2PX_PAIR_REFRESHED	0x2	/* out: ... and it was out of date */
+
+/**
+ * struct p2px_cache_stats - counters of the topology cache
+ * @hits: cached lookups answered from the cache
+ * @misses: cached lookups that had to compute
+ * @fresh: lookups that recomputed on purpose (explanations)
+ * @refreshed: recomputations that found the cache out of date
+ * @invalidations: times the whole cache was invalidated
+ * @entries: entries now in the cache
+ * @cache_gen: cache generation
+ * @policy_gen: allowlist policy generation
+ */
+struct p2px_cache_stats {
+	u64 hits;
+	u64 misses;
+	u64 fresh;
+	u64 refreshed;
+	u64 invalidations;
+	unsigned int entries;
+	unsigned int cache_gen;
+	unsigned int policy_gen;
+};
+
+u64 p2px_pci_id(struct pci_dev *pdev);
+struct pci_dev *p2px_pci_get_by_id(u64 id);
+int p2px_parse_bdf(const char *s, u64 *id, const char **end);
+int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
+		  struct p2px_topo_result *res, unsigned int flags,
+		  unsigned int *oflags);
+void p2px_topo_invalidate(void);
+void p2px_topo_cache_stats(struct p2px_cache_stats *st);
+int p2px_topo_cache_init(void);
+void p2px_topo_cache_exit(void);
+
+/* topo_debugfs.c: debugfs p2pdma_ext/{topology,pair,flush,stats,bench} */
+void p2px_topo_debugfs_init(void);
+void p2px_topo_debugfs_exit(void);
+
+/* topo_ioctl.c: the topology ioctls of the control device */
+long p2px_ioctl_topo_pairs(void __user *uarg);
+long p2px_ioctl_topo_matrix(void __user *uarg);
 
 #endif /* P2PDMA_EXT_INTERNAL_H */

@@ -42,18 +42,28 @@ static int __init p2px_init(void)
 {
 	int ret;
 
-	ret = p2px_chardev_init();
+	ret = p2px_topo_cache_init();
 	if (ret)
 		return ret;
+	p2px_topo_debugfs_init();
+
+	ret = p2px_chardev_init();
+	if (ret)
+		goto err_topo;
 	ret = p2px_provider_init();
-	if (ret) {
-		p2px_chardev_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_chardev;
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
 	return 0;
+
+err_chardev:
+	p2px_chardev_exit();
+err_topo:
+	p2px_topo_debugfs_exit();
+	p2px_topo_cache_exit();
+	return ret;
 }
 
 static void __exit p2px_exit(void)
@@ -61,6 +71,8 @@ static void __exit p2px_exit(void)
 	p2px_provider_exit();
 	p2px_ext_exit();
 	p2px_chardev_exit();
+	p2px_topo_debugfs_exit();
+	p2px_topo_cache_exit();
 	p2px_allowlist_exit();
 }
 

@@ -6,12 +6,16 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "compat.h"
 #include "internal.h"
 #include "topology_core.h"
+
+/* Longest explanation p2px_topo_explain() writes (host test explain_fits). */
+#define P2PX_WHY_MAX	1024
 
 /* Deeper PCI hierarchies than this are refused rather than walked. */
 #define P2PX_CHAIN_MAX	32
@@ -100,6 +104,19 @@ int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 	return ret;
 }
 
+/* The public map type of a decision core answer. */
+static enum p2pdma_ext_map_type p2px_map_type(enum p2px_topo_map map)
+{
+	switch (map) {
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		return P2PDMA_EXT_MAP_BUS_ADDR;
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		return P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	default:
+		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
+	}
+}
+
 /* The nearest PCI device at or above @dev, with a reference, or NULL. */
 static struct pci_dev *p2px_pci_ancestor(struct device *dev)
 {
@@ -114,7 +131,8 @@ static struct pci_dev *p2px_pci_ancestor(struct device *dev)
  * @provider: device whose BAR is the P2P memory
  * @clients: devices that would DMA to it (the nearest PCI ancestor counts)
  * @num_clients: number of entries in @clients
- * @verbose: log why each refused client cannot use @provider
+ * @verbose: log why each refused client cannot use @provider; the answers
+ *	are then recomputed rather than taken from the cache
  *
  * Context: process context.
  * Return: the sum of the distances, or -1 if any client cannot do P2P with
@@ -123,30 +141,33 @@ static struct pci_dev *p2px_pci_ancestor(struct device *dev)
 int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		       int num_clients, bool verbose)
 {
+	unsigned int flags = verbose ? 0 : P2PX_PAIR_CACHED;
 	struct p2px_topo_result res;
 	bool refused = false;
 	int i, total = 0;
 
-	if (num_clients <= 0)
+	if (!provider || !clients || num_clients <= 0)
 		return -1;
 
 	for (i = 0; i < num_clients; i++) {
 		struct pci_dev *client = p2px_pci_ancestor(clients[i]);
 
 		if (!client) {
-			if (verbose)
+			if (verbose && clients[i])
 				dev_warn(clients[i], "not a PCI device: cannot be used for peer-to-peer DMA\n");
 			refused = true;
+			if (!verbose)
+				break;
 			continue;
 		}
-		if (p2px_calc_pair(provider, client, &res) ||
+		if (p2px_pair_get(provider, client, &res, flags, NULL) ||
 		    res.map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
 			refused = true;
 			if (verbose) {
-				char *why = kmalloc(512, GFP_KERNEL);
+				char *why = kmalloc(P2PX_WHY_MAX, GFP_KERNEL);
 
 				if (why)
-					p2px_topo_explain(&res, why, 512);
+					p2px_topo_explain(&res, why, P2PX_WHY_MAX);
 				pci_warn(client, "%s\n", why ? why : "no peer-to-peer DMA");
 				kfree(why);
 			}
@@ -154,6 +175,97 @@ int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 			total += res.distance;
 		}
 		pci_dev_put(client);
+		if (refused && !verbose)
+			break;
 	}
 	return refused ? -1 : total;
 }
+
+/**
+ * p2pdma_ext_distance_many() - how far clients are from a provider
+ * @provider: PCI device whose memory (BAR) would be used
+ * @clients: devices that would DMA to it; a non-PCI device counts through
+ *	its nearest PCI ancestor
+ * @num_clients: number of entries in @clients
+ * @verbose: log, for every client that cannot use @provider, why not (and
+ *	recompute rather than trust the cache)
+ *
+ * Context: process context; may sleep.
+ * Return: the sum of the distances, or -1 if @num_clients is not positive
+ * or any client cannot do peer-to-peer DMA with @provider.
+ */
+int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
+			     int num_clients, bool verbose)
+{
+	return p2px_distance_many(provider, clients, num_clients, verbose);
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
+
+/**
+ * p2pdma_ext_map_type() - how @client would reach @provider's memory
+ * @provider: PCI device whose memory would be used
+ * @client: device that would DMA to it (its nearest PCI ancestor counts)
+ *
+ * Context: process context; may sleep.
+ * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
+ * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a client without a PCI ancestor).
+ */
+enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
+					     struct device *client)
+{
+	struct p2px_topo_result res;
+	struct pci_dev *pclient;
+	int ret;
+
+	if (!provider)
+		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
+	pclient = p2px_pci_ancestor(client);
+	if (!pclient)
+		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
+	ret = p2px_pair_get(provider, pclient, &res, P2PX_PAIR_CACHED, NULL);
+	pci_dev_put(pclient);
+	if (ret)
+		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
+	return p2px_map_type(res.map);
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
+
+/**
+ * p2pdma_ext_explain() - why @client can or cannot reach @provider
+ * @provider: PCI device whose memory would be used
+ * @client: device that would DMA to it (its nearest PCI ancestor counts)
+ * @buf: one line of text, NUL-terminated when @len is not zero
+ * @len: size of @buf; 1024 bytes hold every explanation
+ *
+ * Recomputes the answer from the hardware (re-reading the ACS registers on
+ * the path) and refreshes the cache if the cached answer was different.
+ *
+ * Context: process context; may sleep.
+ * Return: the length of the full text (like snprintf()), or -ENODEV if
+ * @client has no PCI ancestor, -EINVAL for a NULL argument, -ENOMEM.
+ */
+int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
+		       char *buf, size_t len)
+{
+	struct p2px_topo_result *res;
+	struct pci_dev *pclient;
+	int ret;
+
+	if (!provider || !client || (!buf && len))
+		return -EINVAL;
+	pclient = p2px_pci_ancestor(client);
+	if (!pclient)
+		return -ENODEV;
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (!res) {
+		pci_dev_put(pclient);
+		return -ENOMEM;
+	}
+	ret = p2px_pair_get(provider, pclient, res, 0, NULL);
+	if (ret != -ENOMEM)
+		ret = p2px_topo_explain(res, buf, len);
+	kfree(res);
+	pci_dev_put(pclient);
+	return ret;
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_explain);

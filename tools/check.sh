@@ -16,7 +16,7 @@ set -uo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TOPOLOGIES=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu}
+TOPOLOGIES=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu multifunc}
 JOBS=${P2PDMA_EXT_JOBS:-2}
 export RESULTS=$BUILD/results.txt
 rm -f "$RESULTS"
@@ -124,9 +124,10 @@ vm_run() {
 	fi
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
+	# --qmp: tests ask the host to hot-unplug devices (p2px-host UNPLUG).
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \
-		--timeout 600 >"$dir/run.log" 2>&1
+		--timeout 600 --qmp >"$dir/run.log" 2>&1
 	echo $? >"$dir/rc"
 }
 

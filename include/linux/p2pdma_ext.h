@@ -17,6 +17,9 @@
 
 struct scatterlist;
 
+struct device;
+struct pci_dev;
+
 /*
  * P2PDMA_EXT_IMPORT_NS() - import the P2PDMA_EXT symbol namespace.
  *
@@ -70,5 +73,93 @@ static inline struct pci_dev *p2pdma_ext_find(struct device *client)
 {
 	return p2pdma_ext_find_many(&client, 1);
 }
+
+/**
+ * enum p2pdma_ext_map_type - how a client reaches a provider's memory
+ * @P2PDMA_EXT_MAP_UNKNOWN: not determined (never returned by this module)
+ * @P2PDMA_EXT_MAP_NONE: not P2P memory (never returned by this module)
+ * @P2PDMA_EXT_MAP_NOT_SUPPORTED: peer-to-peer DMA is not possible
+ * @P2PDMA_EXT_MAP_BUS_ADDR: directly, using PCI bus addresses
+ * @P2PDMA_EXT_MAP_THRU_HOST_BRIDGE: through the host bridge, mapped like
+ *	any other memory (CPU physical address through the DMA API)
+ *
+ * The values are those of the kernel's enum pci_p2pdma_map_type.
+ */
+enum p2pdma_ext_map_type {
+	P2PDMA_EXT_MAP_UNKNOWN = 0,
+	P2PDMA_EXT_MAP_NONE,
+	P2PDMA_EXT_MAP_NOT_SUPPORTED,
+	P2PDMA_EXT_MAP_BUS_ADDR,
+	P2PDMA_EXT_MAP_THRU_HOST_BRIDGE,
+};
+
+/**
+ * p2pdma_ext_distance_many() - how far clients are from a provider
+ * @provider: PCI device whose memory (BAR) would be used
+ * @clients: devices that would DMA to it; a non-PCI device counts through
+ *	its nearest PCI ancestor
+ * @num_clients: number of entries in @clients
+ * @verbose: log, for every client that cannot use @provider, why not (and
+ *	recompute rather than trust the cache)
+ *
+ * The same answer as the kernel's pci_p2pdma_distance_many(), from the
+ * p2pdma_ext topology walker with its host bridge allowlist parameters, on
+ * every kernel (with or without CONFIG_PCI_P2PDMA). Answers are cached per
+ * provider/client pair; see the module's README for when the cache is
+ * invalidated.
+ *
+ * Context: process context; may sleep.
+ * Return: the sum of the distances, or -1 if @num_clients is not positive
+ * or any client cannot do peer-to-peer DMA with @provider.
+ */
+int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
+			     int num_clients, bool verbose);
+
+/**
+ * p2pdma_ext_distance() - how far one client is from a provider
+ * @provider: PCI device whose memory would be used
+ * @client: device that would DMA to it
+ * @verbose: log why not, if it cannot
+ *
+ * Context: process context; may sleep.
+ * Return: the distance, or -1 if @client cannot use @provider.
+ */
+static inline int p2pdma_ext_distance(struct pci_dev *provider,
+				      struct device *client, bool verbose)
+{
+	return p2pdma_ext_distance_many(provider, &client, 1, verbose);
+}
+
+/**
+ * p2pdma_ext_map_type() - how @client would reach @provider's memory
+ * @provider: PCI device whose memory would be used
+ * @client: device that would DMA to it (its nearest PCI ancestor counts)
+ *
+ * Context: process context; may sleep.
+ * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
+ * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a client without a PCI ancestor).
+ */
+enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
+					     struct device *client);
+
+/**
+ * p2pdma_ext_explain() - why @client can or cannot reach @provider
+ * @provider: PCI device whose memory would be used
+ * @client: device that would DMA to it (its nearest PCI ancestor counts)
+ * @buf: one line of text, NUL-terminated when @len is not zero
+ * @len: size of @buf; 1024 bytes hold every explanation
+ *
+ * Recomputes the answer from the hardware (re-reading the ACS registers on
+ * the path) and refreshes the cache if the cached answer was different.
+ * The text names the answer, the devices involved and, when the answer is
+ * "no" or "through the host bridge", what to change (kernel command line
+ * or module parameter).
+ *
+ * Context: process context; may sleep.
+ * Return: the length of the full text (like snprintf()), or -ENODEV if
+ * @client has no PCI ancestor, -EINVAL for a NULL argument, -ENOMEM.
+ */
+int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
+		       char *buf, size_t len);
 
 #endif /* _LINUX_P2PDMA_EXT_H */

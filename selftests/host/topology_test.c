@@ -1551,4 +1551,47 @@ TEST(generated_topologies)
 		many);
 }
 
+/*
+ * The longest explanation there can be (32-bit domains, 8 listed ACS
+ * devices and more, two refused host bridges, both remedies) fits in the
+ * 1024 bytes the module and the uapi promise.
+ */
+TEST(explain_fits_1024)
+{
+	const unsigned long long id = P2PX_TOPO_ID(0xffffffffu, 0xff, 0xff);
+	struct p2px_topo_result r;
+	char buf[4096];
+	unsigned int i;
+
+	memset(&r, 0, sizeof(r));
+	r.map = P2PX_TOPO_MAP_NOT_SUPPORTED;
+	r.reason = P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
+	r.detour = P2PX_TOPO_REASON_ACS_REDIRECT;
+	r.distance = 512;
+	r.provider_id = id;
+	r.client_id = id;
+	r.has_common = true;
+	r.common_id = id;
+	r.acs_count = 100000;
+	for (i = 0; i < P2PX_TOPO_MAX_ACS; i++) {
+		r.acs[i].id = id;
+		r.acs[i].bits = P2PX_TOPO_ACS_REDIR;
+	}
+	for (i = 0; i < 2; i++) {
+		r.hb[i].known = true;
+		r.hb[i].id = P2PX_TOPO_HB_ID(0xffffffffu, 0xff);
+		r.hb[i].has_root = true;
+		r.hb[i].vendor = 0x1234 + i;
+		r.hb[i].device = 0x5678;
+		r.hb[i].flags = P2PX_TOPO_F_REMOVED;
+	}
+	EXPECT_GT(1024, p2px_topo_explain(&r, buf, sizeof(buf)));
+	r.reason = P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY;
+	for (i = 0; i < 2; i++) {
+		r.hb[i].listed = true;
+		r.hb[i].flags = P2PX_TOPO_F_SAME_HB | P2PX_TOPO_F_EXTRA;
+	}
+	EXPECT_GT(1024, p2px_topo_explain(&r, buf, sizeof(buf)));
+}
+
 TEST_HARNESS_MAIN

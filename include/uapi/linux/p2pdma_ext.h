@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever an ioctl is added or a structure grows. */
-#define P2PDMA_EXT_ABI_VERSION		1
+#define P2PDMA_EXT_ABI_VERSION		2
 
 #define P2PDMA_EXT_DEVICE		"/dev/p2pdma_ext"
 
@@ -64,5 +64,169 @@ struct p2pdma_ext_info {
 
 /* Fill in struct p2pdma_ext_info. */
 #define P2PDMA_EXT_IOC_INFO	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x00, struct p2pdma_ext_info)
+
+/* --- Topology: "why (not)" queries ------------------------------------- */
+
+/*
+ * A PCI function is named by a device id: PCI domain, bus and devfn packed
+ * like this (the domain may use all 32 bits).
+ */
+#define P2PDMA_EXT_DEVID(domain, bus, devfn)				\
+	(((__u64)(domain) << 16) | ((__u64)((bus) & 0xff) << 8) |	\
+	 (__u64)((devfn) & 0xff))
+
+/* Most clients in one P2PDMA_EXT_IOC_TOPO_PAIRS call. */
+#define P2PDMA_EXT_TOPO_MAX_CLIENTS	256
+/* Most devices in one P2PDMA_EXT_IOC_TOPO_MATRIX call. */
+#define P2PDMA_EXT_TOPO_MAX_DEVICES	256
+/* Largest per-pair explanation buffer (text_size); 1024 always suffices. */
+#define P2PDMA_EXT_TOPO_MAX_TEXT	4096
+
+/*
+ * Mapping types; the values are those of the kernel's
+ * enum pci_p2pdma_map_type and of enum p2pdma_ext_map_type.
+ */
+#define P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED	2	/* no peer-to-peer */
+#define P2PDMA_EXT_TOPO_MAP_BUS_ADDR		3	/* direct, by bus address */
+#define P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE	4	/* via the host bridge */
+
+/* Reason codes (struct p2pdma_ext_topo_pair.reason and .detour). */
+#define P2PDMA_EXT_TOPO_REASON_NONE			0
+#define P2PDMA_EXT_TOPO_REASON_SAME_UPSTREAM_BRIDGE	1
+#define P2PDMA_EXT_TOPO_REASON_NO_COMMON_UPSTREAM	2
+#define P2PDMA_EXT_TOPO_REASON_ACS_REDIRECT		3
+#define P2PDMA_EXT_TOPO_REASON_CPU_ALLOWS		4
+#define P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_ALLOWED	5
+#define P2PDMA_EXT_TOPO_REASON_TRUSTED_BY_PARAM		6
+#define P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED	7
+#define P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_SAME_ONLY	8
+#define P2PDMA_EXT_TOPO_REASON_NO_HOST_ROOT		9
+#define P2PDMA_EXT_TOPO_REASON_BAD_INPUT		10
+#define P2PDMA_EXT_TOPO_REASON_TOO_DEEP			11
+
+/*
+ * struct p2pdma_ext_topo_pairs.flags and struct p2pdma_ext_topo_matrix.flags
+ * (in): without P2PDMA_EXT_TOPO_Q_CACHED every answer is recomputed from
+ * the hardware (re-reading ACS registers) and a cached answer that differs
+ * is replaced; with it, a current cached answer is returned as is, which is
+ * what kernel users of p2pdma_ext_distance_many() get.
+ */
+#define P2PDMA_EXT_TOPO_Q_CACHED	(1U << 0)
+
+/* struct p2pdma_ext_topo_pair.flags (out) */
+#define P2PDMA_EXT_TOPO_F_FROM_CACHE	(1U << 0)	/* a valid cache entry answered */
+#define P2PDMA_EXT_TOPO_F_REFRESHED	(1U << 1)	/* the cache said otherwise; replaced */
+#define P2PDMA_EXT_TOPO_F_COMMON	(1U << 2)	/* @common is valid */
+#define P2PDMA_EXT_TOPO_F_SAME_HOST	(1U << 3)	/* same host bridge */
+
+/**
+ * struct p2pdma_ext_topo_pair - the answer for one provider/client pair
+ * @client: in: device id (P2PDMA_EXT_DEVID()) of the client
+ * @common: out: the common upstream device (if P2PDMA_EXT_TOPO_F_COMMON)
+ * @distance: out: upstream's distance; -1 when not supported
+ * @map_type: out: P2PDMA_EXT_TOPO_MAP_*
+ * @reason: out: P2PDMA_EXT_TOPO_REASON_* for @map_type
+ * @detour: out: why the direct path is not used (NO_COMMON_UPSTREAM,
+ *	ACS_REDIRECT) or P2PDMA_EXT_TOPO_REASON_NONE
+ * @flags: out: P2PDMA_EXT_TOPO_F_*
+ * @acs_count: out: devices whose ACS setting redirects this pair's traffic
+ * @text_len: out: length of the full explanation (may exceed the buffer)
+ * @reserved: in: zero
+ */
+struct p2pdma_ext_topo_pair {
+	__u64 client;
+	__u64 common;
+	__s32 distance;
+	__u32 map_type;
+	__u32 reason;
+	__u32 detour;
+	__u32 flags;
+	__u32 acs_count;
+	__u32 text_len;
+	__u32 reserved;
+};
+
+/**
+ * struct p2pdma_ext_topo_pairs - argument of P2PDMA_EXT_IOC_TOPO_PAIRS
+ * @argsz: in: sizeof(struct p2pdma_ext_topo_pairs) as the caller knows it
+ * @flags: in: P2PDMA_EXT_TOPO_Q_*; other bits must be zero
+ * @provider: in: device id of the device whose memory would be used
+ * @num_clients: in: entries of @pairs, 1..P2PDMA_EXT_TOPO_MAX_CLIENTS
+ * @pair_size: in: sizeof(struct p2pdma_ext_topo_pair) as the caller knows
+ *	it: the stride of @pairs (at least the current size, at most 4096)
+ * @pairs: in: user pointer to @num_clients pair structures; the kernel
+ *	reads @client and @reserved and fills in the rest
+ * @text_size: in: bytes of explanation per pair (0: none), at most
+ *	P2PDMA_EXT_TOPO_MAX_TEXT; each text is NUL-terminated
+ * @reserved: in: zero
+ * @text: in: user pointer to @num_clients * @text_size bytes
+ *
+ * Errors: EINVAL for a bad @argsz, @flags, @num_clients of 0, @pair_size,
+ * @text_size or a non-zero reserved field; E2BIG for too many clients;
+ * ENODEV if a device id names no PCI function; EFAULT for bad pointers.
+ */
+struct p2pdma_ext_topo_pairs {
+	__u32 argsz;
+	__u32 flags;
+	__u64 provider;
+	__u32 num_clients;
+	__u32 pair_size;
+	__u64 pairs;
+	__u32 text_size;
+	__u32 reserved;
+	__u64 text;
+};
+
+/**
+ * struct p2pdma_ext_topo_cell - one cell of the topology matrix
+ * @distance: upstream's distance; -1 when not supported
+ * @map_type: P2PDMA_EXT_TOPO_MAP_*
+ * @reason: P2PDMA_EXT_TOPO_REASON_* for @map_type
+ * @detour: why the direct path is not used, or REASON_NONE
+ * @reserved: zero
+ */
+struct p2pdma_ext_topo_cell {
+	__s32 distance;
+	__u8 map_type;
+	__u8 reason;
+	__u8 detour;
+	__u8 reserved;
+};
+
+/* struct p2pdma_ext_topo_matrix.flags (in) */
+#define P2PDMA_EXT_TOPO_M_ALL		(1U << 1)	/* every PCI function */
+
+/**
+ * struct p2pdma_ext_topo_matrix - argument of P2PDMA_EXT_IOC_TOPO_MATRIX
+ * @argsz: in: sizeof(struct p2pdma_ext_topo_matrix) as the caller knows it
+ * @flags: in: P2PDMA_EXT_TOPO_Q_CACHED, P2PDMA_EXT_TOPO_M_ALL; other bits
+ *	must be zero
+ * @num_devices: in: entries of @devices (with P2PDMA_EXT_TOPO_M_ALL: its
+ *	capacity), 1..P2PDMA_EXT_TOPO_MAX_DEVICES; out: devices in the matrix
+ * @reserved: in: zero
+ * @devices: in/out: user pointer to __u64 device ids: the chosen set, or
+ *	with P2PDMA_EXT_TOPO_M_ALL filled in by the kernel, sorted
+ * @cells: out: user pointer to @num_devices * @num_devices cells, row =
+ *	provider, column = client
+ *
+ * Errors as for P2PDMA_EXT_IOC_TOPO_PAIRS; with P2PDMA_EXT_TOPO_M_ALL and
+ * more PCI functions than @num_devices, ENOSPC with @num_devices set to
+ * the number needed.
+ */
+struct p2pdma_ext_topo_matrix {
+	__u32 argsz;
+	__u32 flags;
+	__u32 num_devices;
+	__u32 reserved;
+	__u64 devices;
+	__u64 cells;
+};
+
+/* Distance, map type and reasons, with explanations, provider to clients. */
+#define P2PDMA_EXT_IOC_TOPO_PAIRS	\
+	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x01, struct p2pdma_ext_topo_pairs)
+/* The same for every pair of a set of devices (or of all of them). */
+#define P2PDMA_EXT_IOC_TOPO_MATRIX	\
+	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x02, struct p2pdma_ext_topo_matrix)
 
 #endif /* _UAPI_LINUX_P2PDMA_EXT_H */

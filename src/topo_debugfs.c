@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext topology in debugfs, /sys/kernel/debug/p2pdma_ext/ (root only):
+ *
+ *   topology  the matrix of every PCI function pair (recomputed on read)
+ *   pair      write "PROVIDER CLIENT" (e.g. "0000:01:00.0 0000:02:00.0"),
+ *             read the answer and its explanation (recomputed on read)
+ *   flush     any write invalidates the topology cache
+ *   stats     cache counters
+ *   bench     write "PROVIDER CLIENT [ITERATIONS]": times cached and
+ *             uncached lookups of that pair; read the result
+ *
+ * Locking: p2px_dbg_lock protects the pair and bench state below.
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/p2pdma_ext.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "internal.h"
+#include "topology_core.h"
+
+/* Functions shown in the topology matrix at most. */
+#define P2PX_DBG_MAX_DEVS	256
+/* Longest command written to pair or bench. */
+#define P2PX_DBG_CMD_MAX	128
+#define P2PX_BENCH_DEFAULT	10000
+#define P2PX_BENCH_MAX		10000000
+#define P2PX_WHY_LEN		1024
+
+static struct dentry *p2px_dbg_dir;
+
+static DEFINE_MUTEX(p2px_dbg_lock);
+static u64 p2px_dbg_pair[2];			/* under p2px_dbg_lock */
+static bool p2px_dbg_pair_set;			/* under p2px_dbg_lock */
+
+/**
+ * struct p2px_bench - the last timing run (under p2px_dbg_lock)
+ * @ids: provider and client
+ * @iterations: lookups per kind
+ * @uncached_ns: mean time of one walk (p2px_calc_pair())
+ * @cached_ns: mean time of one cache hit (p2px_pair_get(), cached)
+ * @api_ns: mean time of one p2pdma_ext_distance_many() on one client
+ * @fresh_ns: mean time of one explaining lookup (walk plus cache check)
+ * @done: a run has completed
+ */
+struct p2px_bench {
+	u64 ids[2];
+	unsigned int iterations;
+	u64 uncached_ns;
+	u64 cached_ns;
+	u64 api_ns;
+	u64 fresh_ns;
+	bool done;
+};
+
+static struct p2px_bench p2px_bench_last;	/* under p2px_dbg_lock */
+
+static char p2px_map_char(enum p2px_topo_map map)
+{
+	switch (map) {
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		return 'B';
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		return 'H';
+	default:
+		return '-';
+	}
+}
+
+static void p2px_dbg_put_devs(struct pci_dev **devs, unsigned int n)
+{
+	while (n)
+		pci_dev_put(devs[--n]);
+	kvfree(devs);
+}
+
+static int p2px_dbg_cmp_dev(const void *a, const void *b)
+{
+	u64 ia = p2px_pci_id(*(struct pci_dev * const *)a);
+	u64 ib = p2px_pci_id(*(struct pci_dev * const *)b);
+
+	return ia < ib ? -1 : ia > ib;
+}
+
+static int p2px_topology_show(struct seq_file *m, void *v)
+{
+	struct pci_dev **devs, *pdev = NULL;
+	struct p2px_topo_result *res;
+	unsigned int n = 0, total = 0, i, j;
+	char name[32], cell[16];
+	int ret = 0;
+
+	devs = kvcalloc(P2PX_DBG_MAX_DEVS, sizeof(*devs), GFP_KERNEL);
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (!devs || !res) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for_each_pci_dev(pdev) {
+		if (n < P2PX_DBG_MAX_DEVS)
+			devs[n++] = pci_dev_get(pdev);
+		total++;
+	}
+	sort(devs, n, sizeof(*devs), p2px_dbg_cmp_dev, NULL);
+
+	seq_puts(m, "# p2pdma_ext topology: row = provider, column = client\n");
+	seq_puts(m, "# Bn = direct by PCI bus address, Hn = through the host bridge, n = distance;\n");
+	seq_puts(m, "# -- = not supported. Recomputed on every read; the pair file explains one.\n");
+	if (total > n)
+		seq_printf(m, "# showing %u of %u PCI functions\n", n, total);
+	seq_puts(m, "idx device        id         class\n");
+	for (i = 0; i < n; i++) {
+		p2px_topo_name(p2px_pci_id(devs[i]), name, sizeof(name));
+		seq_printf(m, "%3u %-13s %04x:%04x  %06x\n", i, name,
+			   devs[i]->vendor, devs[i]->device, devs[i]->class);
+	}
+	seq_puts(m, "   ");
+	for (j = 0; j < n; j++)
+		seq_printf(m, " %5u", j);
+	seq_putc(m, '\n');
+	for (i = 0; i < n; i++) {
+		seq_printf(m, "%3u", i);
+		for (j = 0; j < n; j++) {
+			ret = p2px_pair_get(devs[i], devs[j], res, 0, NULL);
+			if (ret)
+				goto out;
+			if (res->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
+				strscpy(cell, "--", sizeof(cell));
+			else
+				snprintf(cell, sizeof(cell), "%c%d",
+					 p2px_map_char(res->map), res->distance);
+			seq_printf(m, " %5s", cell);
+		}
+		seq_putc(m, '\n');
+		cond_resched();
+	}
+out:
+	kfree(res);
+	if (devs)
+		p2px_dbg_put_devs(devs, n);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(p2px_topology);
+
+/* Copy a short command from userspace, NUL-terminated. */
+static int p2px_dbg_cmd(char *cmd, const char __user *ubuf, size_t count)
+{
+	if (!count || count >= P2PX_DBG_CMD_MAX)
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	return 0;
+}
+
+/* "PROVIDER CLIENT" and what follows it. */
+static int p2px_dbg_parse_pair(const char *cmd, u64 ids[2], const char **rest)
+{
+	const char *end;
+
+	if (p2px_parse_bdf(cmd, &ids[0], &end) ||
+	    p2px_parse_bdf(end, &ids[1], &end))
+		return -EINVAL;
+	*rest = skip_spaces(end);
+	return 0;
+}
+
+static int p2px_dbg_get_pair(const u64 ids[2], struct pci_dev *devs[2])
+{
+	devs[0] = p2px_pci_get_by_id(ids[0]);
+	devs[1] = p2px_pci_get_by_id(ids[1]);
+	if (devs[0] && devs[1])
+		return 0;
+	pci_dev_put(devs[0]);
+	pci_dev_put(devs[1]);
+	return -ENODEV;
+}
+
+static ssize_t p2px_pair_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char cmd[P2PX_DBG_CMD_MAX];
+	struct pci_dev *devs[2];
+	const char *rest;
+	u64 ids[2];
+	int ret;
+
+	ret = p2px_dbg_cmd(cmd, ubuf, count);
+	if (ret)
+		return ret;
+	if (p2px_dbg_parse_pair(cmd, ids, &rest) || *rest)
+		return -EINVAL;
+	ret = p2px_dbg_get_pair(ids, devs);
+	if (ret)
+		return ret;
+	pci_dev_put(devs[0]);
+	pci_dev_put(devs[1]);
+
+	mutex_lock(&p2px_dbg_lock);
+	p2px_dbg_pair[0] = ids[0];
+	p2px_dbg_pair[1] = ids[1];
+	p2px_dbg_pair_set = true;
+	mutex_unlock(&p2px_dbg_lock);
+	return count;
+}
+
+static int p2px_pair_show(struct seq_file *m, void *v)
+{
+	struct p2px_topo_result *res;
+	struct pci_dev *devs[2];
+	unsigned int of = 0;
+	u64 ids[2];
+	char *why;
+	int ret;
+
+	mutex_lock(&p2px_dbg_lock);
+	ids[0] = p2px_dbg_pair[0];
+	ids[1] = p2px_dbg_pair[1];
+	ret = p2px_dbg_pair_set ? 0 : -ENOENT;
+	mutex_unlock(&p2px_dbg_lock);
+	if (ret) {
+		seq_puts(m, "write \"PROVIDER CLIENT\" (e.g. \"0000:01:00.0 0000:02:00.0\") to this file first\n");
+		return 0;
+	}
+	if (p2px_dbg_get_pair(ids, devs)) {
+		seq_puts(m, "the chosen pair is gone\n");
+		return 0;
+	}
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	why = kmalloc(P2PX_WHY_LEN, GFP_KERNEL);
+	if (res && why) {
+		ret = p2px_pair_get(devs[0], devs[1], res, 0, &of);
+		if (!ret) {
+			p2px_topo_explain(res, why, P2PX_WHY_LEN);
+			seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
+				   p2px_topo_map_str(res->map),
+				   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+				   -1 : res->distance,
+				   p2px_topo_reason_str(res->reason),
+				   p2px_topo_reason_str(res->detour),
+				   of & P2PX_PAIR_REFRESHED ? "refreshed" :
+				   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none",
+				   why);
+		}
+	} else {
+		ret = -ENOMEM;
+	}
+	kfree(why);
+	kfree(res);
+	pci_dev_put(devs[0]);
+	pci_dev_put(devs[1]);
+	return ret;
+}
+
+static int p2px_pair_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, p2px_pair_show, NULL);
+}
+
+static const struct file_operations p2px_pair_fops = {
+	.owner = THIS_MODULE,
+	.open = p2px_pair_open,
+	.read = seq_read,
+	.write = p2px_pair_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static ssize_t p2px_flush_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	p2px_topo_invalidate();
+	return count;
+}
+
+static const struct file_operations p2px_flush_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = p2px_flush_write,
+	.llseek = noop_llseek,
+};
+
+static int p2px_stats_show(struct seq_file *m, void *v)
+{
+	struct p2px_cache_stats st;
+
+	p2px_topo_cache_stats(&st);
+	seq_printf(m, "entries %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
+		   st.entries, st.hits, st.misses, st.fresh, st.refreshed,
+		   st.invalidations, st.cache_gen, st.policy_gen);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2px_stats);
+
+static u64 p2px_mean_ns(ktime_t start, unsigned int iterations)
+{
+	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), iterations);
+}
+
+static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
+{
+	struct p2px_topo_result *res;
+	struct device *client = &devs[1]->dev;
+	unsigned int i;
+	ktime_t t;
+	int ret = 0;
+
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return -ENOMEM;
+
+	t = ktime_get();
+	for (i = 0; i < b->iterations && !ret; i++) {
+		ret = p2px_calc_pair(devs[0], devs[1], res);
+		cond_resched();
+	}
+	b->uncached_ns = p2px_mean_ns(t, b->iterations);
+
+	t = ktime_get();
+	for (i = 0; i < b->iterations && !ret; i++) {
+		ret = p2px_pair_get(devs[0], devs[1], res, 0, NULL);
+		cond_resched();
+	}
+	b->fresh_ns = p2px_mean_ns(t, b->iterations);
+
+	/* The fresh lookups left a current entry: these all hit. */
+	t = ktime_get();
+	for (i = 0; i < b->iterations && !ret; i++) {
+		ret = p2px_pair_get(devs[0], devs[1], res, P2PX_PAIR_CACHED,
+				    NULL);
+		cond_resched();
+	}
+	b->cached_ns = p2px_mean_ns(t, b->iterations);
+
+	t = ktime_get();
+	for (i = 0; i < b->iterations && !ret; i++) {
+		p2pdma_ext_distance_many(devs[0], &client, 1, false);
+		cond_resched();
+	}
+	b->api_ns = p2px_mean_ns(t, b->iterations);
+
+	kfree(res);
+	return ret;
+}
+
+static ssize_t p2px_bench_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	char cmd[P2PX_DBG_CMD_MAX];
+	struct p2px_bench b = { .iterations = P2PX_BENCH_DEFAULT };
+	struct pci_dev *devs[2];
+	const char *rest;
+	int ret;
+
+	ret = p2px_dbg_cmd(cmd, ubuf, count);
+	if (ret)
+		return ret;
+	if (p2px_dbg_parse_pair(cmd, b.ids, &rest))
+		return -EINVAL;
+	if (*rest && (kstrtouint(rest, 0, &b.iterations) || !b.iterations ||
+		      b.iterations > P2PX_BENCH_MAX))
+		return -EINVAL;
+	ret = p2px_dbg_get_pair(b.ids, devs);
+	if (ret)
+		return ret;
+	ret = p2px_bench_run(devs, &b);
+	pci_dev_put(devs[0]);
+	pci_dev_put(devs[1]);
+	if (ret)
+		return ret;
+
+	b.done = true;
+	mutex_lock(&p2px_dbg_lock);
+	p2px_bench_last = b;
+	mutex_unlock(&p2px_dbg_lock);
+	return count;
+}
+
+static int p2px_bench_show(struct seq_file *m, void *v)
+{
+	struct p2px_bench b;
+	char p[32], c[32];
+
+	mutex_lock(&p2px_dbg_lock);
+	b = p2px_bench_last;
+	mutex_unlock(&p2px_dbg_lock);
+	if (!b.done) {
+		seq_puts(m, "write \"PROVIDER CLIENT [ITERATIONS]\" to this file first\n");
+		return 0;
+	}
+	p2px_topo_name(b.ids[0], p, sizeof(p));
+	p2px_topo_name(b.ids[1], c, sizeof(c));
+	seq_printf(m, "pair %s %s\niterations %u\nuncached_ns %llu\nfresh_ns %llu\ncached_ns %llu\napi_cached_ns %llu\n",
+		   p, c, b.iterations, b.uncached_ns, b.fresh_ns, b.cached_ns,
+		   b.api_ns);
+	return 0;
+}
+
+static int p2px_bench_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, p2px_bench_show, NULL);
+}
+
+static const struct file_operations p2px_bench_fops = {
+	.owner = THIS_MODULE,
+	.open = p2px_bench_open,
+	.read = seq_read,
+	.write = p2px_bench_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
+ * p2px_topo_debugfs_init() - create the topology files in debugfs
+ *
+ * Debugfs is a debugging aid: failures are not fatal and not reported.
+ */
+void p2px_topo_debugfs_init(void)
+{
+	p2px_dbg_dir = debugfs_create_dir(P2PX_NAME, NULL);
+	debugfs_create_file("topology", 0400, p2px_dbg_dir, NULL,
+			    &p2px_topology_fops);
+	debugfs_create_file("pair", 0600, p2px_dbg_dir, NULL, &p2px_pair_fops);
+	debugfs_create_file("flush", 0200, p2px_dbg_dir, NULL,
+			    &p2px_flush_fops);
+	debugfs_create_file("stats", 0400, p2px_dbg_dir, NULL,
+			    &p2px_stats_fops);
+	debugfs_create_file("bench", 0600, p2px_dbg_dir, NULL,
+			    &p2px_bench_fops);
+}
+
+/**
+ * p2px_topo_debugfs_exit() - remove what p2px_topo_debugfs_init() created
+ */
+void p2px_topo_debugfs_exit(void)
+{
+	debugfs_remove_recursive(p2px_dbg_dir);
+	p2px_dbg_dir = NULL;
+}

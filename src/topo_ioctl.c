@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext topology ioctls of /dev/p2pdma_ext: "why (not)" per
+ * provider/client pair, and the whole matrix for a set of devices.
+ *
+ * Every argument is checked before anything is computed or written back:
+ * a bad size, flag or reserved field gives EINVAL, too many entries E2BIG,
+ * a device id that names no PCI function ENODEV, a bad pointer EFAULT.
+ * Nothing is logged for bad input; the errno is the answer.
+ */
+#include <linux/build_bug.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/p2pdma_ext.h>
+
+#include "compat.h"
+#include "internal.h"
+#include "topology_core.h"
+
+/* Largest pair stride accepted (room for the structure to grow). */
+#define P2PX_MAX_PAIR_SIZE	4096
+
+static u32 p2px_uapi_map(enum p2px_topo_map map)
+{
+	switch (map) {
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		return P2PDMA_EXT_TOPO_MAP_BUS_ADDR;
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		return P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE;
+	default:
+		return P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED;
+	}
+}
+
+static void p2px_check_abi(void)
+{
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NONE != P2PX_TOPO_REASON_NONE);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_SAME_UPSTREAM_BRIDGE !=
+		     P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NO_COMMON_UPSTREAM !=
+		     P2PX_TOPO_REASON_NO_COMMON_UPSTREAM);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_ACS_REDIRECT !=
+		     P2PX_TOPO_REASON_ACS_REDIRECT);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_CPU_ALLOWS !=
+		     P2PX_TOPO_REASON_CPU_ALLOWS);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_ALLOWED !=
+		     P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_TRUSTED_BY_PARAM !=
+		     P2PX_TOPO_REASON_TRUSTED_BY_PARAM);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED !=
+		     P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_SAME_ONLY !=
+		     P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NO_HOST_ROOT !=
+		     P2PX_TOPO_REASON_NO_HOST_ROOT);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_BAD_INPUT !=
+		     P2PX_TOPO_REASON_BAD_INPUT);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_TOO_DEEP !=
+		     P2PX_TOPO_REASON_TOO_DEEP);
+	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pair) != 48);
+	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pairs) != 48);
+	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_cell) != 8);
+	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_matrix) != 32);
+}
+
+static void p2px_put_devs(struct pci_dev **devs, unsigned int n)
+{
+	unsigned int i;
+
+	if (!devs)
+		return;
+	for (i = 0; i < n; i++)
+		pci_dev_put(devs[i]);
+	kvfree(devs);
+}
+
+/* Read the fixed header of an argsz-first structure of @size bytes. */
+static int p2px_get_arg(void *arg, size_t size, const void __user *uarg)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < size)
+		return -EINVAL;
+	if (copy_from_user(arg, uarg, size))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * p2px_ioctl_topo_pairs() - P2PDMA_EXT_IOC_TOPO_PAIRS
+ * @uarg: user pointer to struct p2pdma_ext_topo_pairs
+ *
+ * Return: 0 or a negative errno (see the uapi header).
+ */
+long p2px_ioctl_topo_pairs(void __user *uarg)
+{
+	struct p2pdma_ext_topo_pairs q;
+	struct p2pdma_ext_topo_pair *pairs = NULL;
+	struct pci_dev **clients = NULL, *provider = NULL;
+	struct p2px_topo_result *res = NULL;
+	char *text = NULL;
+	unsigned int i, n = 0, of;
+	u8 __user *upairs;
+	u8 __user *utext;
+	long ret;
+
+	p2px_check_abi();
+	ret = p2px_get_arg(&q, sizeof(q), uarg);
+	if (ret)
+		return ret;
+	if ((q.flags & ~P2PDMA_EXT_TOPO_Q_CACHED) || q.reserved ||
+	    !q.num_clients || q.pair_size < sizeof(*pairs) ||
+	    q.pair_size > P2PX_MAX_PAIR_SIZE ||
+	    q.text_size > P2PDMA_EXT_TOPO_MAX_TEXT)
+		return -EINVAL;
+	if (q.num_clients > P2PDMA_EXT_TOPO_MAX_CLIENTS)
+		return -E2BIG;
+	upairs = u64_to_user_ptr(q.pairs);
+	utext = u64_to_user_ptr(q.text);
+
+	pairs = kvcalloc(q.num_clients, sizeof(*pairs), GFP_KERNEL);
+	clients = kvcalloc(q.num_clients, sizeof(*clients), GFP_KERNEL);
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	text = q.text_size ? kmalloc(q.text_size, GFP_KERNEL) : NULL;
+	if (!pairs || !clients || !res || (q.text_size && !text)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* Everything is validated before anything is computed. */
+	for (i = 0; i < q.num_clients; i++) {
+		if (copy_from_user(&pairs[i], upairs + (size_t)i * q.pair_size,
+				   sizeof(pairs[i]))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		if (pairs[i].reserved) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	provider = p2px_pci_get_by_id(q.provider);
+	if (!provider) {
+		ret = -ENODEV;
+		goto out;
+	}
+	for (n = 0; n < q.num_clients; n++) {
+		clients[n] = p2px_pci_get_by_id(pairs[n].client);
+		if (!clients[n]) {
+			ret = -ENODEV;
+			goto out;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		struct p2pdma_ext_topo_pair *p = &pairs[i];
+		unsigned int flags = q.flags & P2PDMA_EXT_TOPO_Q_CACHED ?
+				     P2PX_PAIR_CACHED : 0;
+
+		ret = p2px_pair_get(provider, clients[i], res, flags, &of);
+		if (ret)
+			goto out;
+		p->common = res->has_common ? res->common_id : 0;
+		p->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			      -1 : res->distance;
+		p->map_type = p2px_uapi_map(res->map);
+		p->reason = res->reason;
+		p->detour = res->detour;
+		p->flags = 0;
+		if (of & P2PX_PAIR_FROM_CACHE)
+			p->flags |= P2PDMA_EXT_TOPO_F_FROM_CACHE;
+		if (of & P2PX_PAIR_REFRESHED)
+			p->flags |= P2PDMA_EXT_TOPO_F_REFRESHED;
+		if (res->has_common)
+			p->flags |= P2PDMA_EXT_TOPO_F_COMMON;
+		if (res->same_host)
+			p->flags |= P2PDMA_EXT_TOPO_F_SAME_HOST;
+		p->acs_count = res->acs_count;
+		p->text_len = max(p2px_topo_explain(res, text, q.text_size), 0);
+
+		if (copy_to_user(upairs + (size_t)i * q.pair_size, p,
+				 sizeof(*p)) ||
+		    (text && copy_to_user(utext + (size_t)i * q.text_size, text,
+					  min_t(size_t, p->text_len + 1,
+						q.text_size)))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		cond_resched();
+	}
+	ret = 0;
+out:
+	p2px_put_devs(clients, n);
+	pci_dev_put(provider);
+	kfree(text);
+	kfree(res);
+	kvfree(pairs);
+	return ret;
+}
+
+static int p2px_cmp_dev(const void *a, const void *b)
+{
+	u64 ia = p2px_pci_id(*(struct pci_dev * const *)a);
+	u64 ib = p2px_pci_id(*(struct pci_dev * const *)b);
+
+	return ia < ib ? -1 : ia > ib;
+}
+
+/*
+ * Every PCI function, sorted by id, with references. More than @max
+ * gives -ENOSPC with *@n set to the number there are.
+ */
+static int p2px_all_devs(unsigned int max, struct pci_dev ***out,
+			 unsigned int *n)
+{
+	struct pci_dev **devs, *pdev = NULL;
+	unsigned int count = 0;
+
+	devs = kvcalloc(max, sizeof(*devs), GFP_KERNEL);
+	if (!devs)
+		return -ENOMEM;
+	for_each_pci_dev(pdev) {
+		if (count < max)
+			devs[count] = pci_dev_get(pdev);
+		count++;
+	}
+	if (count > max) {
+		p2px_put_devs(devs, max);
+		*n = count;
+		return -ENOSPC;
+	}
+	sort(devs, count, sizeof(*devs), p2px_cmp_dev, NULL);
+	*out = devs;
+	*n = count;
+	return 0;
+}
+
+/* The chosen functions; -ENODEV if one does not exist. */
+static int p2px_chosen_devs(const u64 *ids, unsigned int num,
+			    struct pci_dev ***out)
+{
+	struct pci_dev **devs;
+	unsigned int i;
+
+	devs = kvcalloc(num, sizeof(*devs), GFP_KERNEL);
+	if (!devs)
+		return -ENOMEM;
+	for (i = 0; i < num; i++) {
+		devs[i] = p2px_pci_get_by_id(ids[i]);
+		if (!devs[i]) {
+			p2px_put_devs(devs, i);
+			return -ENODEV;
+		}
+	}
+	*out = devs;
+	return 0;
+}
+
+/**
+ * p2px_ioctl_topo_matrix() - P2PDMA_EXT_IOC_TOPO_MATRIX
+ * @uarg: user pointer to struct p2pdma_ext_topo_matrix
+ *
+ * Return: 0 or a negative errno (see the uapi header).
+ */
+long p2px_ioctl_topo_matrix(void __user *uarg)
+{
+	struct p2pdma_ext_topo_matrix __user *um = uarg;
+	struct p2pdma_ext_topo_matrix m;
+	struct p2pdma_ext_topo_cell *cells = NULL;
+	struct p2px_topo_result *res = NULL;
+	struct pci_dev **devs = NULL;
+	unsigned int i, j, n = 0, flags;
+	u64 *ids = NULL;
+	long ret;
+
+	ret = p2px_get_arg(&m, sizeof(m), uarg);
+	if (ret)
+		return ret;
+	if ((m.flags & ~(P2PDMA_EXT_TOPO_Q_CACHED | P2PDMA_EXT_TOPO_M_ALL)) ||
+	    m.reserved || !m.num_devices)
+		return -EINVAL;
+	if (m.num_devices > P2PDMA_EXT_TOPO_MAX_DEVICES)
+		return -E2BIG;
+	flags = m.flags & P2PDMA_EXT_TOPO_Q_CACHED ? P2PX_PAIR_CACHED : 0;
+
+	ids = kvcalloc(m.num_devices, sizeof(*ids), GFP_KERNEL);
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (!ids || !res) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (m.flags & P2PDMA_EXT_TOPO_M_ALL) {
+		ret = p2px_all_devs(m.num_devices, &devs, &n);
+		if (ret == -ENOSPC && put_user(n, &um->num_devices))
+			ret = -EFAULT;
+		if (ret) {
+			n = 0;
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			ids[i] = p2px_pci_id(devs[i]);
+	} else {
+		if (copy_from_user(ids, u64_to_user_ptr(m.devices),
+				   m.num_devices * sizeof(*ids))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		ret = p2px_chosen_devs(ids, m.num_devices, &devs);
+		if (ret)
+			goto out;
+		n = m.num_devices;
+	}
+
+	cells = kvcalloc((size_t)n * n, sizeof(*cells), GFP_KERNEL);
+	if (!cells) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			struct p2pdma_ext_topo_cell *c = &cells[(size_t)i * n + j];
+
+			ret = p2px_pair_get(devs[i], devs[j], res, flags, NULL);
+			if (ret)
+				goto out;
+			c->map_type = p2px_uapi_map(res->map);
+			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+				      -1 : res->distance;
+			c->reason = res->reason;
+			c->detour = res->detour;
+		}
+		cond_resched();
+	}
+
+	if (copy_to_user(u64_to_user_ptr(m.cells), cells,
+			 (size_t)n * n * sizeof(*cells)) ||
+	    ((m.flags & P2PDMA_EXT_TOPO_M_ALL) &&
+	     copy_to_user(u64_to_user_ptr(m.devices), ids, n * sizeof(*ids))) ||
+	    put_user(n, &um->num_devices)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = 0;
+out:
+	kvfree(cells);
+	p2px_put_devs(devs, n);
+	kfree(res);
+	kvfree(ids);
+	return ret;
+}
