@@ -5,7 +5,9 @@
 #   1. host-side tests (decision logic unit tests, probe-breakage test);
 #   2. the build matrix: p2pdma_ext.ko for 5.10, 6.1, 6.12, 7.2 with W=1;
 #   3. the VM selftests: every kernel booted under QEMU in every topology,
-#      the real module loaded and exercised.
+#      the real module loaded and exercised;
+#   4. package install tests (tools/pkgtest.sh): the .debs installed in
+#      each suite root, the DKMS-built module booted, then purged.
 # Installs what it needs from Debian's archive on first use and caches it
 # under $P2PDMA_EXT_CACHE (default ~/.cache/p2pdma-ext).
 # Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
@@ -104,6 +106,7 @@ t0=$(date +%s)
 echo "matrix done in $(since "$t0") s"
 
 "$TOP/tools/test-probes.sh"
+"$TOP/tools/test-version.sh"
 
 # --- 3. VM selftests ---------------------------------------------------------
 phase "VM selftests ($KERNELS x $TOPOLOGIES)"
@@ -166,6 +169,27 @@ for k in $KERNELS; do
 	done
 done
 echo "VM selftests done in $(since "$t0") s"
+
+# --- 4. package install tests ---------------------------------------------------
+# The .debs are built from the committed tree (make deb uses git archive HEAD).
+phase "package install tests ($KERNELS)"
+t0=$(date +%s)
+if make -s -C "$TOP" deb >"$BUILD/deb-build.log" 2>&1; then
+	if command -v lintian >/dev/null; then
+		if out=$(lintian --fail-on error,warning "$BUILD"/packages/*.deb 2>&1); then
+			result PASS pkg/lintian
+		else
+			echo "$out"
+			result FAIL pkg/lintian "$(echo "$out" | grep -c '^[EW]: ') finding(s)"
+		fi
+	fi
+	# shellcheck disable=SC2086
+	"$TOP/tools/pkgtest.sh" $KERNELS || true
+else
+	tail -n 30 "$BUILD/deb-build.log"
+	result FAIL pkg/build "make deb failed; see $BUILD/deb-build.log"
+fi
+echo "package install tests done in $(since "$t0") s"
 
 # --- summary -------------------------------------------------------------------
 phase "summary"
