@@ -102,6 +102,24 @@ pkgtest_one() {
 		result FAIL "pkg/$k/dkms-installed" "no p2pdma_ext.ko $VERSION for $rel under /lib/modules/$rel/updates/dkms"
 	fi
 
+	# 1b. a kernel without CONFIG_ZONE_DEVICE is refused cleanly, with our
+	# message: a copy of the headers with it removed, as a made-up release.
+	# shellcheck disable=SC2016
+	if in_root "$k" sh -c '
+		h=/tmp/p2px-pkgtest/nozd
+		rm -rf "$h" && mkdir -p "$h" && cp -a "/usr/src/linux-headers-$1/." "$h/" &&
+		sed -i "/^CONFIG_ZONE_DEVICE=/d" "$h/.config" || exit 100
+		dkms build -m p2pdma-ext -v "$2" -k "$1-nozd" --kernelsourcedir "$h"
+	' sh "$rel" "$VERSION" >"$dir/refuse.log" 2>&1; then
+		result FAIL "pkg/$k/refuses-no-zone-device" "dkms built for a kernel without CONFIG_ZONE_DEVICE"
+	elif grep -q "built without CONFIG_ZONE_DEVICE" "$dir/refuse.log" &&
+		! grep -qi "bad return status" "$dir/refuse.log"; then
+		result PASS "pkg/$k/refuses-no-zone-device"
+	else
+		cat "$dir/refuse.log"
+		result FAIL "pkg/$k/refuses-no-zone-device" "see $dir/refuse.log"
+	fi
+
 	# 2. a vendor driver against the -dev package only.
 	if in_root "$k" make -C "/lib/modules/$rel/build" M=/tmp/p2px-pkgtest/vendor-sample \
 		modules >"$dir/vendor-sample.log" 2>&1 &&
