@@ -81,8 +81,9 @@ pkgtest_one() {
 		result FAIL "pkg/$k/install" "see $dir/install.log"
 	fi
 	# If the postinst did not install for this kernel, say so and ask dkms.
-	if ! in_root "$k" dkms status -m p2pdma-ext -v "$VERSION" -k "$rel" 2>/dev/null |
-		grep -q installed; then
+	local status
+	status=$(in_root "$k" dkms status -m p2pdma-ext -v "$VERSION" -k "$rel" 2>/dev/null || true)
+	if ! grep -q installed <<<"$status"; then
 		echo "pkg/$k: dkms did not install for $rel in the postinst; dkms install -k $rel"
 		in_root "$k" dkms install -m p2pdma-ext -v "$VERSION" -k "$rel" \
 			>>"$dir/install.log" 2>&1 || true
@@ -94,9 +95,12 @@ pkgtest_one() {
 	*.ko.zst) zstd -qdc "$ko" >"$dir/payload/p2pdma_ext.ko" ;;
 	*.ko.gz) gzip -dc "$ko" >"$dir/payload/p2pdma_ext.ko" ;;
 	esac
-	if [ -s "$dir/payload/p2pdma_ext.ko" ] &&
-		strings "$dir/payload/p2pdma_ext.ko" | grep -qx "version=$VERSION" &&
-		strings "$dir/payload/p2pdma_ext.ko" | grep -qx "vermagic=$rel .*"; then
+	# (No "strings | grep -q" under pipefail: grep's early exit fails strings.)
+	local modinfo=
+	[ -s "$dir/payload/p2pdma_ext.ko" ] &&
+		modinfo=$(strings "$dir/payload/p2pdma_ext.ko" | grep -E '^(version|vermagic)=')
+	if grep -qx "version=$VERSION" <<<"$modinfo" &&
+		grep -qx "vermagic=$rel .*" <<<"$modinfo"; then
 		result PASS "pkg/$k/dkms-installed" "${ko#"$root"}"
 	else
 		result FAIL "pkg/$k/dkms-installed" "no p2pdma_ext.ko $VERSION for $rel under /lib/modules/$rel/updates/dkms"
