@@ -89,6 +89,17 @@ if [ -f "$TOP/selftests/host/Makefile" ]; then
 	fi
 fi
 
+# p2pdmactl (needs libkmod-dev): build it and run its host unit tests.
+log=$BUILD/p2pdmactl-host.log
+if ! make -s -C "$TOP/tools/p2pdmactl" OUT="$BUILD/tools" all run-tests >"$log" 2>&1; then
+	tail -n 30 "$log"
+fi
+if grep -qE '^(not )?ok ' "$log"; then
+	tap_results host "$log"
+else
+	result FAIL host/p2pdmactl "build or unit tests failed; see $log"
+fi
+
 if out=$("$TOP/tools/checkpatch.sh" 2>&1); then
 	result PASS host/checkpatch "checkpatch --strict clean"
 else
