@@ -135,6 +135,11 @@ vm_run() {
 	fi
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
+	# p2pdmactl, its libraries and its VM test (when the host build made it)
+	if [ -x "$BUILD/tools/p2pdmactl" ]; then
+		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
+			echo "p2pdmactl payload failed" >&2
+	fi
 	# --qmp: tests ask the host to hot-unplug devices (p2px-host UNPLUG).
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \

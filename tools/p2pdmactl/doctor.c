@@ -142,6 +142,12 @@ static void check_module(struct kmod_ctx *ctx, bool loaded)
 
 	if (uname(&u))
 		return;
+	if (!loaded) {
+		check("FAIL", "module %s is not loaded", MOD_NAME);
+		remedy_line("p2pdmactl load");
+	} else {
+		check("OK", "module %s is loaded (the kernel accepted its vermagic)", MOD_NAME);
+	}
 	err = kmod_module_new_from_lookup(ctx, MOD_NAME, &list);
 	if (err < 0 || !list) {
 		check(loaded ? "WARN" : "FAIL", "module %s not installed for %s%s",
@@ -185,12 +191,6 @@ static void check_module(struct kmod_ctx *ctx, bool loaded)
 	else
 		check("INFO", "module is not signed");
 	kmod_module_unref(mod);
-	if (!loaded) {
-		check("FAIL", "module %s is not loaded", MOD_NAME);
-		remedy_line("p2pdmactl load");
-	} else {
-		check("OK", "module %s is loaded", MOD_NAME);
-	}
 }
 
 static void check_secure_boot(void)

@@ -418,6 +418,7 @@ static int cmd_status(int argc, char **argv)
 static int cmd_set(int argc, char **argv)
 {
 	char path[PATH_MAX];
+	const char *val;
 	ssize_t n;
 	size_t len;
 	int fd, err;
@@ -449,8 +450,10 @@ static int cmd_set(int argc, char **argv)
 		errmsg("set: %s: %s", path, strerror(errno));
 		return errno == EACCES ? EX_NOPERM : EX_FAIL;
 	}
-	len = strlen(argv[2]);
-	n = write(fd, argv[2], len);
+	/* sysfs ignores an empty write: clear a value with a newline */
+	val = argv[2][0] ? argv[2] : "\n";
+	len = strlen(val);
+	n = write(fd, val, len);
 	if (n < 0 || (size_t)n != len) {
 		err = n < 0 ? errno : EIO;
 		close(fd);
