@@ -7,6 +7,7 @@
 #   make check           everything: host tests, matrix, VM selftests (the README's test command)
 #   make demo            boot the "switch" test bed on 6.1 and show the module at work
 #   make selftests       build the VM selftest binaries
+#   make tools           build p2pdmactl into build/tools/ (needs libkmod-dev)
 #   make checkpatch      checkpatch.pl --strict over the C sources
 #   make deb             p2pdma-ext-dkms .deb into build/packages/
 #   make rpm             p2pdma-ext-dkms .rpm into build/packages/
@@ -48,6 +49,9 @@ demo:
 checkpatch:
 	tools/checkpatch.sh
 
+tools:
+	$(MAKE) -C tools/p2pdmactl OUT=$(abspath build/tools)
+
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' dkms.conf)
 PKGDIR := build/packages
 
@@ -69,4 +73,4 @@ rpm:
 clean:
 	rm -rf build
 
-.PHONY: all module matrix selftests check demo checkpatch deb rpm clean
+.PHONY: all module matrix selftests check demo checkpatch tools deb rpm clean

@@ -91,6 +91,17 @@ if [ -f "$TOP/selftests/host/Makefile" ]; then
 	fi
 fi
 
+# p2pdmactl (needs libkmod-dev): build it and run its host unit tests.
+log=$BUILD/p2pdmactl-host.log
+if ! make -s -C "$TOP/tools/p2pdmactl" OUT="$BUILD/tools" all run-tests >"$log" 2>&1; then
+	tail -n 30 "$log"
+fi
+if grep -qE '^(not )?ok ' "$log"; then
+	tap_results host "$log"
+else
+	result FAIL host/p2pdmactl "build or unit tests failed; see $log"
+fi
+
 if out=$("$TOP/tools/checkpatch.sh" 2>&1); then
 	result PASS host/checkpatch "checkpatch --strict clean"
 else
@@ -127,6 +138,11 @@ vm_run() {
 	fi
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
+	# p2pdmactl, its libraries and its VM test (when the host build made it)
+	if [ -x "$BUILD/tools/p2pdmactl" ]; then
+		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
+			echo "p2pdmactl payload failed" >&2
+	fi
 	# --qmp: tests ask the host to hot-unplug devices (p2px-host UNPLUG).
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \

@@ -18,6 +18,24 @@ done
 echo "-- control device"
 ls -l /dev/p2pdma_ext | sed 's/^/   /'
 
+# p2pdmactl (tools/p2pdmactl): status, the matrix, and one pair explained
+# (a refused one if there is any).
+if [ -x /payload/p2pdmactl ]; then
+	echo "-- p2pdmactl status"
+	/payload/p2pdmactl status | sed 's/^/   /'
+	echo "-- p2pdmactl topology (row = provider, column = client)"
+	/payload/p2pdmactl topology 1af4:1110 1234:11e8 1b36:0010 | sed 's/^/   /'
+	pair=$(/payload/p2pdmactl topology --json | awk '
+		/"provider":/ { p = $2 } /"client":/ { c = $2 }
+		/"map_type": "not_supported"/ && p != c { r = p " " c }
+		/"reason": "host_bridge_not_allowed"/ && r != "" { print r; exit }' |
+		tr -d '",')
+	[ -n "$pair" ] || pair="1af4:1110 1234:11e8"
+	# shellcheck disable=SC2086 # two BDFs
+	echo "-- p2pdmactl why $pair"
+	/payload/p2pdmactl why $pair | sed 's/^/   /'
+fi
+
 # Peer-to-peer DMA through the registry: the ivshmem (BAR2 = 64 MiB of RAM)
 # becomes a provider, the edu DMA engine copies into and out of it.
 shm=

@@ -27,6 +27,10 @@ cp "$BUILD/matrix/$k/p2pdma_ext.ko" "$dir/payload/"
 [ ! -f "$BUILD/matrix/$k/selftests/drivers/p2px_edu.ko" ] ||
 	cp "$BUILD/matrix/$k/selftests/drivers/p2px_edu.ko" "$dir/payload/"
 cp "$TOP/tools/demo-guest.sh" "$dir/payload/run"
+# p2pdmactl with its libraries (demo-guest.sh uses it when present)
+if make -s -C "$TOP/tools/p2pdmactl" OUT="$BUILD/tools" "$BUILD/tools/p2pdmactl" >/dev/null; then
+	"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload"
+fi
 
 echo "== booting Debian $k ($("$TOP/tools/kernels.sh" release "$k")) in the '$topo' test bed"
 "$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \

@@ -1,0 +1,237 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# p2pdmactl against the real module in the QEMU test bed (busybox sh, as
+# root); installed as /payload/tests/p2pdmactl by tools/p2pdmactl/payload.sh.
+# Runs every subcommand, parses its JSON and compares with what the
+# topology ($P2PX_TOPOLOGY) must give. Prints TAP.
+CTL=${P2PDMACTL:-/payload/p2pdmactl}
+KO=${P2PX_MODULE:-/payload/p2pdma_ext.ko}
+TOPO=${P2PX_TOPOLOGY:-unknown}
+OUT=/tmp/p2pdmactl.out
+ERR=/tmp/p2pdmactl.err
+n=0
+failed=0
+
+ok() {	# ok COND-EXIT-STATUS NAME [DIAG]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $2"
+		[ -z "${3:-}" ] || echo "# $3"
+		sed 's/^/# out: /' "$OUT" 2>/dev/null | head -n 20
+		sed 's/^/# err: /' "$ERR" 2>/dev/null | head -n 10
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+# run CMD...: stdout to $OUT, stderr to $ERR, exit status in $rc
+run() {
+	"$CTL" "$@" >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+# BDF of the first function with vendor:device $1
+find_dev() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "0x${1%%:*}" ] &&
+			[ "$(cat "$d/device")" = "0x${1##*:}" ] &&
+			{ basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# json_pair FILE PROVIDER CLIENT FIELD: a field of one pair of topology --json
+json_pair() {
+	awk -v p="\"$2\"" -v c="\"$3\"" -v f="\"$4\":" '
+		/"provider":/ { prov = $2; sub(/,$/, "", prov) }
+		/"client":/ { cli = $2; sub(/,$/, "", cli) }
+		$1 == f { val = $2; sub(/,$/, "", val); gsub(/"/, "", val)
+			  if (prov == p && cli == c) { print val; exit } }
+		/^    }/ { prov = ""; cli = "" }' "$1"
+}
+
+# json_field FILE KEY: first value of "KEY" in a JSON document
+json_field() {
+	awk -v k="\"$2\":" '$1 == k { v = $2; sub(/,$/, "", v); gsub(/"/, "", v); print v; exit }' "$1"
+}
+
+echo "TAP version 13"
+SHM=$(find_dev 1af4:1110)
+EDU=$(find_dev 1234:11e8)
+[ -n "$SHM" ] && [ -n "$EDU" ] || { echo "1..0 # SKIP no ivshmem/edu"; exit 0; }
+
+# A clean start: the module unloaded (an earlier test may have left it).
+grep -q '^p2pdma_ext ' /proc/modules && rmmod p2pdma_ext 2>/dev/null
+
+run --help
+grep -q "^  doctor" "$OUT" && grep -q "exit codes" "$OUT"
+ok $? help "exit $rc"
+for c in load unload status set topology why providers doctor; do
+	run "$c" --help
+	[ "$rc" -eq 0 ] && grep -q "usage: p2pdmactl $c" "$OUT"
+	ok $? "help_$c"
+done
+run frobnicate
+[ "$rc" -eq 2 ]
+ok $? usage_unknown_command "exit $rc"
+
+run status
+[ "$rc" -eq 3 ] && grep -q "not loaded" "$OUT"
+ok $? status_not_loaded "exit $rc"
+run topology
+[ "$rc" -eq 3 ]
+ok $? topology_not_loaded "exit $rc"
+run unload
+[ "$rc" -eq 3 ]
+ok $? unload_not_loaded "exit $rc"
+run load --module /payload/nonexistent.ko
+[ "$rc" -eq 3 ]
+ok $? load_missing_module "exit $rc"
+run load --module "$KO" notaparam
+[ "$rc" -eq 2 ] && ! grep -q '^p2pdma_ext ' /proc/modules
+ok $? load_bad_argument "exit $rc"
+
+# load with a parameter, through libkmod
+run load --module "$KO" host_bridge_allow=1ae0:abcd
+[ "$rc" -eq 0 ] && grep -q '^p2pdma_ext ' /proc/modules
+ok $? load "exit $rc"
+run load --module "$KO" trust_all_host_bridges=Y
+[ "$rc" -eq 1 ] && grep -q "already loaded" "$ERR"
+ok $? load_again_with_params "exit $rc"
+
+run status --json
+case $(uname -r) in 7.*) want=native ;; *) want=ext ;; esac
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" loaded)" = true ] &&
+	[ "$(json_field "$OUT" backend)" = "$want" ] &&
+	[ -n "$(json_field "$OUT" version)" ] &&
+	[ "$(json_field "$OUT" version)" = "$(cat /sys/module/p2pdma_ext/version)" ] &&
+	json_field "$OUT" host_bridge_allow | grep -q 1ae0:abcd
+ok $? status_json "exit $rc, want backend $want"
+run status
+[ "$rc" -eq 0 ] && grep -q "^backend: $want" "$OUT" &&
+	grep -q "host_bridge_allow = .*1ae0:abcd" "$OUT"
+ok $? status_text "exit $rc"
+
+run set host_bridge_allow 'zz:!!'
+[ "$rc" -eq 1 ] && grep -q "Invalid argument" "$ERR"
+ok $? set_refused_reports_errno "exit $rc"
+run set no_such_param 1
+[ "$rc" -eq 2 ]
+ok $? set_unknown_param "exit $rc"
+run set host_bridge_allow ''
+[ "$rc" -eq 0 ] && ! grep -q 1ae0 /sys/module/p2pdma_ext/parameters/host_bridge_allow
+ok $? set_clear "exit $rc"
+
+# topology: table and JSON
+run topology "$SHM" "$EDU"
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 3 ] && grep -q "^$SHM " "$OUT" &&
+	! grep -q "$(printf '\033')" "$OUT"
+ok $? topology_table "exit $rc"
+run topology 1af4:1110 1234:11e8
+[ "$rc" -eq 0 ] && grep -q "^$EDU " "$OUT"
+ok $? topology_by_vendor_device "exit $rc"
+run topology 1234:ffff
+[ "$rc" -eq 2 ]
+ok $? topology_no_such_device "exit $rc"
+run topology --json
+cp "$OUT" /tmp/matrix.json
+ndev=$(ls /sys/bus/pci/devices | wc -l)
+[ "$rc" -eq 0 ] && [ "$(grep -c '"bdf":' /tmp/matrix.json)" -eq "$ndev" ] &&
+	[ "$(grep -c '"provider":' /tmp/matrix.json)" -eq $((ndev * ndev)) ]
+ok $? topology_json_all "exit $rc, $ndev devices"
+
+map=$(json_pair /tmp/matrix.json "$SHM" "$EDU" map_type)
+dist=$(json_pair /tmp/matrix.json "$SHM" "$EDU" distance)
+reason=$(json_pair /tmp/matrix.json "$SHM" "$EDU" reason)
+echo "# $TOPO: $SHM -> $EDU: $map distance $dist reason $reason"
+case $TOPO in
+switch|iommu)
+	[ "$map" = bus_addr ] && [ "$dist" = 4 ] && [ "$reason" = same_upstream_bridge ]
+	ok $? topology_expected_pair "$map $dist $reason" ;;
+multifunc)
+	[ "$map" = bus_addr ] && [ "$dist" = 2 ]
+	ok $? topology_expected_pair "$map $dist $reason" ;;
+rootports)
+	[ "$map" = not_supported ] && [ "$dist" = -1 ] &&
+		[ "$reason" = host_bridge_not_allowed ]
+	ok $? topology_expected_pair "$map $dist $reason" ;;
+*)
+	skip topology_expected_pair "unknown topology $TOPO" ;;
+esac
+
+run why --json "$SHM" "$EDU"
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" map_type)" = "$map" ] &&
+	[ "$(json_field "$OUT" distance)" = "$dist" ]
+ok $? why_matches_matrix "exit $rc"
+run why "$SHM" "$EDU"
+if [ "$TOPO" = rootports ]; then
+	[ "$rc" -eq 0 ] && grep -q "^to change it: .*host_bridge_allow=8086:29c0" "$OUT"
+	ok $? why_remedy "exit $rc"
+
+	run doctor
+	{ [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; } &&
+		grep -q "host bridge not in the allowlist" "$OUT" &&
+		grep -q "fix: .*host_bridge_allow=8086:29c0" "$OUT"
+	ok $? doctor_allowlist "exit $rc"
+
+	run set host_bridge_allow 8086:29c0
+	[ "$rc" -eq 0 ]
+	ok $? set_allow_q35 "exit $rc"
+	run topology --json "$SHM" "$EDU"
+	[ "$(json_pair "$OUT" "$SHM" "$EDU" map_type)" = thru_host_bridge ] &&
+		[ "$(json_pair "$OUT" "$SHM" "$EDU" distance)" = 4 ]
+	ok $? topology_after_allow
+	run doctor
+	grep -q "allowlist covers every host-bridge path" "$OUT"
+	ok $? doctor_after_allow "exit $rc"
+else
+	[ "$rc" -eq 0 ] && grep -q "$SHM -> $EDU: $map, distance $dist" "$OUT"
+	ok $? why_text "exit $rc"
+	skip why_remedy "only rootports has a refused pair"
+fi
+
+run doctor
+{ [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; } && grep -q "^verdict: " "$OUT" &&
+	grep -q "module p2pdma_ext is loaded" "$OUT" &&
+	grep -q "IOMMU" "$OUT" && grep -q "BAR" "$OUT"
+ok $? doctor "exit $rc"
+if [ "$TOPO" = iommu ]; then
+	grep -q "IOMMU(s) active and translating" "$OUT"
+	ok $? doctor_iommu
+fi
+
+# providers: bind ivshmem to the provider driver, see its p2pmem
+run providers --json
+[ "$rc" -eq 0 ] && ! grep -q "\"$SHM\"" "$OUT"
+ok $? providers_none "exit $rc"
+echo p2pdma_ext_provider >"/sys/bus/pci/devices/$SHM/driver_override"
+echo "$SHM" >/sys/bus/pci/drivers_probe 2>/dev/null
+run providers --json
+size=$(cat "/sys/bus/pci/devices/$SHM/p2pmem/size" 2>/dev/null)
+[ "$rc" -eq 0 ] && [ -n "$size" ] && [ "$size" -gt 0 ] &&
+	[ "$(json_field "$OUT" bdf)" = "$SHM" ] &&
+	[ "$(json_field "$OUT" size)" = "$size" ] &&
+	[ "$(json_field "$OUT" published)" = true ]
+ok $? providers_json "exit $rc, size '$size'"
+run providers
+[ "$rc" -eq 0 ] && grep -q "^$SHM " "$OUT"
+ok $? providers_table "exit $rc"
+echo "$SHM" >/sys/bus/pci/drivers/p2pdma_ext_provider/unbind 2>/dev/null
+echo >"/sys/bus/pci/devices/$SHM/driver_override"
+
+run unload
+[ "$rc" -eq 0 ] && ! grep -q '^p2pdma_ext ' /proc/modules
+ok $? unload "exit $rc"
+run unload
+[ "$rc" -eq 3 ]
+ok $? unload_again "exit $rc"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
