@@ -402,6 +402,8 @@ static void p2px_ext_release(void *data)
 	struct p2px_ext_dev *d = data;
 
 	sysfs_remove_group(&d->pdev->dev.kobj, &p2px_p2pmem_group);
+	/* Already done if a range was mapped; not if none was. */
+	p2px_ext_revoke(d);
 	mutex_lock(&p2px_ext_lock);
 	list_del_rcu(&d->node);
 	mutex_unlock(&p2px_ext_lock);
