@@ -302,6 +302,100 @@ TEST(edu_peer_to_peer_dma)
 	fflush(stdout);
 }
 
+#define EDU_REGISTRY	"/sys/kernel/debug/p2px_edu/registry"
+
+/* Load p2px_edu (for its registry hook); 0 if ivshmem or edu is missing. */
+static int setup_edu(struct __test_metadata *_metadata, char *bdf, size_t len)
+{
+	char edu[64];
+	int ret;
+
+	if (!setup_provider(_metadata, bdf, len))
+		return 0;
+	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		return 0;
+	if (!p2px_path_exists(EDU_REGISTRY)) {
+		ret = p2px_load(EDU_MODULE, NULL);
+		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
+	}
+	/* Both devices are there: a missing hook is a failure, not a skip. */
+	EXPECT_TRUE(p2px_path_exists(EDU_REGISTRY));
+	return 1;
+}
+
+/* Bad BAR, offset or size: EINVAL and exactly one log line saying why. */
+TEST(add_resource_refusals)
+{
+	static const struct {
+		const char *cmd, *line;
+	} cases[] = {
+		{ "add 7 2097152 0", "BAR 7 does not exist" },
+		{ "add -1 2097152 0", "BAR -1 does not exist" },
+		{ "add 3 2097152 0", "BAR 3 is not a memory BAR" },
+		{ "add 2 2097152 67108864", "is beyond BAR 2" },
+		{ "add 2 4194304 65011712", "do not fit in BAR 2" },
+	};
+	char bdf[64], *log;
+	unsigned int i;
+	int ret, mark;
+
+	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem and edu in this topology");
+	/* ivshmem has no I/O BAR; an unused BAR is refused the same way. */
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		mark = p2px_kmsg_mark();
+		ASSERT_LE(0, mark);
+		ret = p2px_write_file(EDU_REGISTRY, cases[i].cmd);
+		log = p2px_kmsg_collect(mark);
+		ASSERT_NE(NULL, log);
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s", cases[i].cmd);
+		EXPECT_EQ(1, p2px_count_lines(log, "p2pdma_ext"))
+			TH_LOG("%s: kernel log:\n%s", cases[i].cmd, log);
+		EXPECT_EQ(1, p2px_count_lines(log, cases[i].line))
+			TH_LOG("%s: kernel log:\n%s", cases[i].cmd, log);
+		free(log);
+	}
+}
+
+/* More than the pool holds: NULL (-ENOMEM), and nothing leaks. */
+TEST(alloc_exhaustion)
+{
+	unsigned long long avail;
+	char bdf[64], cmd[64];
+
+	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem and edu in this topology");
+	avail = read_ull(bdf, "p2pmem/available");
+	ASSERT_NE(~0ULL, avail);
+	snprintf(cmd, sizeof(cmd), "alloc %llu", avail + 4096);
+	EXPECT_EQ(-ENOMEM, p2px_write_file(EDU_REGISTRY, cmd));
+	EXPECT_EQ(avail, read_ull(bdf, "p2pmem/available"));
+	snprintf(cmd, sizeof(cmd), "alloc %llu", avail);
+	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, cmd));
+	EXPECT_EQ(avail, read_ull(bdf, "p2pmem/available"));
+}
+
+/* An unpublished provider is not found; publishing it again is. */
+TEST(publish_controls_find)
+{
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64], found[64];
+
+	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem and edu in this topology");
+	if (!topo || strcmp(topo, "switch"))
+		SKIP(return, "edu reaches the ivshmem by P2P only in 'switch'");
+	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
+	ASSERT_EQ(0, p2px_read_file(EDU_REGISTRY, found, sizeof(found)));
+	EXPECT_STREQ(bdf, found);
+	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 0"));
+	EXPECT_EQ(0, read_ull(bdf, "p2pmem/published"));
+	EXPECT_EQ(-ENODEV, p2px_write_file(EDU_REGISTRY, "find"));
+	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 1"));
+	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
+	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
+}
+
 /*
  * Runs last: releasing the orchestrator's allocation and unbinding the
  * provider must leave nothing behind, so p2pdma_ext unloads cleanly and

@@ -77,6 +77,19 @@ static inline void p2px_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * P2PX_BIN_ATTR_CONST is "const" where bin_attribute callbacks take a
+ * const struct bin_attribute * and attribute_group.bin_attrs is an array
+ * of const pointers, and empty where both are mutable.
+ */
+#if defined(P2PDMA_EXT_HAVE_BIN_ATTR_MMAP_CONST)
+#define P2PX_BIN_ATTR_CONST	const
+#elif defined(P2PDMA_EXT_HAVE_BIN_ATTR_MMAP_MUTABLE)
+#define P2PX_BIN_ATTR_CONST
+#else
+#error "probe group bin_attr_mmap gave no answer"
+#endif
+
 /* --- ZONE_DEVICE pages ------------------------------------------------ */
 
 static inline struct dev_pagemap *p2px_page_pgmap(struct page *page)

@@ -45,8 +45,12 @@ int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 {
 	resource_size_t len, start;
 
-	if (!pdev || bar < 0 || bar >= PCI_STD_NUM_BARS)
+	if (!pdev)
 		return -EINVAL;
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS) {
+		pci_info(pdev, "p2pdma_ext: BAR %d does not exist\n", bar);
+		return -EINVAL;
+	}
 	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
 		pci_info(pdev, "p2pdma_ext: BAR %d is not a memory BAR\n", bar);
 		return -EINVAL;

@@ -21,21 +21,40 @@
  * the pgmap (upstream's container_of() into struct pci_p2pdma_pagemap only
  * exists where P2PDMA is built in - where this back end is never used).
  * The pages are held at their initial refcount by this module and never
- * reach zero: nothing here maps them to user space or lets the core
- * free them, so the per-kernel page_free/folio_free conventions do not
+ * reach zero: not even p2pmem/allocate hands struct pages to user space
+ * (see below), so the per-kernel page_free/folio_free conventions do not
  * come into play (5.10 never calls page_free for this type; 6.1/6.12
  * would call it only at refcount zero).
+ *
+ * p2pmem/allocate: mmap() of the bin attribute allocates the mapping's
+ * length from the pool. The mapping is VM_PFNMAP on every kernel this back
+ * end runs on: PTEs are inserted by the fault handler with
+ * vmf_insert_pfn(), no struct page refcount is touched, and GUP refuses
+ * the range (these kernels have no FOLL_PCI_P2PDMA to guard a pinned P2P
+ * page). The memory goes back to the pool in vm_ops->close when the last
+ * VMA of the mapping goes (munmap, exit). kernfs refuses a close callback
+ * on a bin attribute's own VMA, so mmap moves the VMA to a file of this
+ * module's pseudo file system, one inode per provider; kernfs leaves such
+ * a VMA alone. When the provider unbinds, its mappings are revoked before
+ * any range is unmapped: new faults fail, unmap_mapping_range() on the
+ * provider's inode zaps every PTE (user access then gets SIGBUS), and the
+ * memory is returned to the pool at once. Unbind neither waits for the
+ * mappings to go nor refuses; the emptied VMAs stay until unmapped.
  *
  * The kernel has no pdev->p2pdma here, so providers live in a
  * module-private list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/genalloc.h>
 #include <linux/memremap.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/percpu-refcount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/random.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -52,6 +71,9 @@
  * @pool: its P2P memory; "phys" addresses in the pool are bus addresses
  * @published: p2pdma_ext_find_many() may return this device
  * @rcu: for freeing after readers of p2px_ext_devs are done
+ * @inode: address space of all p2pmem/allocate mappings of this provider
+ * @maps: live p2pmem/allocate mappings (struct p2px_map.node)
+ * @revoked: the provider is going away; no new mapping or fault succeeds
  */
 struct p2px_ext_dev {
 	struct list_head node;
@@ -59,6 +81,25 @@ struct p2px_ext_dev {
 	struct gen_pool *pool;
 	bool published;
 	struct rcu_head rcu;
+	struct inode *inode;
+	struct list_head maps;
+	bool revoked;
+};
+
+/**
+ * struct p2px_map - memory allocated by one mmap() of p2pmem/allocate
+ * @node: entry in the provider's @maps
+ * @d: the provider; NULL once the mapping was revoked
+ * @kaddr: kernel virtual address of the memory
+ * @size: its length (the mapping's length)
+ * @vmas: number of VMAs that map it (fork and split add some)
+ */
+struct p2px_map {
+	struct list_head node;
+	struct p2px_ext_dev *d;
+	void *kaddr;
+	size_t size;
+	unsigned int vmas;
 };
 
 /*
@@ -68,9 +109,16 @@ struct p2px_ext_dev {
  * RCU grace period after it was unlinked, and its pool is destroyed only
  * after every range in it was unmapped (so no allocation is left).
  * @published is written with WRITE_ONCE and read with READ_ONCE.
+ *
+ * p2px_map_lock protects every struct p2px_map and the @maps and
+ * @revoked members of every provider. It nests inside mmap_lock (mmap,
+ * fault, open and close run under it) and is never held across
+ * unmap_mapping_range(). p2px_mnt is set once under p2px_ext_lock.
  */
 static DEFINE_MUTEX(p2px_ext_lock);
 static LIST_HEAD(p2px_ext_devs);
+static DEFINE_MUTEX(p2px_map_lock);
+static struct vfsmount *p2px_mnt;
 
 /* Caller holds rcu_read_lock() or p2px_ext_lock. */
 static struct p2px_ext_dev *p2px_ext_lookup(struct pci_dev *pdev)
@@ -129,6 +177,210 @@ static ssize_t published_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(published);
 
+/* --- p2pmem/allocate -------------------------------------------------------- */
+
+static void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size);
+static void *p2px_ext_alloc(struct pci_dev *pdev, size_t size);
+
+/* Give @map's memory back to the pool. Caller holds p2px_map_lock. */
+static void p2px_map_release(struct p2px_map *map)
+{
+	lockdep_assert_held(&p2px_map_lock);
+	list_del(&map->node);
+	p2px_ext_free(map->d->pdev, map->kaddr, map->size);
+	map->d = NULL;
+}
+
+static void p2px_vma_open(struct vm_area_struct *vma)
+{
+	struct p2px_map *map = vma->vm_private_data;
+
+	mutex_lock(&p2px_map_lock);
+	map->vmas++;
+	mutex_unlock(&p2px_map_lock);
+}
+
+static void p2px_vma_close(struct vm_area_struct *vma)
+{
+	struct p2px_map *map = vma->vm_private_data;
+
+	mutex_lock(&p2px_map_lock);
+	if (--map->vmas) {
+		mutex_unlock(&p2px_map_lock);
+		return;
+	}
+	if (map->d)
+		p2px_map_release(map);
+	mutex_unlock(&p2px_map_lock);
+	kfree(map);
+}
+
+static vm_fault_t p2px_vma_fault(struct vm_fault *vmf)
+{
+	struct p2px_map *map = vmf->vma->vm_private_data;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	mutex_lock(&p2px_map_lock);
+	/* Offset 0 only: pgoff counts pages from the start of the memory. */
+	if (map->d && !map->d->revoked &&
+	    vmf->pgoff < map->size >> PAGE_SHIFT)
+		ret = vmf_insert_pfn(vmf->vma, vmf->address,
+				     PHYS_PFN(virt_to_phys(map->kaddr)) +
+				     vmf->pgoff);
+	mutex_unlock(&p2px_map_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct p2px_vm_ops = {
+	.open = p2px_vma_open,
+	.close = p2px_vma_close,
+	.fault = p2px_vma_fault,
+};
+
+static const struct file_operations p2px_map_fops = {
+	.owner = THIS_MODULE,
+};
+
+/* A file on the provider's inode, for a VMA to hold. */
+static struct file *p2px_map_file(struct p2px_ext_dev *d)
+{
+	struct file *file;
+
+	/* The file's release drops these (fops_put(), the dentry's iput()). */
+	__module_get(THIS_MODULE);
+	ihold(d->inode);
+	file = alloc_file_pseudo(d->inode, p2px_mnt, "p2pmem", O_RDWR,
+				 &p2px_map_fops);
+	if (IS_ERR(file)) {
+		iput(d->inode);
+		module_put(THIS_MODULE);
+	}
+	return file;
+}
+
+static int p2px_alloc_mmap(struct file *filp, struct kobject *kobj,
+			   P2PX_BIN_ATTR_CONST struct bin_attribute *attr,
+			   struct vm_area_struct *vma)
+{
+	struct pci_dev *pdev = to_pci_dev(kobj_to_dev(kobj));
+	size_t size = vma->vm_end - vma->vm_start;
+	struct p2px_ext_dev *d;
+	struct p2px_map *map;
+	struct file *file;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff)
+		return -EINVAL;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	map->size = size;
+	map->vmas = 1;
+
+	mutex_lock(&p2px_map_lock);
+	rcu_read_lock();
+	d = p2px_ext_lookup(pdev);
+	rcu_read_unlock();
+	/* Devres revokes (under this lock) before it frees the provider. */
+	ret = -ENODEV;
+	if (!d || d->revoked)
+		goto out_unlock;
+	file = p2px_map_file(d);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out_unlock;
+	}
+	map->kaddr = p2px_ext_alloc(pdev, size);
+	if (!map->kaddr) {
+		ret = -ENOMEM;
+		goto out_fput;
+	}
+	map->d = d;
+	list_add(&map->node, &d->maps);
+	mutex_unlock(&p2px_map_lock);
+
+	/* The VMA's reference to the kernfs file is replaced by one to ours. */
+	fput(vma->vm_file);
+	vma->vm_file = file;
+	vma->vm_private_data = map;
+	vma->vm_ops = &p2px_vm_ops;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	p2px_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+			  VM_DONTDUMP);
+	return 0;
+
+out_fput:
+	fput(file);
+out_unlock:
+	mutex_unlock(&p2px_map_lock);
+	kfree(map);
+	return ret;
+}
+
+static struct bin_attribute p2px_alloc_attr = {
+	.attr = { .name = "allocate", .mode = 0660 },
+	.mmap = p2px_alloc_mmap,
+	.size = (size_t)1 << 40,	/* any length can be mapped */
+};
+
+static P2PX_BIN_ATTR_CONST struct bin_attribute *P2PX_BIN_ATTR_CONST
+p2px_p2pmem_bin_attrs[] = {
+	&p2px_alloc_attr,
+	NULL,
+};
+
+/*
+ * devres action, registered after each range is mapped so that it runs
+ * before that range is unmapped: revoke every user mapping and give its
+ * memory back, so memunmap_pages() does not wait for it. Idempotent.
+ */
+static void p2px_ext_revoke(void *data)
+{
+	struct p2px_ext_dev *d = data;
+	struct p2px_map *map, *tmp;
+
+	mutex_lock(&p2px_map_lock);
+	d->revoked = true;
+	mutex_unlock(&p2px_map_lock);
+	/* No fault inserts a PTE from now on; zap the ones there are. */
+	unmap_mapping_range(d->inode->i_mapping, 0, 0, 1);
+	mutex_lock(&p2px_map_lock);
+	list_for_each_entry_safe(map, tmp, &d->maps, node)
+		p2px_map_release(map);
+	mutex_unlock(&p2px_map_lock);
+}
+
+/* --- the pseudo file system behind the mappings ---------------------------- */
+
+#define P2PX_FS_MAGIC	0x70327078	/* "p2px" */
+
+static int p2px_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, P2PX_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type p2px_fs_type = {
+	.name = "p2pdma_ext",
+	.init_fs_context = p2px_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/* The provider's inode; mounts the file system on first use. */
+static struct inode *p2px_new_inode(void)
+{
+	struct vfsmount *mnt;
+
+	lockdep_assert_held(&p2px_ext_lock);
+	if (!p2px_mnt) {
+		mnt = kern_mount(&p2px_fs_type);
+		if (IS_ERR(mnt))
+			return ERR_CAST(mnt);
+		p2px_mnt = mnt;
+	}
+	return alloc_anon_inode(p2px_mnt->mnt_sb);
+}
+
 static struct attribute *p2px_p2pmem_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_available.attr,
@@ -139,6 +391,7 @@ static struct attribute *p2px_p2pmem_attrs[] = {
 static const struct attribute_group p2px_p2pmem_group = {
 	.name = "p2pmem",
 	.attrs = p2px_p2pmem_attrs,
+	.bin_attrs = p2px_p2pmem_bin_attrs,
 };
 
 /* --- providers ------------------------------------------------------------- */
@@ -149,10 +402,14 @@ static void p2px_ext_release(void *data)
 	struct p2px_ext_dev *d = data;
 
 	sysfs_remove_group(&d->pdev->dev.kobj, &p2px_p2pmem_group);
+	/* Already done if a range was mapped; not if none was. */
+	p2px_ext_revoke(d);
 	mutex_lock(&p2px_ext_lock);
 	list_del_rcu(&d->node);
 	mutex_unlock(&p2px_ext_lock);
 	synchronize_rcu();
+	/* Every map was revoked; VMAs still open hold the inode themselves. */
+	iput(d->inode);
 	gen_pool_destroy(d->pool);
 	pci_dev_put(d->pdev);
 	kfree(d);
@@ -172,31 +429,40 @@ static struct p2px_ext_dev *p2px_ext_get_dev(struct pci_dev *pdev)
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&d->maps);
+	d->inode = p2px_new_inode();
+	if (IS_ERR(d->inode)) {
+		ret = PTR_ERR(d->inode);
+		goto out_free;
+	}
 	d->pool = gen_pool_create(PAGE_SHIFT, dev_to_node(&pdev->dev));
 	if (!d->pool) {
-		kfree(d);
-		return ERR_PTR(-ENOMEM);
+		ret = -ENOMEM;
+		goto out_iput;
 	}
 	ret = sysfs_create_group(&pdev->dev.kobj, &p2px_p2pmem_group);
-	if (ret) {
-		gen_pool_destroy(d->pool);
-		kfree(d);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto out_pool;
 	/*
 	 * Registered before any range is mapped, so devres runs it after
 	 * every range's memunmap_pages(): the pool is empty by then.
 	 */
 	ret = devm_add_action(&pdev->dev, p2px_ext_release, d);
-	if (ret) {
-		sysfs_remove_group(&pdev->dev.kobj, &p2px_p2pmem_group);
-		gen_pool_destroy(d->pool);
-		kfree(d);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto out_sysfs;
 	d->pdev = pci_dev_get(pdev);
 	list_add_tail_rcu(&d->node, &p2px_ext_devs);
 	return d;
+
+out_sysfs:
+	sysfs_remove_group(&pdev->dev.kobj, &p2px_p2pmem_group);
+out_pool:
+	gen_pool_destroy(d->pool);
+out_iput:
+	iput(d->inode);
+out_free:
+	kfree(d);
+	return ERR_PTR(ret);
 }
 
 static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
@@ -232,17 +498,23 @@ static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 		goto out_free;
 	}
 
+	/* Runs before devres unmaps the range: see p2px_ext_revoke(). */
+	ret = devm_add_action(&pdev->dev, p2px_ext_revoke, d);
+	if (ret)
+		goto out_unmap;
 	ret = gen_pool_add_owner(d->pool, (unsigned long)addr,
 				 pci_bus_address(pdev, bar) + offset, size,
 				 dev_to_node(&pdev->dev), p2px_pgmap_ref(pgmap));
 	if (ret)
-		goto out_unmap;
+		goto out_revoke;
 	mutex_unlock(&p2px_ext_lock);
 
 	pci_info(pdev, "p2pdma_ext: added peer-to-peer memory %#llx-%#llx\n",
 		 (u64)pgmap->range.start, (u64)pgmap->range.end);
 	return 0;
 
+out_revoke:
+	devm_remove_action(&pdev->dev, p2px_ext_revoke, d);
 out_unmap:
 	devm_memunmap_pages(&pdev->dev, pgmap);
 out_free:
@@ -427,5 +699,9 @@ void p2px_ext_exit(void)
 	mutex_lock(&p2px_ext_lock);
 	if (!list_empty(&p2px_ext_devs))
 		pr_err("providers still registered at unload\n");
+	/* Every mapping's file held a module reference: none is left. */
+	if (p2px_mnt)
+		kern_unmount(p2px_mnt);
+	p2px_mnt = NULL;
 	mutex_unlock(&p2px_ext_lock);
 }

@@ -12,6 +12,12 @@
  *         fails with the errno of the failing step. Read: the last result,
  *         "provider BDF bar N offset OFF bus ADDR len LEN seed SEED" and
  *         then the first and last 64 bytes of the P2P memory in hex.
+ *   registry  registry API calls on the first ivshmem (1af4:1110), the
+ *         write fails with the call's errno:
+ *         "find": p2pdma_ext_find() for edu (-ENODEV: none); read: its BDF;
+ *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once;
+ *         "add BAR SIZE OFFSET": p2pdma_ext_add_resource();
+ *         "publish 0|1": p2pdma_ext_publish().
  *
  * The test, with P = the P2P memory and E = edu's internal buffer:
  *   1. the CPU writes ~pattern into P; edu DMA P -> E -> RAM; RAM must hold
@@ -56,6 +62,7 @@
  * @p2p: P2P memory kept from the last run, or NULL
  * @len: its size
  * @result: text of the last run's result
+ * @found: BDF of the last provider p2pdma_ext_find() gave for edu
  */
 struct p2px_edu {
 	struct pci_dev *pdev;
@@ -65,6 +72,7 @@ struct p2px_edu {
 	void *p2p;
 	size_t len;
 	char result[512];
+	char found[32];
 };
 
 static struct dentry *p2px_edu_dir;
@@ -260,6 +268,86 @@ static const struct file_operations p2px_edu_copy_fops = {
 	.llseek = default_llseek,
 };
 
+/* One registry API call on @shm; returns 0 or the call's errno. */
+static int p2px_edu_registry(struct p2px_edu *e, struct pci_dev *shm,
+			     const char *cmd)
+{
+	struct device *client = &e->pdev->dev;
+	unsigned long long size, offset;
+	struct pci_dev *found;
+	unsigned int val;
+	void *addr;
+	int bar;
+
+	if (!strcmp(cmd, "find")) {
+		found = p2pdma_ext_find(client);
+		if (!found)
+			return -ENODEV;
+		strscpy(e->found, pci_name(found), sizeof(e->found));
+		pci_dev_put(found);
+		return 0;
+	}
+	if (sscanf(cmd, "alloc %llu", &size) == 1) {
+		addr = p2pdma_ext_alloc(shm, size);
+		if (!addr)
+			return -ENOMEM;
+		p2pdma_ext_free(shm, addr, size);
+		return 0;
+	}
+	if (sscanf(cmd, "add %d %llu %llu", &bar, &size, &offset) == 3)
+		return p2pdma_ext_add_resource(shm, bar, size, offset);
+	if (sscanf(cmd, "publish %u", &val) == 1) {
+		p2pdma_ext_publish(shm, val);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t p2px_edu_reg_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	struct pci_dev *shm;
+	char buf[64];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+	strim(buf);
+	shm = pci_get_device(0x1af4, 0x1110, NULL);
+	if (!shm)
+		return -ENODEV;
+	mutex_lock(&e->lock);
+	ret = p2px_edu_registry(e, shm, buf);
+	mutex_unlock(&e->lock);
+	pci_dev_put(shm);
+	return ret ? ret : count;
+}
+
+static ssize_t p2px_edu_reg_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&e->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, e->found,
+				      strlen(e->found));
+	mutex_unlock(&e->lock);
+	return ret;
+}
+
+static const struct file_operations p2px_edu_reg_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = p2px_edu_reg_read,
+	.write = p2px_edu_reg_write,
+	.llseek = default_llseek,
+};
+
 static void p2px_edu_teardown(void *data)
 {
 	struct p2px_edu *e = data;
@@ -297,6 +385,8 @@ static int p2px_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	p2px_edu_dir = debugfs_create_dir("p2px_edu", NULL);
 	debugfs_create_file("copy", 0600, p2px_edu_dir, e, &p2px_edu_copy_fops);
+	debugfs_create_file("registry", 0600, p2px_edu_dir, e,
+			    &p2px_edu_reg_fops);
 	return devm_add_action_or_reset(&pdev->dev, p2px_edu_teardown, e);
 }
 
