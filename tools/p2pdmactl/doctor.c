@@ -218,8 +218,34 @@ static void check_secure_boot(void)
 	}
 }
 
+/* IOMMU groups by default domain type: identity (passthrough) or not. */
+static void iommu_group_types(int *identity, int *translated)
+{
+	DIR *d = opendir("/sys/kernel/iommu_groups");
+	struct dirent *de;
+	char path[PATH_MAX], type[64];
+
+	*identity = 0;
+	*translated = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", de->d_name);
+		if (slurp(path, type, sizeof(type)))
+			continue;
+		if (!strncmp(type, "identity", 8))
+			(*identity)++;
+		else
+			(*translated)++;
+	}
+	if (d)
+		closedir(d);
+}
+
 static void check_iommu(void)
 {
+	int identity, translated;
+
 	char cmdline[4096] = "";
 	DIR *d = opendir("/sys/class/iommu");
 	struct dirent *de;
@@ -235,7 +261,11 @@ static void check_iommu(void)
 		check("OK", "no IOMMU active: a bus address is what a device uses for DMA");
 		return;
 	}
-	if (strstr(cmdline, "iommu=pt") || strstr(cmdline, "iommu.passthrough=1")) {
+	iommu_group_types(&identity, &translated);
+	if (identity && !translated) {
+		check("OK", "%d IOMMU(s), every IOMMU group in identity (passthrough) mode", n);
+	} else if (!translated &&
+		   (strstr(cmdline, "iommu=pt") || strstr(cmdline, "iommu.passthrough=1"))) {
 		check("OK", "%d IOMMU(s) in passthrough mode (kernel command line)", n);
 	} else {
 		check("WARN",

@@ -202,9 +202,13 @@ run doctor
 	grep -q "module p2pdma_ext is loaded" "$OUT" &&
 	grep -q "IOMMU" "$OUT" && grep -q "BAR" "$OUT"
 ok $? doctor "exit $rc"
+grep "IOMMU" "$OUT" | sed 's/^/# /'
 if [ "$TOPO" = iommu ]; then
 	grep -q "IOMMU(s) active and translating" "$OUT"
 	ok $? doctor_iommu
+else
+	grep -q "no IOMMU active" "$OUT"
+	ok $? doctor_no_iommu
 fi
 
 # providers: bind ivshmem to the provider driver, see its p2pmem
