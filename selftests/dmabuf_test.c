@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "uapi/linux/p2pdma_ext.h"
 
@@ -471,6 +472,85 @@ TEST(revoke_on_unbind)
 	EXPECT_EQ(-ENODEV, export_default(ctl, bdf));
 	close(fd);
 	EXPECT_EQ(0, bind_provider(bdf));
+	close(ctl);
+}
+
+static int host_request(const char *req)
+{
+	char cmd[256];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "p2px-host -t 60 %s", req);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
+static int wait_for_device(const char *bdf, int present, int secs)
+{
+	char path[300];
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
+	for (i = 0; i < secs * 10; i++) {
+		if (p2px_path_exists(path) == present)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+#define UNPLUG_LOOPS	5
+
+/*
+ * Bind a replugged device: its sysfs directory shows up before the driver
+ * core may match it, so a first drivers_probe can bind nothing.
+ */
+static int rebind_provider(const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		bind_provider(bdf);
+		if (bound_to_provider(bdf))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/*
+ * PCI hot-unplug of the exporting device (rootports: shm0 has a root port
+ * of its own) while edu has it mapped: the provider's remove() revokes,
+ * the importer is notified, maps fail; then the host plugs it back.
+ */
+TEST(revoke_on_hot_unplug)
+{
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64];
+	int ctl, fd, i;
+
+	if (!topo || strcmp(topo, "rootports"))
+		SKIP(return, "needs the rootports topology (shm0 on its own root port)");
+	if (!setup(_metadata, bdf, sizeof(bdf), 1))
+		SKIP(return, "needs ivshmem and edu");
+	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
+	ctl = ctl_open();
+	ASSERT_LE(0, ctl);
+	for (i = 0; i < UNPLUG_LOOPS; i++) {
+		fd = export_default(ctl, bdf);
+		ASSERT_LE(0, fd) TH_LOG("round %d: export: %s", i, strerror(-fd));
+		ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
+		ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, 64, SEED2));
+		ASSERT_EQ(0, host_request("UNPLUG shm0"))
+			TH_LOG("the runner needs --qmp for UNPLUG");
+		ASSERT_EQ(0, wait_for_device(bdf, 0, 20));
+		check_revoked(_metadata);
+		close(fd);
+		ASSERT_EQ(0, host_request("REPLUG shm0"));
+		ASSERT_EQ(0, wait_for_device(bdf, 1, 30));
+		ASSERT_EQ(0, rebind_provider(bdf));
+	}
 	close(ctl);
 }
 
