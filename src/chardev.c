@@ -50,6 +50,10 @@ static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return p2px_ioctl_topo_pairs(uarg);
 	case P2PDMA_EXT_IOC_TOPO_MATRIX:
 		return p2px_ioctl_topo_matrix(uarg);
+	case P2PDMA_EXT_IOC_DMABUF_EXPORT:
+		return p2px_ioctl_dmabuf_export(uarg);
+	case P2PDMA_EXT_IOC_DMABUF_REVOKE:
+		return p2px_ioctl_dmabuf_revoke(uarg);
 	default:
 		return -ENOTTY;
 	}

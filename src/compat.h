@@ -13,6 +13,8 @@
 
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -159,6 +161,77 @@ static inline void p2px_dma_buf_invalidate(struct dma_buf *dmabuf)
 #else
 	dma_buf_move_notify(dmabuf);
 #endif
+}
+
+/*
+ * Does the dma-buf core pin around every map (CONFIG_DMABUF_MOVE_NOTIFY off
+ * on a kernel that still has the option)? Then a revocable exporter must
+ * implement pin/unpin, or dynamic importers get one mapping cached at
+ * attach time that a revoke cannot take back. Where the notify callback is
+ * invalidate_mappings the core never pins dynamic importers.
+ */
+static inline bool p2px_dma_buf_exporter_pins(void)
+{
+#if defined(P2PDMA_EXT_HAVE_DMA_BUF_NOTIFY_MOVE_NOTIFY)
+	return !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY);
+#else
+	return false;
+#endif
+}
+
+/* Can @attach be revoked: does its importer take the notify callback? */
+static inline bool p2px_dma_buf_attach_revocable(struct dma_buf_attachment *attach)
+{
+#if defined(P2PDMA_EXT_HAVE_DMA_BUF_REVOCABLE_EXPORTED)
+	return dma_buf_attach_revocable(attach);
+#elif defined(P2PDMA_EXT_HAVE_DMA_BUF_REVOCABLE_NONE)
+	return attach->importer_ops && attach->importer_ops->P2PX_ATTACH_NOTIFY;
+#else
+#error "probe group dma_buf_revocable gave no answer"
+#endif
+}
+
+/* Wait, uninterruptibly and without limit, for every fence of @resv. */
+static inline void p2px_dma_resv_wait_all(struct dma_resv *resv)
+{
+#if defined(P2PDMA_EXT_HAVE_RESV_WAIT_USAGE)
+	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+#elif defined(P2PDMA_EXT_HAVE_RESV_WAIT_RCU)
+	dma_resv_wait_timeout_rcu(resv, true, false, MAX_SCHEDULE_TIMEOUT);
+#else
+#error "probe group resv_wait gave no answer"
+#endif
+}
+
+/*
+ * Map @len bytes of MMIO at CPU physical address @phys for DMA by @dev
+ * through whatever the DMA API puts in between (an IOMMU, or nothing).
+ * On the ext back end the BARs our provider registered have ZONE_DEVICE
+ * pages, which the oldest kernels' dma_map_resource() refuses (with a
+ * warning); those are mapped as pages instead, as upstream's P2PDMA did
+ * for host-bridge traffic. The native back end's pages are P2PDMA pages,
+ * which only dma_map_resource() may map.
+ */
+static inline dma_addr_t p2px_dma_map_mmio(struct device *dev, phys_addr_t phys,
+					   size_t len,
+					   enum dma_data_direction dir)
+{
+	if (!p2px_native_p2pdma() && pfn_valid(PHYS_PFN(phys)))
+		return dma_map_page_attrs(dev, pfn_to_page(PHYS_PFN(phys)),
+					  offset_in_page(phys), len, dir,
+					  DMA_ATTR_SKIP_CPU_SYNC);
+	return dma_map_resource(dev, phys, len, dir, DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+static inline void p2px_dma_unmap_mmio(struct device *dev, phys_addr_t phys,
+				       dma_addr_t dma, size_t len,
+				       enum dma_data_direction dir)
+{
+	if (!p2px_native_p2pdma() && pfn_valid(PHYS_PFN(phys)))
+		dma_unmap_page_attrs(dev, dma, len, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	else
+		dma_unmap_resource(dev, dma, len, dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /* --- PCI topology --------------------------------------------------------- */

@@ -31,6 +31,12 @@ int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 /* provider.c: the generic provider driver "p2pdma_ext_provider" */
 int p2px_provider_init(void);
 void p2px_provider_exit(void);
+int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
+
+/* dmabuf.c: DMA-BUF export of BAR MMIO */
+long p2px_ioctl_dmabuf_export(void __user *uarg);
+long p2px_ioctl_dmabuf_revoke(void __user *uarg);
+void p2px_dmabuf_exit(void);
 
 /* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */

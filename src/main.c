@@ -69,6 +69,7 @@ err_topo:
 static void __exit p2px_exit(void)
 {
 	p2px_provider_exit();
+	p2px_dmabuf_exit();
 	p2px_ext_exit();
 	p2px_chardev_exit();
 	p2px_topo_debugfs_exit();

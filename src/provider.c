@@ -100,19 +100,23 @@ static int p2px_provider_probe(struct pci_dev *pdev,
 		ret = p2px_provider_add_bar(pdev, bar);
 		if (ret)
 			return ret;
-		added++;
+		added |= BIT(bar);
 	}
 	if (!added) {
 		pci_err(pdev, "p2pdma_ext: no BAR to register (provider_bars=%#x)\n",
 			mask);
 		return -ENODEV;
 	}
+	/* The claimed BARs, for p2px_provider_bar_claimed(). */
+	pci_set_drvdata(pdev, (void *)(uintptr_t)added);
 	p2pdma_ext_publish(pdev, true);
 	return 0;
 }
 
 static void p2px_provider_remove(struct pci_dev *pdev)
 {
+	/* Importers of its dma-bufs unmap before the BARs go away. */
+	p2pdma_ext_dmabuf_revoke_dev(pdev);
 	/* Nobody finds it any more; devres then waits for its allocations. */
 	p2pdma_ext_publish(pdev, false);
 }
@@ -123,6 +127,26 @@ static struct pci_driver p2px_provider_driver = {
 	.probe = p2px_provider_probe,
 	.remove = p2px_provider_remove,
 };
+
+/**
+ * p2px_provider_bar_claimed() - may @bar of @pdev be exported to user space?
+ * @pdev: a PCI device
+ * @bar: a BAR index
+ *
+ * Context: the caller holds the device lock of @pdev.
+ * Return: 0 if @pdev is bound to the provider driver and the driver claimed
+ * @bar; -ENODEV if it is not bound to it; -EINVAL for another BAR.
+ */
+int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar)
+{
+	device_lock_assert(&pdev->dev);
+	if (pdev->dev.driver != &p2px_provider_driver.driver)
+		return -ENODEV;
+	if (bar >= PCI_STD_NUM_BARS ||
+	    !((uintptr_t)pci_get_drvdata(pdev) & BIT(bar)))
+		return -EINVAL;
+	return 0;
+}
 
 int p2px_provider_init(void)
 {

@@ -162,4 +162,31 @@ enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 		       char *buf, size_t len);
 
+/*
+ * DMA-BUF export of PCI BAR MMIO (src/dmabuf.c has the full kernel-doc).
+ * The exporting driver must call p2pdma_ext_dmabuf_revoke_dev() (or revoke
+ * each dma-buf) before its remove() returns.
+ */
+struct dma_buf;
+struct dma_buf_attach_ops;
+struct dma_buf_attachment;
+
+/**
+ * struct p2pdma_ext_bar_range - one page-aligned range of a BAR
+ * @offset: byte offset in the BAR
+ * @length: bytes
+ */
+struct p2pdma_ext_bar_range {
+	u64 offset;
+	u64 length;
+};
+
+struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
+					 const struct p2pdma_ext_bar_range *ranges,
+					 unsigned int nr_ranges);
+bool p2pdma_ext_dmabuf_revoke(struct dma_buf *dmabuf);
+void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev);
+void p2pdma_ext_dmabuf_set_notify(struct dma_buf_attach_ops *ops,
+				  void (*notify)(struct dma_buf_attachment *));
+
 #endif /* _LINUX_P2PDMA_EXT_H */

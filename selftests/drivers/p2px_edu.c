@@ -12,12 +12,6 @@
  *         fails with the errno of the failing step. Read: the last result,
  *         "provider BDF bar N offset OFF bus ADDR len LEN seed SEED" and
  *         then the first and last 64 bytes of the P2P memory in hex.
- *   registry  registry API calls on the first ivshmem (1af4:1110), the
- *         write fails with the call's errno:
- *         "find": p2pdma_ext_find() for edu (-ENODEV: none); read: its BDF;
- *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once;
- *         "add BAR SIZE OFFSET": p2pdma_ext_add_resource();
- *         "publish 0|1": p2pdma_ext_publish().
  *
  * The test, with P = the P2P memory and E = edu's internal buffer:
  *   1. the CPU writes ~pattern into P; edu DMA P -> E -> RAM; RAM must hold
@@ -29,9 +23,31 @@
  *
  * A client behind a translating IOMMU is refused up front: a raw bus
  * address is not a valid DMA address there.
+ *
+ *   registry  registry API calls on the first ivshmem (1af4:1110), the
+ *         write fails with the call's errno:
+ *         "find": p2pdma_ext_find() for edu (-ENODEV: none); read: its BDF;
+ *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once;
+ *         "add BAR SIZE OFFSET": p2pdma_ext_add_resource();
+ *         "publish 0|1": p2pdma_ext_publish().
+ *   dmabuf  a dma-buf importer (the DMA-BUF exporter's test). Write:
+ *         "import FD"  dma_buf_dynamic_attach() edu to dma-buf FD of the
+ *                      writing process, peer2peer allowed, with a notify
+ *                      callback that counts and unmaps;
+ *         "map"        map the attachment (errno of the map on failure);
+ *         "dma OFF LEN SEED"  with the mapping held (under the resv lock):
+ *                      edu reads LEN bytes at dma-buf offset OFF into RAM
+ *                      (shown as "read" below), then writes the pattern
+ *                      there;
+ *         "unmap", "detach".
+ *         Read: "attached A mapped M notified N map_errors E last_error
+ *         X dma ADDR\nread HEX" (ADDR: DMA address of the last "dma",
+ *         HEX: the first 64 bytes it read).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
@@ -63,6 +79,14 @@
  * @len: its size
  * @result: text of the last run's result
  * @found: BDF of the last provider p2pdma_ext_find() gave for edu
+ * @dmabuf: imported dma-buf (reference held) or NULL
+ * @attach: its attachment
+ * @sgt: its mapping, or NULL (under the dma-buf's resv lock)
+ * @notified: notify callbacks seen (under the resv lock)
+ * @map_errors: failed maps
+ * @last_error: errno of the last failed map
+ * @dma: DMA address of the last "dma" command
+ * @read: the first bytes that command read
  */
 struct p2px_edu {
 	struct pci_dev *pdev;
@@ -73,6 +97,14 @@ struct p2px_edu {
 	size_t len;
 	char result[512];
 	char found[32];
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	unsigned int notified;
+	unsigned int map_errors;
+	int last_error;
+	u64 dma;
+	u8 read[EDU_SHOW];
 };
 
 static struct dentry *p2px_edu_dir;
@@ -348,6 +380,218 @@ static const struct file_operations p2px_edu_reg_fops = {
 	.llseek = default_llseek,
 };
 
+/* --- dma-buf importer ------------------------------------------------- */
+
+/* Called with the resv lock held: drop the mapping at once. */
+static void p2px_edu_notify(struct dma_buf_attachment *attach)
+{
+	struct p2px_edu *e = attach->importer_priv;
+
+	e->notified++;
+	if (e->sgt) {
+		dma_buf_unmap_attachment(attach, e->sgt, DMA_BIDIRECTIONAL);
+		e->sgt = NULL;
+	}
+}
+
+/* Not const: p2pdma_ext_dmabuf_set_notify() fills in the callback. */
+static struct dma_buf_attach_ops p2px_edu_importer = {
+	.allow_peer2peer = true,
+};
+
+static void p2px_edu_detach(struct p2px_edu *e)
+{
+	if (!e->dmabuf)
+		return;
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	if (e->sgt)
+		dma_buf_unmap_attachment(e->attach, e->sgt, DMA_BIDIRECTIONAL);
+	e->sgt = NULL;
+	dma_resv_unlock(e->dmabuf->resv);
+	dma_buf_detach(e->dmabuf, e->attach);
+	dma_buf_put(e->dmabuf);
+	e->dmabuf = NULL;
+	e->attach = NULL;
+}
+
+static int p2px_edu_import(struct p2px_edu *e, int fd)
+{
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+
+	if (e->dmabuf)
+		return -EBUSY;
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	attach = dma_buf_dynamic_attach(dmabuf, &e->pdev->dev,
+					&p2px_edu_importer, e);
+	if (IS_ERR(attach)) {
+		dma_buf_put(dmabuf);
+		return PTR_ERR(attach);
+	}
+	e->dmabuf = dmabuf;
+	e->attach = attach;
+	e->notified = 0;
+	e->map_errors = 0;
+	e->last_error = 0;
+	return 0;
+}
+
+/* Caller holds the resv lock. */
+static int p2px_edu_map_locked(struct p2px_edu *e)
+{
+	struct sg_table *sgt;
+
+	if (e->sgt)
+		return 0;
+	sgt = dma_buf_map_attachment(e->attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		e->map_errors++;
+		e->last_error = PTR_ERR(sgt);
+		return PTR_ERR(sgt);
+	}
+	e->sgt = sgt;
+	return 0;
+}
+
+/* Edu reads @len bytes at dma-buf offset @off, then writes the pattern. */
+static int p2px_edu_dmabuf_dma(struct p2px_edu *e, u64 off, u32 len, u32 seed)
+{
+	struct device *dev = &e->pdev->dev;
+	struct scatterlist *sg;
+	dma_addr_t ram_dma;
+	u64 dma = 0;
+	unsigned int i;
+	int ret;
+	u8 *ram;
+
+	if (!e->dmabuf)
+		return -ENOENT;
+	ram = dma_alloc_coherent(dev, EDU_BUF_SIZE, &ram_dma, GFP_KERNEL);
+	if (!ram)
+		return -ENOMEM;
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	ret = p2px_edu_map_locked(e);
+	if (ret)
+		goto out;
+	ret = -ERANGE;
+	for_each_sgtable_dma_sg(e->sgt, sg, i) {
+		if (off < sg_dma_len(sg)) {
+			if (off + len <= sg_dma_len(sg)) {
+				dma = sg_dma_address(sg) + off;
+				ret = 0;
+			}
+			break;
+		}
+		off -= sg_dma_len(sg);
+	}
+	if (ret)
+		goto out;
+	e->dma = dma;
+	memset(ram, 0, len);
+	ret = p2px_edu_dma(e, dma, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, ram_dma, len, EDU_CMD_TO_RAM);
+	if (ret)
+		goto out;
+	memcpy(e->read, ram, min_t(size_t, len, EDU_SHOW));
+	for (i = 0; i < len; i++)
+		ram[i] = p2px_edu_pattern(seed, i);
+	ret = p2px_edu_dma(e, ram_dma, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, dma, len, EDU_CMD_TO_RAM);
+	if (!ret)
+		pci_info(e->pdev, "p2px_edu: %u bytes moved by peer-to-peer DMA to and from a dma-buf\n",
+			 len);
+out:
+	dma_resv_unlock(e->dmabuf->resv);
+	dma_free_coherent(dev, EDU_BUF_SIZE, ram, ram_dma);
+	return ret;
+}
+
+static ssize_t p2px_edu_dmabuf_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	unsigned int len, seed;
+	char buf[64];
+	u64 off;
+	int ret, fd;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+
+	mutex_lock(&e->lock);
+	if (sscanf(buf, "import %d", &fd) == 1) {
+		ret = p2px_edu_import(e, fd);
+	} else if (!strncmp(buf, "map", 3)) {
+		ret = -ENOENT;
+		if (e->dmabuf) {
+			dma_resv_lock(e->dmabuf->resv, NULL);
+			ret = p2px_edu_map_locked(e);
+			dma_resv_unlock(e->dmabuf->resv);
+		}
+	} else if (sscanf(buf, "dma %llu %u %u", &off, &len, &seed) == 3) {
+		ret = -EINVAL;
+		if (len && len <= EDU_DMA_MAX)
+			ret = p2px_edu_dmabuf_dma(e, off, len, seed);
+	} else if (!strncmp(buf, "unmap", 5)) {
+		ret = -ENOENT;
+		if (e->dmabuf) {
+			dma_resv_lock(e->dmabuf->resv, NULL);
+			if (e->sgt)
+				dma_buf_unmap_attachment(e->attach, e->sgt,
+							 DMA_BIDIRECTIONAL);
+			e->sgt = NULL;
+			dma_resv_unlock(e->dmabuf->resv);
+			ret = 0;
+		}
+	} else if (!strncmp(buf, "detach", 6)) {
+		ret = e->dmabuf ? 0 : -ENOENT;
+		p2px_edu_detach(e);
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t p2px_edu_dmabuf_read(struct file *file, char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	char buf[256];
+	int n, i;
+
+	mutex_lock(&e->lock);
+	if (e->dmabuf)
+		dma_resv_lock(e->dmabuf->resv, NULL);
+	n = scnprintf(buf, sizeof(buf),
+		      "attached %d mapped %d notified %u map_errors %u last_error %d dma %#llx\nread ",
+		      !!e->dmabuf, !!e->sgt, e->notified, e->map_errors,
+		      e->last_error, e->dma);
+	if (e->dmabuf)
+		dma_resv_unlock(e->dmabuf->resv);
+	for (i = 0; i < EDU_SHOW; i++)
+		n += scnprintf(buf + n, sizeof(buf) - n, "%02x", e->read[i]);
+	n += scnprintf(buf + n, sizeof(buf) - n, "\n");
+	mutex_unlock(&e->lock);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
+}
+
+static const struct file_operations p2px_edu_dmabuf_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = p2px_edu_dmabuf_read,
+	.write = p2px_edu_dmabuf_write,
+	.llseek = default_llseek,
+};
+
 static void p2px_edu_teardown(void *data)
 {
 	struct p2px_edu *e = data;
@@ -356,6 +600,7 @@ static void p2px_edu_teardown(void *data)
 	p2px_edu_dir = NULL;
 	mutex_lock(&e->lock);
 	p2px_edu_drop(e);
+	p2px_edu_detach(e);
 	mutex_unlock(&e->lock);
 }
 
@@ -387,6 +632,9 @@ static int p2px_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("copy", 0600, p2px_edu_dir, e, &p2px_edu_copy_fops);
 	debugfs_create_file("registry", 0600, p2px_edu_dir, e,
 			    &p2px_edu_reg_fops);
+	p2pdma_ext_dmabuf_set_notify(&p2px_edu_importer, p2px_edu_notify);
+	debugfs_create_file("dmabuf", 0600, p2px_edu_dir, e,
+			    &p2px_edu_dmabuf_fops);
 	return devm_add_action_or_reset(&pdev->dev, p2px_edu_teardown, e);
 }
 
@@ -406,3 +654,4 @@ module_pci_driver(p2px_edu_driver);
 MODULE_DESCRIPTION("p2pdma-ext test: peer-to-peer DMA with QEMU's edu device");
 MODULE_LICENSE("GPL");
 P2PDMA_EXT_IMPORT_NS();
+MODULE_INFO(import_ns, "DMA_BUF");

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever an ioctl is added or a structure grows. */
-#define P2PDMA_EXT_ABI_VERSION		2
+#define P2PDMA_EXT_ABI_VERSION		3
 
 #define P2PDMA_EXT_DEVICE		"/dev/p2pdma_ext"
 
@@ -228,5 +228,84 @@ struct p2pdma_ext_topo_matrix {
 /* The same for every pair of a set of devices (or of all of them). */
 #define P2PDMA_EXT_IOC_TOPO_MATRIX	\
 	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x02, struct p2pdma_ext_topo_matrix)
+
+/* --- DMA-BUF export of PCI BAR MMIO (ABI version 3) ---------------------- */
+
+/* Most ranges in one P2PDMA_EXT_IOC_DMABUF_EXPORT call. */
+#define P2PDMA_EXT_DMABUF_MAX_RANGES	256
+
+/**
+ * struct p2pdma_ext_dmabuf_range - one range of a BAR
+ * @offset: in: byte offset in the BAR, a multiple of the page size
+ * @length: in: bytes, a non-zero multiple of the page size
+ */
+struct p2pdma_ext_dmabuf_range {
+	__u64 offset;
+	__u64 length;
+};
+
+/**
+ * struct p2pdma_ext_dmabuf_export - argument of P2PDMA_EXT_IOC_DMABUF_EXPORT
+ * @argsz: in: sizeof(struct p2pdma_ext_dmabuf_export) as the caller knows it
+ * @flags: in: zero
+ * @device: in: device id (P2PDMA_EXT_DEVID()) of a PCI function bound to
+ *	the p2pdma_ext_provider driver
+ * @bar: in: index of a memory BAR that the provider driver claimed
+ * @nr_ranges: in: entries of @ranges, 1..P2PDMA_EXT_DMABUF_MAX_RANGES
+ * @open_flags: in: O_CLOEXEC or 0; the dma-buf is always O_RDWR
+ * @fd: out: the new dma-buf file descriptor
+ * @ranges: in: user pointer to @nr_ranges struct p2pdma_ext_dmabuf_range;
+ *	the dma-buf is their concatenation, in this order
+ *
+ * Like vfio-pci's VFIO_DEVICE_FEATURE_DMA_BUF: importers (drivers that
+ * attach with peer2peer allowed and a notify callback) get DMA addresses
+ * of the BAR memory, never struct pages, and no CPU mapping. The dma-buf
+ * is revoked, i.e. every importer is told to unmap and later maps fail
+ * with ENODEV, by P2PDMA_EXT_IOC_DMABUF_REVOKE, when the device is unbound
+ * from the provider driver (including hot-unplug) and when the module is
+ * unloaded.
+ *
+ * Errors: EINVAL for a bad @argsz, @flags, @open_flags, @bar (not a memory
+ * BAR, not claimed), @nr_ranges of 0, or a range not page aligned or of
+ * length 0; E2BIG for too many ranges; ERANGE for a range that ends past
+ * the BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
+ * @device names no PCI function or one not bound to the provider driver;
+ * EFAULT for bad pointers; ENOMEM.
+ */
+struct p2pdma_ext_dmabuf_export {
+	__u32 argsz;
+	__u32 flags;
+	__u64 device;
+	__u32 bar;
+	__u32 nr_ranges;
+	__u32 open_flags;
+	__s32 fd;
+	__u64 ranges;
+};
+
+/**
+ * struct p2pdma_ext_dmabuf_revoke - argument of P2PDMA_EXT_IOC_DMABUF_REVOKE
+ * @argsz: in: sizeof(struct p2pdma_ext_dmabuf_revoke) as the caller knows it
+ * @flags: in: zero
+ * @fd: in: a dma-buf returned by P2PDMA_EXT_IOC_DMABUF_EXPORT
+ * @reserved: in: zero
+ *
+ * Returns when every importer has unmapped. Revoking twice is not an error.
+ * Errors: EINVAL for a bad @argsz, @flags, @reserved or a dma-buf that this
+ * module did not export; EBADF for a bad @fd or one that is no dma-buf.
+ */
+struct p2pdma_ext_dmabuf_revoke {
+	__u32 argsz;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+};
+
+/* Export ranges of a provider's BAR as a dma-buf. */
+#define P2PDMA_EXT_IOC_DMABUF_EXPORT	\
+	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x10, struct p2pdma_ext_dmabuf_export)
+/* Revoke such a dma-buf. */
+#define P2PDMA_EXT_IOC_DMABUF_REVOKE	\
+	_IOW(P2PDMA_EXT_IOC_MAGIC, 0x11, struct p2pdma_ext_dmabuf_revoke)
 
 #endif /* _UAPI_LINUX_P2PDMA_EXT_H */

@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdma-ext: DMA-BUF export of PCI BAR MMIO, with revoke.
+ *
+ * A dma-buf made of page-aligned ranges of one memory BAR. It has no
+ * struct pages and no CPU mapping: importers get scatterlists that carry
+ * DMA addresses only, computed for the importing device from the topology
+ * walker's map type:
+ *
+ *   BUS_ADDR          the PCI bus address (no DMA API: the traffic stays
+ *                     below a common switch and never meets an IOMMU);
+ *   THRU_HOST_BRIDGE  a DMA API mapping of the MMIO (IOMMU-aware), also
+ *                     used for BUS_ADDR pairs whose importer sits behind
+ *                     a translating IOMMU, where a bus address is no DMA
+ *                     address;
+ *   NOT_SUPPORTED     attach fails with EOPNOTSUPP.
+ *
+ * Only importers that allow peer-to-peer and take the notify callback may
+ * attach, because the exporter must be able to take the memory back
+ * (revoke): when the owning driver unbinds, on hot-unplug, on request.
+ * Revoke sets the revoked flag under the reservation lock, tells every
+ * importer to unmap (move_notify or invalidate_mappings), waits for the
+ * reservation's fences and then for every mapping to be unmapped; after it,
+ * attach and map fail with ENODEV.
+ *
+ * Pinning: where the core pins dynamic importers around every map (the
+ * move_notify kernels, built with CONFIG_DMABUF_MOVE_NOTIFY off), the
+ * exporter implements pin/unpin (no-ops: BAR memory never moves). Without
+ * them the core would treat the exporter as static and cache one mapping
+ * at attach time, which a revoke could not take back. Revoke still
+ * notifies such pinned importers and waits for their unmap.
+ *
+ * Locking: p2px_dmabuf_lock protects p2px_dmabufs; it is held across a
+ * revoke of a device's buffers, so an importer must not drop its last
+ * reference to the dma-buf from its notify callback. A buffer's @revoked
+ * is written under its reservation lock; @maps counts live mappings.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/fcntl.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/p2pdma_ext.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <uapi/linux/p2pdma_ext.h>
+
+#include "compat.h"
+#include "internal.h"
+
+MODULE_INFO(import_ns, "DMA_BUF");
+
+/* The longest scatterlist entry: its length is an unsigned int. */
+#define P2PX_SG_MAX		ALIGN_DOWN(UINT_MAX, PAGE_SIZE)
+/* Most scatterlist entries one mapping may need. */
+#define P2PX_MAX_NENTS		BIT(20)
+
+/**
+ * struct p2px_dmabuf - one exported dma-buf
+ * @dmabuf: the dma-buf
+ * @pdev: the device whose BAR it is (reference held)
+ * @bar: the BAR
+ * @bus_off: PCI bus address minus CPU physical address of the BAR
+ * @size: total bytes
+ * @nents: scatterlist entries of one mapping
+ * @revoked: no more attaches and maps (written under the resv lock)
+ * @maps: live mappings
+ * @wq: woken when @maps drops
+ * @node: in p2px_dmabufs
+ * @nr_ranges: entries of @ranges
+ * @ranges: CPU physical address (@offset) and length of each range
+ */
+struct p2px_dmabuf {
+	struct dma_buf *dmabuf;
+	struct pci_dev *pdev;
+	int bar;
+	u64 bus_off;
+	u64 size;
+	unsigned int nents;
+	bool revoked;
+	atomic_t maps;
+	wait_queue_head_t wq;
+	struct list_head node;
+	unsigned int nr_ranges;
+	struct p2pdma_ext_bar_range ranges[];
+};
+
+static DEFINE_MUTEX(p2px_dmabuf_lock);	/* protects p2px_dmabufs */
+static LIST_HEAD(p2px_dmabufs);
+
+static const struct dma_buf_ops p2px_dmabuf_ops;
+
+/* Does the IOMMU translate @dev's DMA? Then a bus address is no DMA address. */
+static bool p2px_dma_translated(struct device *dev)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+
+	return dom && dom->type != IOMMU_DOMAIN_IDENTITY;
+}
+
+static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct p2px_dmabuf *priv = dmabuf->priv;
+	enum p2pdma_ext_map_type type;
+
+	if (!attach->peer2peer || !p2px_dma_buf_attach_revocable(attach))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(priv->revoked))
+		return -ENODEV;
+	type = p2pdma_ext_map_type(priv->pdev, attach->dev);
+	if (type != P2PDMA_EXT_MAP_BUS_ADDR &&
+	    type != P2PDMA_EXT_MAP_THRU_HOST_BRIDGE) {
+		dev_info_ratelimited(attach->dev,
+				     "p2pdma_ext: dma-buf of %s BAR %d refused: no peer-to-peer path (see debugfs p2pdma_ext/pair)\n",
+				     pci_name(priv->pdev), priv->bar);
+		return -EOPNOTSUPP;
+	}
+	/* Behind a translating IOMMU only an IOMMU mapping is safe. */
+	if (type == P2PDMA_EXT_MAP_BUS_ADDR && p2px_dma_translated(attach->dev))
+		type = P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	attach->priv = (void *)(uintptr_t)type;
+	return 0;
+}
+
+static int p2px_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	struct p2px_dmabuf *priv = attach->dmabuf->priv;
+
+	return READ_ONCE(priv->revoked) ? -ENODEV : 0;
+}
+
+static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+}
+
+static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
+				 struct dma_buf_attachment *attach,
+				 struct sg_table *sgt, unsigned int mapped,
+				 enum dma_data_direction dir)
+{
+	struct scatterlist *sg = sgt->sgl;
+	unsigned int i, n = 0;
+	u64 off;
+
+	if ((uintptr_t)attach->priv != P2PDMA_EXT_MAP_THRU_HOST_BRIDGE)
+		return;
+	for (i = 0; i < priv->nr_ranges; i++) {
+		for (off = 0; off < priv->ranges[i].length && n < mapped;
+		     off += P2PX_SG_MAX, n++, sg = sg_next(sg))
+			p2px_dma_unmap_mmio(attach->dev,
+					    priv->ranges[i].offset + off,
+					    sg_dma_address(sg), sg_dma_len(sg),
+					    dir);
+	}
+}
+
+static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct p2px_dmabuf *priv = attach->dmabuf->priv;
+	bool thru = (uintptr_t)attach->priv == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	unsigned int i, n = 0;
+	int ret;
+	u64 off;
+
+	/* The caller holds the resv lock (asserted by the core where needed). */
+	if (READ_ONCE(priv->revoked))
+		return ERR_PTR(-ENODEV);
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table(sgt, priv->nents, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+
+	sg = sgt->sgl;
+	for (i = 0; i < priv->nr_ranges; i++) {
+		const struct p2pdma_ext_bar_range *r = &priv->ranges[i];
+
+		for (off = 0; off < r->length; off += P2PX_SG_MAX) {
+			size_t len = min_t(u64, r->length - off, P2PX_SG_MAX);
+			phys_addr_t phys = r->offset + off;
+			dma_addr_t dma;
+
+			if (thru) {
+				dma = p2px_dma_map_mmio(attach->dev, phys, len,
+							dir);
+				if (dma_mapping_error(attach->dev, dma)) {
+					ret = -EIO;
+					goto err_unmap;
+				}
+			} else {
+				dma = phys + priv->bus_off;
+			}
+			/* DMA addresses only: no page, no CPU length. */
+			sg_dma_address(sg) = dma;
+			sg_dma_len(sg) = len;
+			sg = sg_next(sg);
+			n++;
+		}
+	}
+	atomic_inc(&priv->maps);
+	return sgt;
+
+err_unmap:
+	p2px_dmabuf_unmap_sg(priv, attach, sgt, n, dir);
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt,
+			      enum dma_data_direction dir)
+{
+	struct p2px_dmabuf *priv = attach->dmabuf->priv;
+
+	p2px_dmabuf_unmap_sg(priv, attach, sgt, priv->nents, dir);
+	sg_free_table(sgt);
+	kfree(sgt);
+	if (atomic_dec_and_test(&priv->maps))
+		wake_up_all(&priv->wq);
+}
+
+static void p2px_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct p2px_dmabuf *priv = dmabuf->priv;
+
+	mutex_lock(&p2px_dmabuf_lock);
+	list_del(&priv->node);
+	mutex_unlock(&p2px_dmabuf_lock);
+	pci_dev_put(priv->pdev);
+	kfree(priv);
+}
+
+static const struct dma_buf_ops p2px_dmabuf_ops = {
+	.attach = p2px_dmabuf_attach,
+	.map_dma_buf = p2px_dmabuf_map,
+	.unmap_dma_buf = p2px_dmabuf_unmap,
+	.release = p2px_dmabuf_release,
+};
+
+/* The same, with pin/unpin, for kernels that pin around every map. */
+static const struct dma_buf_ops p2px_dmabuf_pin_ops = {
+	.attach = p2px_dmabuf_attach,
+	.pin = p2px_dmabuf_pin,
+	.unpin = p2px_dmabuf_unpin,
+	.map_dma_buf = p2px_dmabuf_map,
+	.unmap_dma_buf = p2px_dmabuf_unmap,
+	.release = p2px_dmabuf_release,
+};
+
+static bool p2px_is_ours(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &p2px_dmabuf_ops ||
+	       dmabuf->ops == &p2px_dmabuf_pin_ops;
+}
+
+/**
+ * p2pdma_ext_dmabuf_export() - export ranges of a BAR as a dma-buf
+ * @pdev: a PCI device whose driver (the caller) is bound
+ * @bar: a memory BAR of @pdev, claimed by the caller
+ * @ranges: @nr_ranges ranges of the BAR (offset and length multiples of
+ *	PAGE_SIZE, length not zero); the dma-buf is their concatenation
+ * @nr_ranges: 1..P2PDMA_EXT_DMABUF_MAX_RANGES
+ *
+ * Importers must attach with dma_buf_dynamic_attach(), peer2peer allowed
+ * and a notify callback; they get scatterlists with DMA addresses only
+ * (sg_dma_address()/sg_dma_len(), no pages). The caller must revoke the
+ * buffer (p2pdma_ext_dmabuf_revoke() or p2pdma_ext_dmabuf_revoke_dev())
+ * before its remove() returns; the buffer itself lives until its last
+ * reference is dropped. Install it in a file descriptor with dma_buf_fd().
+ *
+ * Context: process context; may sleep.
+ * Return: the dma-buf, or ERR_PTR(): -EINVAL for a bad BAR or range,
+ * -E2BIG for too many ranges or scatterlist entries, -ERANGE for a range
+ * past the end of the BAR, -EOVERFLOW for an overflowing size, -ENODEV if
+ * @pdev has no driver, -ENOMEM.
+ */
+struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
+					 const struct p2pdma_ext_bar_range *ranges,
+					 unsigned int nr_ranges)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct p2px_dmabuf *priv;
+	struct dma_buf *dmabuf;
+	u64 size = 0, nents = 0, end;
+	unsigned int i;
+
+	if (!pdev || !ranges || bar < 0 || bar >= PCI_STD_NUM_BARS ||
+	    !nr_ranges)
+		return ERR_PTR(-EINVAL);
+	if (nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
+		return ERR_PTR(-E2BIG);
+	if (!pdev->dev.driver)
+		return ERR_PTR(-ENODEV);
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+	    !pci_resource_len(pdev, bar))
+		return ERR_PTR(-EINVAL);
+
+	for (i = 0; i < nr_ranges; i++) {
+		if (!ranges[i].length || !PAGE_ALIGNED(ranges[i].offset) ||
+		    !PAGE_ALIGNED(ranges[i].length))
+			return ERR_PTR(-EINVAL);
+		if (check_add_overflow(ranges[i].offset, ranges[i].length,
+				       &end) ||
+		    check_add_overflow(size, ranges[i].length, &size))
+			return ERR_PTR(-EOVERFLOW);
+		if (end > pci_resource_len(pdev, bar))
+			return ERR_PTR(-ERANGE);
+		nents += DIV_ROUND_UP_ULL(ranges[i].length, P2PX_SG_MAX);
+	}
+	if (nents > P2PX_MAX_NENTS)
+		return ERR_PTR(-E2BIG);
+
+	priv = kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	priv->pdev = pci_dev_get(pdev);
+	priv->bar = bar;
+	priv->bus_off = pci_bus_address(pdev, bar) -
+			pci_resource_start(pdev, bar);
+	priv->size = size;
+	priv->nents = nents;
+	priv->nr_ranges = nr_ranges;
+	atomic_set(&priv->maps, 0);
+	init_waitqueue_head(&priv->wq);
+	for (i = 0; i < nr_ranges; i++) {
+		priv->ranges[i].offset = pci_resource_start(pdev, bar) +
+					 ranges[i].offset;
+		priv->ranges[i].length = ranges[i].length;
+	}
+
+	exp_info.ops = p2px_dma_buf_exporter_pins() ? &p2px_dmabuf_pin_ops :
+						      &p2px_dmabuf_ops;
+	exp_info.size = size;
+	exp_info.flags = O_RDWR;
+	exp_info.priv = priv;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		pci_dev_put(priv->pdev);
+		kfree(priv);
+		return dmabuf;
+	}
+	priv->dmabuf = dmabuf;
+	mutex_lock(&p2px_dmabuf_lock);
+	list_add_tail(&priv->node, &p2px_dmabufs);
+	mutex_unlock(&p2px_dmabuf_lock);
+	return dmabuf;
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_export);
+
+static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
+{
+	struct dma_resv *resv = priv->dmabuf->resv;
+
+	dma_resv_lock(resv, NULL);
+	if (!priv->revoked) {
+		WRITE_ONCE(priv->revoked, true);
+		p2px_dma_buf_invalidate(priv->dmabuf);
+	}
+	p2px_dma_resv_wait_all(resv);
+	dma_resv_unlock(resv);
+	/* Pinned and notified importers unmap; wait until all did. */
+	wait_event(priv->wq, !atomic_read(&priv->maps));
+}
+
+/**
+ * p2pdma_ext_dmabuf_revoke() - take back a dma-buf's memory
+ * @dmabuf: a dma-buf from p2pdma_ext_dmabuf_export()
+ *
+ * Tells every importer to unmap, waits for the buffer's fences and until
+ * every mapping is gone; from then on attach and map fail with -ENODEV.
+ * Revoking twice is harmless.
+ *
+ * Context: process context; sleeps. The caller holds a reference to
+ * @dmabuf and must not hold its reservation lock.
+ * Return: false if @dmabuf was not exported by p2pdma_ext (nothing done).
+ */
+bool p2pdma_ext_dmabuf_revoke(struct dma_buf *dmabuf)
+{
+	if (!dmabuf || !p2px_is_ours(dmabuf))
+		return false;
+	p2px_dmabuf_do_revoke(dmabuf->priv);
+	return true;
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke);
+
+/**
+ * p2pdma_ext_dmabuf_revoke_dev() - revoke every dma-buf of a device
+ * @pdev: the device; NULL revokes every dma-buf of p2pdma_ext
+ *
+ * What a driver calls from its remove() (hot-unplug included) before
+ * the BAR goes away. See p2pdma_ext_dmabuf_revoke().
+ *
+ * Context: process context; sleeps.
+ */
+void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
+{
+	struct p2px_dmabuf *priv;
+
+	mutex_lock(&p2px_dmabuf_lock);
+	list_for_each_entry(priv, &p2px_dmabufs, node)
+		if (!pdev || priv->pdev == pdev)
+			p2px_dmabuf_do_revoke(priv);
+	mutex_unlock(&p2px_dmabuf_lock);
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke_dev);
+
+/**
+ * p2pdma_ext_dmabuf_set_notify() - set an importer's notify callback
+ * @ops: the importer's attach ops
+ * @notify: called, with the reservation lock held, when the importer must
+ *	unmap (move_notify or invalidate_mappings, whichever the kernel has)
+ *
+ * Lets one importer source build on every supported kernel.
+ */
+void p2pdma_ext_dmabuf_set_notify(struct dma_buf_attach_ops *ops,
+				  void (*notify)(struct dma_buf_attachment *))
+{
+	ops->P2PX_ATTACH_NOTIFY = notify;
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_set_notify);
+
+/* Revoke the dma-buf behind @fd: 0, -EBADF, or -EINVAL if not ours. */
+static int p2px_dmabuf_revoke_fd(int fd)
+{
+	struct dma_buf *dmabuf = dma_buf_get(fd);
+	bool ours;
+
+	if (IS_ERR(dmabuf))
+		return -EBADF;
+	ours = p2pdma_ext_dmabuf_revoke(dmabuf);
+	dma_buf_put(dmabuf);
+	return ours ? 0 : -EINVAL;
+}
+
+/* Module unload: nothing may keep BAR access past this point. */
+void p2px_dmabuf_exit(void)
+{
+	p2pdma_ext_dmabuf_revoke_dev(NULL);
+}
+
+/**
+ * p2px_ioctl_dmabuf_export() - P2PDMA_EXT_IOC_DMABUF_EXPORT
+ * @uarg: user pointer to struct p2pdma_ext_dmabuf_export
+ *
+ * Return: 0 with the new fd in the structure, or a negative errno as
+ * documented in the uapi header.
+ */
+long p2px_ioctl_dmabuf_export(void __user *uarg)
+{
+	struct p2pdma_ext_dmabuf_export arg;
+	struct p2pdma_ext_bar_range *ranges;
+	struct p2pdma_ext_dmabuf_range ur;
+	struct dma_buf *dmabuf;
+	struct pci_dev *pdev;
+	unsigned int i;
+	long ret;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
+		return -EFAULT;
+	if (arg.argsz < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
+	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
+		return -EINVAL;
+	if (arg.nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
+		return -E2BIG;
+
+	ranges = kcalloc(arg.nr_ranges, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	for (i = 0; i < arg.nr_ranges; i++) {
+		if (copy_from_user(&ur, u64_to_user_ptr(arg.ranges) +
+				   i * sizeof(ur), sizeof(ur))) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+		ranges[i].offset = ur.offset;
+		ranges[i].length = ur.length;
+	}
+
+	pdev = p2px_pci_get_by_id(arg.device);
+	if (!pdev) {
+		ret = -ENODEV;
+		goto out_free;
+	}
+	/* Held across the export: the provider's remove() revokes after us. */
+	device_lock(&pdev->dev);
+	ret = p2px_provider_bar_claimed(pdev, arg.bar);
+	if (!ret) {
+		dmabuf = p2pdma_ext_dmabuf_export(pdev, arg.bar, ranges,
+						  arg.nr_ranges);
+		ret = PTR_ERR_OR_ZERO(dmabuf);
+	}
+	device_unlock(&pdev->dev);
+	pci_dev_put(pdev);
+	if (ret)
+		goto out_free;
+
+	fd = dma_buf_fd(dmabuf, O_RDWR | arg.open_flags);
+	if (fd < 0) {
+		/* Nobody else has seen it: dropping it frees it. */
+		dma_buf_put(dmabuf);
+		ret = fd;
+		goto out_free;
+	}
+	/* The fd is live now; a bad pointer here cannot take it back. */
+	if (put_user(fd, &((struct p2pdma_ext_dmabuf_export __user *)uarg)->fd))
+		ret = -EFAULT;
+out_free:
+	kfree(ranges);
+	return ret;
+}
+
+/**
+ * p2px_ioctl_dmabuf_revoke() - P2PDMA_EXT_IOC_DMABUF_REVOKE
+ * @uarg: user pointer to struct p2pdma_ext_dmabuf_revoke
+ *
+ * Return: 0 or a negative errno as documented in the uapi header.
+ */
+long p2px_ioctl_dmabuf_revoke(void __user *uarg)
+{
+	struct p2pdma_ext_dmabuf_revoke arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
+		return -EFAULT;
+	if (arg.argsz < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved)
+		return -EINVAL;
+	return p2px_dmabuf_revoke_fd(arg.fd);
+}
