@@ -6,8 +6,13 @@ echo "-- PCI devices (BDF vendor:device class)"
 for d in /sys/bus/pci/devices/*; do
 	echo "   $(basename "$d") $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") $(cat "$d/class")"
 done
-echo "-- insmod p2pdma_ext.ko"
-insmod /payload/p2pdma_ext.ko
+if [ -x /payload/p2pdmactl ]; then
+	echo "-- p2pdmactl load --module p2pdma_ext.ko (through libkmod)"
+	/payload/p2pdmactl load --module /payload/p2pdma_ext.ko | sed 's/^/   /'
+else
+	echo "-- insmod p2pdma_ext.ko"
+	insmod /payload/p2pdma_ext.ko
+fi
 dmesg | grep p2pdma_ext | sed 's/^/   /'
 echo "-- /sys/module/p2pdma_ext"
 echo "   version: $(cat /sys/module/p2pdma_ext/version)"
