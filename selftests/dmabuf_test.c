@@ -20,10 +20,8 @@
 #include "uapi/linux/p2pdma_ext.h"
 
 #include "kselftest_harness.h"
-#include "p2px_test.h"
+#include "p2px_pci.h"
 
-#define PROVIDER_DRV	"p2pdma_ext_provider"
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 #define EDU_DMABUF	"/sys/kernel/debug/p2px_edu/dmabuf"
 #define EDU_MODULE	"/payload/p2px_edu.ko"
 #define ALLOW_PARAM	"/sys/module/p2pdma_ext/parameters/host_bridge_allow"
@@ -41,35 +39,6 @@
 static unsigned char pattern(unsigned int seed, size_t i)
 {
 	return (unsigned char)(seed + 7 * i + (i >> 8));
-}
-
-static int find_pci(unsigned int vendor, unsigned int device, char *bdf,
-		    size_t len)
-{
-	struct dirent *de;
-	DIR *d = opendir(PCI_DEVICES);
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		char path[300], val[32];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != vendor)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != device)
-			continue;
-		snprintf(bdf, len, "%.40s", de->d_name);
-		found = 1;
-	}
-	closedir(d);
-	return found;
 }
 
 static __u64 devid(const char *bdf)
@@ -92,26 +61,6 @@ static int bound_to_provider(const char *bdf)
 		return 0;
 	link[n] = 0;
 	return !strcmp(strrchr(link, '/') + 1, PROVIDER_DRV);
-}
-
-static int bind_provider(const char *bdf)
-{
-	char path[300];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, PROVIDER_DRV);
-	if (!ret)
-		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
-	return ret;
-}
-
-static int unbind_dev(const char *bdf)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
-	return p2px_write_file(path, bdf);
 }
 
 /* p2pdma_ext loaded, ivshmem bound to the provider, p2px_edu loaded. */
@@ -473,16 +422,6 @@ TEST(revoke_on_unbind)
 	close(fd);
 	EXPECT_EQ(0, bind_provider(bdf));
 	close(ctl);
-}
-
-static int host_request(const char *req)
-{
-	char cmd[256];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "p2px-host -t 60 %s", req);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 /* Wait up to @secs seconds for @bdf to be (@present) or not be there. */

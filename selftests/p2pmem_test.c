@@ -16,10 +16,8 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "p2px_test.h"
+#include "p2px_pci.h"
 
-#define PROVIDER_DRV	"p2pdma_ext_provider"
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 #define MAP_LEN		(256UL << 10)
 #define SEED		0x5au
 /* Skipped by the pattern mapping: later tests write at the pool's start. */
@@ -33,40 +31,7 @@ static unsigned char pattern(unsigned int seed, size_t i)
 /* The first ivshmem function; its BDF goes to @bdf. */
 static int find_ivshmem(char *bdf, size_t len)
 {
-	struct dirent *de;
-	DIR *d = opendir(PCI_DEVICES);
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		char path[300], val[32];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != 0x1af4)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != 0x1110)
-			continue;
-		snprintf(bdf, len, "%.40s", de->d_name);
-		found = 1;
-	}
-	closedir(d);
-	return found;
-}
-
-static unsigned long long read_ull(const char *bdf, const char *file)
-{
-	char path[300], val[64];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, file);
-	if (p2px_read_file(path, val, sizeof(val)))
-		return ~0ULL;
-	return strtoull(val, NULL, 0);
+	return find_pci(0x1af4, 0x1110, bdf, len);
 }
 
 static int bound(const char *bdf)
@@ -75,26 +40,6 @@ static int bound(const char *bdf)
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
 	return p2px_path_exists(path);
-}
-
-static int bind_provider(const char *bdf)
-{
-	char path[300];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, PROVIDER_DRV);
-	if (!ret)
-		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
-	return ret;
-}
-
-static int unbind_dev(const char *bdf)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
-	return p2px_write_file(path, bdf);
 }
 
 /*
@@ -137,22 +82,6 @@ static unsigned long long wait_available(const char *bdf,
 		usleep(10000);
 	}
 	return avail;
-}
-
-/* The name the test bed gave the ivshmem device (for the host check). */
-static void ivshmem_name(char *name, size_t len)
-{
-	char line[256], kind[64], n[64];
-	FILE *f = fopen("/etc/p2px/nodes", "r");
-
-	snprintf(name, len, "shm0");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %63s", kind, n) == 2 &&
-		    !strcmp(kind, "ivshmem"))
-			snprintf(name, len, "%s", n);
-	fclose(f);
 }
 
 /* Print 64 bytes at @off of @p, which maps BAR offset @base. */

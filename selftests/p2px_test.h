@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define P2PX_MODULE_NAME	"p2pdma_ext"
@@ -182,6 +183,17 @@ static inline int p2px_kernel_series(void)
 	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
 		return 0;
 	return major * 1000 + minor;
+}
+
+/* Ask the test bed's host side (p2px-host): QMP, UNPLUG, REPLUG... */
+static inline int host_request(const char *req)
+{
+	char cmd[256];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "p2px-host -t 60 %s", req);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 #endif /* P2PX_TEST_H */

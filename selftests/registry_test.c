@@ -15,10 +15,8 @@
 #include <dirent.h>
 
 #include "kselftest_harness.h"
-#include "p2px_test.h"
+#include "p2px_pci.h"
 
-#define PROVIDER_DRV	"p2pdma_ext_provider"
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 #define EDU_COPY	"/sys/kernel/debug/p2px_edu/copy"
 #define EDU_MODULE	"/payload/p2px_edu.ko"
 #define DMA_LEN		2048
@@ -30,36 +28,6 @@
 static unsigned char pattern(unsigned int seed, size_t i)
 {
 	return (unsigned char)(seed + 7 * i + (i >> 8));
-}
-
-/* Find the first PCI device VENDOR:DEVICE; its BDF goes to @bdf. */
-static int find_pci(unsigned int vendor, unsigned int device, char *bdf,
-		    size_t len)
-{
-	struct dirent *de;
-	DIR *d = opendir(PCI_DEVICES);
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		char path[300], val[32];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != vendor)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != device)
-			continue;
-		snprintf(bdf, len, "%.40s", de->d_name);
-		found = 1;
-	}
-	closedir(d);
-	return found;
 }
 
 /* Name of the driver bound to @bdf in @drv ("" if none). */
@@ -93,36 +61,6 @@ static unsigned long long bar_size(const char *bdf, int bar)
 			end = 0;
 	fclose(f);
 	return end ? end - start + 1 : 0;
-}
-
-static unsigned long long read_ull(const char *bdf, const char *file)
-{
-	char path[300], val[64];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, file);
-	if (p2px_read_file(path, val, sizeof(val)))
-		return ~0ULL;
-	return strtoull(val, NULL, 0);
-}
-
-static int bind_provider(const char *bdf)
-{
-	char path[300];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, PROVIDER_DRV);
-	if (!ret)
-		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
-	return ret;
-}
-
-static int unbind_dev(const char *bdf)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
-	return p2px_write_file(path, bdf);
 }
 
 /* Load p2pdma_ext and bind the ivshmem to the provider driver. */
@@ -197,22 +135,6 @@ TEST(unaligned_bar_refused)
 	bound_driver(bdf, drv, sizeof(drv));
 	EXPECT_STREQ(PROVIDER_DRV, drv);
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
-}
-
-/* The name the test bed gave the ivshmem device (for the host check). */
-static void ivshmem_name(char *name, size_t len)
-{
-	char line[256], kind[64], n[64];
-	FILE *f = fopen("/etc/p2px/nodes", "r");
-
-	snprintf(name, len, "shm0");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %63s", kind, n) == 2 &&
-		    !strcmp(kind, "ivshmem"))
-			snprintf(name, len, "%s", n);
-	fclose(f);
 }
 
 static void check_hex(struct __test_metadata *_metadata, const char *hex,

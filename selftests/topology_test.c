@@ -591,16 +591,6 @@ TEST(sysfs_remove_rescan)
 	EXPECT_FALSE(pair.flags & P2PDMA_EXT_TOPO_F_FROM_CACHE);
 }
 
-static int host_request(const char *req)
-{
-	char cmd[256];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "p2px-host -t 60 %s", req);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* QEMU hot-unplug of a device (ACPI eject) invalidates the cache. */
 TEST(hot_unplug_invalidates)
 {

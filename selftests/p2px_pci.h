@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI sysfs helpers shared by the selftests that bind the emulated ivshmem
+ * to the generic provider driver (registry, p2pmem and dma-buf tests).
+ */
+#ifndef P2PX_PCI_H
+#define P2PX_PCI_H
+
+#include <dirent.h>
+
+#include "p2px_test.h"
+
+#define PROVIDER_DRV	"p2pdma_ext_provider"
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+
+/* Find the first PCI device VENDOR:DEVICE; its BDF goes to @bdf. */
+static inline int find_pci(unsigned int vendor, unsigned int device,
+			   char *bdf, size_t len)
+{
+	struct dirent *de;
+	DIR *d = opendir(PCI_DEVICES);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		char path[300], val[32];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
+		if (p2px_read_file(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 16) != vendor)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
+		if (p2px_read_file(path, val, sizeof(val)) ||
+		    strtoul(val, NULL, 16) != device)
+			continue;
+		snprintf(bdf, len, "%.40s", de->d_name);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static inline int bind_provider(const char *bdf)
+{
+	char path[300];
+	int ret;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	ret = p2px_write_file(path, PROVIDER_DRV);
+	if (!ret)
+		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
+	return ret;
+}
+
+static inline int unbind_dev(const char *bdf)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
+	return p2px_write_file(path, bdf);
+}
+
+static inline unsigned long long read_ull(const char *bdf, const char *file)
+{
+	char path[300], val[64];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, file);
+	if (p2px_read_file(path, val, sizeof(val)))
+		return ~0ULL;
+	return strtoull(val, NULL, 0);
+}
+
+/* The name the test bed gave the ivshmem device (for the host check). */
+static inline void ivshmem_name(char *name, size_t len)
+{
+	char line[256], kind[64], n[64];
+	FILE *f = fopen("/etc/p2px/nodes", "r");
+
+	snprintf(name, len, "shm0");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %63s", kind, n) == 2 &&
+		    !strcmp(kind, "ivshmem"))
+			snprintf(name, len, "%s", n);
+	fclose(f);
+}
+
+#endif /* P2PX_PCI_H */
