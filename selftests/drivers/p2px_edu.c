@@ -256,6 +256,30 @@ static int p2px_edu_run(struct p2px_edu *e, size_t len, u32 seed)
 	return 0;
 }
 
+/* Copy a debugfs command of at most @len - 1 bytes into @buf, NUL-ended. */
+static int p2px_edu_get_cmd(const char __user *ubuf, size_t count, char *buf,
+			    size_t len)
+{
+	if (count >= len)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+	return 0;
+}
+
+/* Read side of a debugfs file showing the string @str under e->lock. */
+static ssize_t p2px_edu_read_str(struct p2px_edu *e, char __user *ubuf,
+				 size_t count, loff_t *ppos, const char *str)
+{
+	ssize_t ret;
+
+	mutex_lock(&e->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, str, strlen(str));
+	mutex_unlock(&e->lock);
+	return ret;
+}
+
 static ssize_t p2px_edu_copy_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
@@ -264,11 +288,9 @@ static ssize_t p2px_edu_copy_write(struct file *file, const char __user *ubuf,
 	unsigned int len, seed;
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = 0;
+	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
 	if (sscanf(buf, "%u %u", &len, &seed) != 2 || !len ||
 	    len > EDU_DMA_MAX)
 		return -EINVAL;
@@ -283,13 +305,8 @@ static ssize_t p2px_edu_copy_read(struct file *file, char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
 	struct p2px_edu *e = file->private_data;
-	ssize_t ret;
 
-	mutex_lock(&e->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, e->result,
-				      strlen(e->result));
-	mutex_unlock(&e->lock);
-	return ret;
+	return p2px_edu_read_str(e, ubuf, count, ppos, e->result);
 }
 
 static const struct file_operations p2px_edu_copy_fops = {
@@ -343,11 +360,9 @@ static ssize_t p2px_edu_reg_write(struct file *file, const char __user *ubuf,
 	char buf[64];
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = 0;
+	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
 	strim(buf);
 	shm = pci_get_device(0x1af4, 0x1110, NULL);
 	if (!shm)
@@ -363,13 +378,8 @@ static ssize_t p2px_edu_reg_read(struct file *file, char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
 	struct p2px_edu *e = file->private_data;
-	ssize_t ret;
 
-	mutex_lock(&e->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, e->found,
-				      strlen(e->found));
-	mutex_unlock(&e->lock);
-	return ret;
+	return p2px_edu_read_str(e, ubuf, count, ppos, e->found);
 }
 
 static const struct file_operations p2px_edu_reg_fops = {
@@ -520,11 +530,9 @@ static ssize_t p2px_edu_dmabuf_write(struct file *file,
 	u64 off;
 	int ret, fd;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = 0;
+	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
 
 	mutex_lock(&e->lock);
 	if (sscanf(buf, "import %d", &fd) == 1) {
