@@ -38,6 +38,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
@@ -324,6 +325,21 @@ void p2px_topo_invalidate(void)
 	p2px_cache_empty_locked();
 	mutex_unlock(&p2px_cache_lock);
 }
+
+/**
+ * p2pdma_ext_topology_flush() - forget every cached topology answer
+ *
+ * For a driver that has changed what the walker reads but the kernel does
+ * not announce, such as a device's ACS Control register: the next lookups
+ * walk the hierarchy again. Debugfs p2pdma_ext/flush does the same.
+ *
+ * Context: process context; may sleep.
+ */
+void p2pdma_ext_topology_flush(void)
+{
+	p2px_topo_invalidate();
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_topology_flush);
 
 /**
  * p2px_topo_cache_stats() - counters of the cache
