@@ -48,8 +48,13 @@
 #include "internal.h"
 #include "topology_core.h"
 
-/* Twice this many entries at most; beyond that the table is emptied. */
-#define P2PX_CACHE_MAX_SIZE	4096
+/*
+ * Twice this many entries at most; beyond that the table is emptied. The
+ * whole matrix of a machine with 180 PCI functions fits.
+ */
+#define P2PX_CACHE_MAX_SIZE	16384
+/* Buckets kept when the table shrinks: no resizing churn after a flush. */
+#define P2PX_CACHE_MIN_SIZE	256
 
 struct p2px_pair_key {
 	u64 provider;
@@ -71,6 +76,7 @@ static const struct rhashtable_params p2px_cache_params = {
 	.key_offset = offsetof(struct p2px_cache_entry, key),
 	.head_offset = offsetof(struct p2px_cache_entry, node),
 	.max_size = P2PX_CACHE_MAX_SIZE,
+	.min_size = P2PX_CACHE_MIN_SIZE,
 	.automatic_shrinking = true,
 };
 
