@@ -80,6 +80,7 @@ if [ -s "$dat" ] && command -v gnuplot >/dev/null; then
 		set yrange [0.0001:100]
 		set ylabel "ratio (log scale)"
 		set xtics rotate by -60 scale 0
+		set bmargin 12
 		set grid ytics
 		unset key
 		plot "$dat" using 2:xtic(1) lc rgb "#3070b0", 1 with lines lc rgb "#c03030" lw 2
