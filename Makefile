@@ -6,6 +6,7 @@
 #   make matrix          build for Debian 5.10, 6.1, 6.12 and 7.2 with W=1
 #   make check           everything: host tests, matrix, VM selftests (the README's test command)
 #   make demo            boot the "switch" test bed on 6.1 and show the module at work
+#   make bench           time p2pdma_ext against the kernel's P2PDMA (build/bench/)
 #   make selftests       build the VM selftest binaries
 #   make tools           build p2pdmactl into build/tools/ (needs libkmod-dev)
 #   make checkpatch      checkpatch.pl --strict over the C sources
@@ -46,6 +47,9 @@ check:
 demo:
 	tools/demo.sh
 
+bench:
+	tools/bench.sh
+
 checkpatch:
 	tools/checkpatch.sh
 
@@ -73,4 +77,4 @@ rpm:
 clean:
 	rm -rf build
 
-.PHONY: all module matrix selftests check demo checkpatch tools deb rpm clean
+.PHONY: all module matrix selftests check demo bench checkpatch tools deb rpm clean

@@ -13,6 +13,7 @@
 
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -140,6 +141,9 @@ void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 {
 	if (!pdev || !size)
 		return NULL;
+	/* Hot path: a direct call where the kernel's pool does the work. */
+	if (p2px_native_p2pdma())
+		return pci_alloc_p2pmem(pdev, size);
 	return p2px_be()->alloc(pdev, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
@@ -154,7 +158,11 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
  */
 void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 {
-	if (pdev && addr)
+	if (!pdev || !addr)
+		return;
+	if (p2px_native_p2pdma())
+		pci_free_p2pmem(pdev, addr, size);
+	else
 		p2px_be()->free(pdev, addr, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_free);

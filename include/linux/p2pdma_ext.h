@@ -162,6 +162,17 @@ enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 		       char *buf, size_t len);
 
+/**
+ * p2pdma_ext_topology_flush() - forget every cached topology answer
+ *
+ * Call it after changing something the kernel raises no event for, such
+ * as a device's ACS Control register; PCI hotplug, driver binding and the
+ * allowlist parameters invalidate the cache by themselves.
+ *
+ * Context: process context; may sleep.
+ */
+void p2pdma_ext_topology_flush(void);
+
 /*
  * DMA-BUF export of PCI BAR MMIO (src/dmabuf.c has the full kernel-doc).
  * The exporting driver must call p2pdma_ext_dmabuf_revoke_dev() (or revoke
