@@ -60,6 +60,7 @@ deb:
 	git archive HEAD | tar -x -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
 	mv build/deb/*.deb $(PKGDIR)/
+	find build/deb -maxdepth 1 -name "*.ddeb" -exec mv {} $(PKGDIR)/ \;
 	@ls $(PKGDIR)/*.deb
 
 rpm:
