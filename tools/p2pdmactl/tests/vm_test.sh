@@ -37,6 +37,18 @@ run() {
 	rc=$?
 }
 
+# run_user CMD...: like run, as the unprivileged user p2pxuser (busybox su;
+# the initramfs has no /etc/passwd until we write one)
+USER_UID=1000
+run_user() {
+	if ! grep -q '^p2pxuser:' /etc/passwd 2>/dev/null; then
+		echo "p2pxuser:x:$USER_UID:$USER_UID::/tmp:/bin/sh" >>/etc/passwd
+		echo "p2pxuser:x:$USER_UID:" >>/etc/group
+	fi
+	su -s /bin/sh -c "exec $CTL $*" p2pxuser >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
 # BDF of the first function with vendor:device $1
 find_dev() {
 	for d in /sys/bus/pci/devices/*; do
@@ -227,6 +239,39 @@ ok $? providers_json "exit $rc, size '$size'"
 run providers
 [ "$rc" -eq 0 ] && grep -q "^$SHM " "$OUT"
 ok $? providers_table "exit $rc"
+
+# Without root: status and providers work (status without the back end:
+# the control device is root-only), everything else exits 4 "needs root"
+# and changes nothing.
+run_user status --json
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" loaded)" = true ] &&
+	[ "$(json_field "$OUT" version)" = "$(cat /sys/module/p2pdma_ext/version)" ] &&
+	[ "$(json_field "$OUT" backend)" = null ]
+ok $? nonroot_status_json "exit $rc"
+run_user status
+[ "$rc" -eq 0 ] && grep -q "^backend: unknown .*root needed" "$OUT"
+ok $? nonroot_status_text "exit $rc"
+run_user providers --json
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" bdf)" = "$SHM" ] &&
+	[ "$(json_field "$OUT" size)" = "$size" ]
+ok $? nonroot_providers_json "exit $rc"
+[ "$(su -s /bin/sh -c 'id -u' p2pxuser)" = "$USER_UID" ]
+ok $? nonroot_uid_dropped
+for t in "load:load" "unload:unload" "set:set host_bridge_allow 1ae0:1234" \
+	"topology:topology" "topology_json:topology --json $SHM $EDU" \
+	"why:why $SHM $EDU" "doctor:doctor"; do
+	# shellcheck disable=SC2086
+	run_user ${t#*:}
+	[ "$rc" -eq 4 ] && grep -q "needs root" "$ERR" && [ ! -s "$OUT" ]
+	ok $? "nonroot_${t%%:*}_needs_root" "p2pdmactl ${t#*:}: exit $rc"
+done
+grep -q '^p2pdma_ext ' /proc/modules &&
+	! grep -q 1ae0:1234 /sys/module/p2pdma_ext/parameters/host_bridge_allow
+ok $? nonroot_changed_nothing
+run_user status --help
+[ "$rc" -eq 0 ] && grep -q "root: not needed" "$OUT"
+ok $? nonroot_help "exit $rc"
+
 echo "$SHM" >/sys/bus/pci/drivers/p2pdma_ext_provider/unbind 2>/dev/null
 echo >"/sys/bus/pci/devices/$SHM/driver_override"
 
