@@ -49,6 +49,12 @@ run_user() {
 	rc=$?
 }
 
+# dump_json NAME: $OUT as "# json NAME: ..." diagnostics, which the package
+# test (tools/pkgtest.sh) parses on the host with jq
+dump_json() {
+	sed "s/^/# json $1: /" "$OUT"
+}
+
 # BDF of the first function with vendor:device $1
 find_dev() {
 	for d in /sys/bus/pci/devices/*; do
@@ -119,6 +125,7 @@ run load --module "$KO" trust_all_host_bridges=Y
 ok $? load_again_with_params "exit $rc"
 
 run status --json
+dump_json status
 case $(uname -r) in 7.*) want=native ;; *) want=ext ;; esac
 [ "$rc" -eq 0 ] && [ "$(json_field "$OUT" loaded)" = true ] &&
 	[ "$(json_field "$OUT" backend)" = "$want" ] &&
@@ -230,7 +237,9 @@ ok $? providers_none "exit $rc"
 echo p2pdma_ext_provider >"/sys/bus/pci/devices/$SHM/driver_override"
 echo "$SHM" >/sys/bus/pci/drivers_probe 2>/dev/null
 run providers --json
+dump_json providers
 size=$(cat "/sys/bus/pci/devices/$SHM/p2pmem/size" 2>/dev/null)
+echo "# p2pmem $SHM size $size"
 [ "$rc" -eq 0 ] && [ -n "$size" ] && [ "$size" -gt 0 ] &&
 	[ "$(json_field "$OUT" bdf)" = "$SHM" ] &&
 	[ "$(json_field "$OUT" size)" = "$size" ] &&
