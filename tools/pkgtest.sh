@@ -39,6 +39,8 @@ set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# modinfo (kmod) lives in /sbin.
+PATH=$PATH:/usr/sbin:/sbin
 VERSION=$(sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$/\1/p' "$TOP/dkms.conf")
 PKGS="p2pdma-ext-dkms p2pdma-ext-dev p2pdma-ext-utils"
 DEBS=("$BUILD/packages/p2pdma-ext-dkms_${VERSION}_all.deb"
