@@ -86,7 +86,8 @@ purge_and_list() {
 	in_root "$1" sh -c '
 		apt-get purge -y '"$PKGS"' >/dev/null 2>&1 || true
 		if command -v rpm >/dev/null; then
-			rpm -e --nodeps --force-debian $(rpm -qa 2>/dev/null | grep "^p2pdma-ext") \
+			f=; rpm --help 2>&1 | grep -q -- --force-debian && f=--force-debian
+			rpm -e --nodeps $f $(rpm -qa 2>/dev/null | grep "^p2pdma-ext") \
 				>/dev/null 2>&1 || true
 		fi
 		rm -rf /tmp/p2px-pkgtest
@@ -206,8 +207,8 @@ ctl_checks() {
 # rpmtest K ROOT REL DIR: the .rpms installed with Debian's rpm into the
 # root (no RPM-based distribution is in Debian's archive; --nodeps because
 # the rpm database there knows none of the dependencies, dkms, make and gcc
-# being Debian packages; --force-debian silences Debian's "use alien"
-# warning). %post must have built and installed the module through the
+# being Debian packages; Debian's rpm before 6 also wants --force-debian,
+# or it refuses with "use alien"). %post must have built and installed the module through the
 # suite's dkms; after rpm -e (%preun: dkms remove) nothing may be left.
 rpmtest() {
 	local k=$1 root=$2 rel=$3 dir=$4 f ko left
@@ -218,19 +219,25 @@ rpmtest() {
 		fi
 	done
 	mkdir -p "$root/tmp/p2px-pkgtest"
+	# Debian's rpm before 6 warns on installs unless --force-debian.
+	# (grep without -q: under pipefail an early exit would fail rpm.)
+	local RPM_FORCE_DEBIAN=
+	if in_root "$k" rpm --help 2>&1 | grep -- --force-debian >/dev/null; then
+		RPM_FORCE_DEBIAN=--force-debian
+	fi
 	for f in "${RPMS[@]}"; do
 		cp "$BUILD/packages/$f" "$root/tmp/p2px-pkgtest/"
 	done
 	# shellcheck disable=SC2016
-	if in_root "$k" sh -c 'cd /tmp/p2px-pkgtest && rpm -i --nodeps --force-debian "$@"' \
+	if in_root "$k" sh -c "cd /tmp/p2px-pkgtest && rpm -i --nodeps $RPM_FORCE_DEBIAN \"\$@\"" \
 		sh "${RPMS[@]}" >"$dir/rpm-install.log" 2>&1; then
-		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps --force-debian (Debian's rpm $(
+		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps $RPM_FORCE_DEBIAN (Debian's rpm $(
 			in_root "$k" rpm --version | awk '{ print $3 }'))"
 	else
 		tail -n 30 "$dir/rpm-install.log"
 		result FAIL "pkg/$k/rpm/install" "see $dir/rpm-install.log"
 	fi
-	ko=$(find "$root/lib/modules/$rel/updates/dkms" -name 'p2pdma_ext.ko*' 2>/dev/null | head -n 1)
+	ko=$(find "$root/lib/modules/$rel/updates/dkms" -name 'p2pdma_ext.ko*' 2>/dev/null | head -n 1 || true)
 	rm -f "$dir/rpm-p2pdma_ext.ko"
 	[ -z "$ko" ] || unpack_ko "$ko" "$dir/rpm-p2pdma_ext.ko"
 	if in_root "$k" dkms status -m p2pdma-ext -v "$VERSION" -k "$rel" 2>/dev/null | grep -q installed &&
@@ -248,7 +255,7 @@ rpmtest() {
 		result FAIL "pkg/$k/rpm/devel-utils-files" "devel files or a working p2pdmactl missing"
 	fi
 	# shellcheck disable=SC2016
-	in_root "$k" sh -c 'rpm -e --nodeps --force-debian p2pdma-ext-utils p2pdma-ext-devel p2pdma-ext-dkms' \
+	in_root "$k" sh -c "rpm -e --nodeps $RPM_FORCE_DEBIAN p2pdma-ext-utils p2pdma-ext-devel p2pdma-ext-dkms" \
 		>"$dir/rpm-erase.log" 2>&1 || true
 	left=$(leftovers "$k")
 	if [ -z "$left" ]; then
@@ -327,7 +334,7 @@ pkgtest_one() {
 		in_root "$k" dkms install -m p2pdma-ext -v "$VERSION" -k "$rel" \
 			>>"$dir/install.log" 2>&1 || true
 	fi
-	ko=$(find "$root/lib/modules/$rel/updates/dkms" -name 'p2pdma_ext.ko*' 2>/dev/null | head -n 1)
+	ko=$(find "$root/lib/modules/$rel/updates/dkms" -name 'p2pdma_ext.ko*' 2>/dev/null | head -n 1 || true)
 	[ -z "$ko" ] || unpack_ko "$ko" "$dir/payload/p2pdma_ext.ko"
 	# (No "strings | grep -q" under pipefail: grep's early exit fails strings.)
 	local modinfo=
