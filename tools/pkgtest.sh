@@ -87,7 +87,7 @@ purge_and_list() {
 		apt-get purge -y '"$PKGS"' >/dev/null 2>&1 || true
 		if command -v rpm >/dev/null; then
 			f=; rpm --help 2>&1 | grep -q -- --force-debian && f=--force-debian
-			rpm -e --nodeps $f $(rpm -qa 2>/dev/null | grep "^p2pdma-ext") \
+			rpm -e --nodeps --noplugins $f $(rpm -qa 2>/dev/null | grep "^p2pdma-ext") \
 				>/dev/null 2>&1 || true
 		fi
 		rm -rf /tmp/p2px-pkgtest
@@ -208,7 +208,9 @@ ctl_checks() {
 # root (no RPM-based distribution is in Debian's archive; --nodeps because
 # the rpm database there knows none of the dependencies, dkms, make and gcc
 # being Debian packages; Debian's rpm before 6 also wants --force-debian,
-# or it refuses with "use alien"). %post must have built and installed the module through the
+# or it refuses with "use alien"; --noplugins: rpm 6's unshare plugin
+# cannot make / a private mount inside the chroot, which has no mount of
+# its own there, and would fail every scriptlet). %post must have built and installed the module through the
 # suite's dkms; after rpm -e (%preun: dkms remove) nothing may be left.
 rpmtest() {
 	local k=$1 root=$2 rel=$3 dir=$4 f ko left
@@ -229,9 +231,9 @@ rpmtest() {
 		cp "$BUILD/packages/$f" "$root/tmp/p2px-pkgtest/"
 	done
 	# shellcheck disable=SC2016
-	if in_root "$k" sh -c "cd /tmp/p2px-pkgtest && rpm -i --nodeps $RPM_FORCE_DEBIAN \"\$@\"" \
+	if in_root "$k" sh -c "cd /tmp/p2px-pkgtest && rpm -i --nodeps --noplugins $RPM_FORCE_DEBIAN \"\$@\"" \
 		sh "${RPMS[@]}" >"$dir/rpm-install.log" 2>&1; then
-		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps $RPM_FORCE_DEBIAN (Debian's rpm $(
+		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps --noplugins $RPM_FORCE_DEBIAN (Debian's rpm $(
 			in_root "$k" rpm --version | awk '{ print $3 }'))"
 	else
 		tail -n 30 "$dir/rpm-install.log"
@@ -255,7 +257,7 @@ rpmtest() {
 		result FAIL "pkg/$k/rpm/devel-utils-files" "devel files or a working p2pdmactl missing"
 	fi
 	# shellcheck disable=SC2016
-	in_root "$k" sh -c "rpm -e --nodeps $RPM_FORCE_DEBIAN p2pdma-ext-utils p2pdma-ext-devel p2pdma-ext-dkms" \
+	in_root "$k" sh -c "rpm -e --nodeps --noplugins $RPM_FORCE_DEBIAN p2pdma-ext-utils p2pdma-ext-devel p2pdma-ext-dkms" \
 		>"$dir/rpm-erase.log" 2>&1 || true
 	left=$(leftovers "$k")
 	if [ -z "$left" ]; then
