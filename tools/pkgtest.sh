@@ -233,7 +233,7 @@ rpmtest() {
 	# shellcheck disable=SC2016
 	if in_root "$k" sh -c "cd /tmp/p2px-pkgtest && rpm -i --nodeps --noplugins $RPM_FORCE_DEBIAN \"\$@\"" \
 		sh "${RPMS[@]}" >"$dir/rpm-install.log" 2>&1; then
-		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps --noplugins $RPM_FORCE_DEBIAN (Debian's rpm $(
+		result PASS "pkg/$k/rpm/install" "rpm -i --nodeps --noplugins${RPM_FORCE_DEBIAN:+ $RPM_FORCE_DEBIAN} (Debian's rpm $(
 			in_root "$k" rpm --version | awk '{ print $3 }'))"
 	else
 		tail -n 30 "$dir/rpm-install.log"
