@@ -304,7 +304,7 @@ pkgtest_one() {
 
 	# Signing: dkms 3.x signs by itself (openssl is installed above); dkms
 	# 2.8 only through sign_tool: set up its helper's key for this test.
-	dkms_ver=$(in_root "$k" dkms --version 2>/dev/null | sed -n 's/^dkms[- ]*\([0-9][0-9.]*\).*/\1/p')
+	dkms_ver=$(in_root "$k" dkms --version 2>/dev/null | sed -n 's/^dkms[-: ]*\([0-9][0-9.]*\).*/\1/p')
 	case $dkms_ver in
 	2.*)
 		cert=$root/root/mok.der
