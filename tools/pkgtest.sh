@@ -277,6 +277,12 @@ pkgtest_one() {
 	t0=$(date +%s)
 	root=$("$TOP/tools/kernels.sh" root "$k")
 	rel=$("$TOP/tools/kernels.sh" release "$k")
+	# One package test per root at a time (several checkouts share the
+	# cache); held until pkgtest_one returns.
+	local lock_fd
+	mkdir -p "$CACHE/locks"
+	exec {lock_fd}>>"$CACHE/locks/pkgtest-$k.lock"
+	flock -x "$lock_fd"
 
 	# Start from a root without our packages (an earlier run may have died).
 	purge_and_list "$k" >/dev/null
@@ -448,6 +454,7 @@ pkgtest_one() {
 		rpmtest "$k" "$root" "$rel" "$dir"
 		echo "pkg/$k/rpm: $(since "$t0") s"
 	fi
+	exec {lock_fd}>&-
 }
 
 for f in "${DEBS[@]}" "$BUILD/selftests/module_test"; do
