@@ -199,6 +199,9 @@ if make -s -C "$TOP" deb >"$BUILD/deb-build.log" 2>&1; then
 			result FAIL pkg/lintian "$(echo "$out" | grep -c '^[EW]: ') finding(s)"
 		fi
 	fi
+	# The .rpms for pkgtest's rpm install test (Debian's rpmbuild).
+	make -s -C "$TOP" rpm >"$BUILD/rpm-build.log" 2>&1 ||
+		{ tail -n 30 "$BUILD/rpm-build.log"; result FAIL pkg/rpm-build "see $BUILD/rpm-build.log"; }
 	# shellcheck disable=SC2086
 	"$TOP/tools/pkgtest.sh" $KERNELS || true
 else
