@@ -313,10 +313,13 @@ out:
 	close(fd);
 	close(ctl);
 	if (topo && !strcmp(topo, "rootports"))
-		EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, ""));
+		EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 }
 
-/* A topology query with texts, and a parameter that must keep its value. */
+/*
+ * A topology query with texts, and a parameter that must keep its value.
+ * (An empty write never reaches the parameter: "\n" clears it.)
+ */
 TEST_F_TIMEOUT(fault, topology_and_parameter, 1200)
 {
 	struct p2pdma_ext_topo_pair pair = { .client = self->shm_id };
@@ -361,12 +364,12 @@ TEST_F_TIMEOUT(fault, topology_and_parameter, 1200)
 		EXPECT_STREQ(err ? "" : "8086:29c0", val)
 			TH_LOG("n=%u: write returned %ld, errno %d, injected %d",
 			       n, ret, err, hit);
-		ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, ""));
+		ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 		if (!hit)
 			break;
 	}
 	close(allow);
-	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, ""));
+	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 	walk_done("topology ioctl", points);
 	walk_done("parameter write", n - 1);
 }

@@ -893,8 +893,8 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 		munmap(fz->maps[i].p, fz->maps[i].len);
 	fz->nmaps = 0;
 	p2px_write_file(EDU_DMABUF, "detach");
-	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, ""));
-	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", ""));
+	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
+	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", "\n"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/trust_all_host_bridges", "N"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/provider_bars", "0"));
 	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 1"));

@@ -381,7 +381,7 @@ static void *params(void *arg)
 {
 	static const char * const allow[] = { "8086:29c0", "8086:29c0,1ae0:*",
 					      "8086:29c0:same,8086:29c0" };
-	static const char * const deny[] = { "", "8086:2030", "1022:1450" };
+	static const char * const deny[] = { "\n", "8086:2030", "1022:1450" };
 	struct worker *w = arg;
 	struct stress *s = w->s;
 	int ret;
@@ -572,8 +572,8 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1200)
 	fflush(stdout);
 
 	/* Everything released: the memory is whole, both modules unload. */
-	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, ""));
-	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", ""));
+	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
+	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", "\n"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/trust_all_host_bridges", "N"));
 	EXPECT_EQ(read_ull(s->shm, "p2pmem/size"),
 		  read_ull(s->shm, "p2pmem/available"));
