@@ -86,6 +86,38 @@ static inline int p2px_dmabuf_setup(char *bdf, size_t len, int edu)
 	return p2px_path_exists(EDU_DMABUF) ? 0 : -ENOENT;
 }
 
+/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
+static inline int p2px_wait_device(const char *bdf, int present, int secs)
+{
+	char path[300];
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
+	for (i = 0; i < secs * 10; i++) {
+		if (p2px_path_exists(path) == present)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/*
+ * Bind a replugged device: its sysfs directory shows up before the driver
+ * core may match it, so a first drivers_probe can bind nothing.
+ */
+static inline int p2px_rebind_provider(const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		bind_provider(bdf);
+		if (p2px_bound_to_provider(bdf))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
 static inline int p2px_ctl_open(void)
 {
 	return open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);

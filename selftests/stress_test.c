@@ -418,35 +418,6 @@ static void *(* const bodies[T_COUNT])(void *) = {
 	mapper, mapper, registry, importer, exporter, topo_querier, params,
 };
 
-/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
-static int wait_device(const char *bdf, int present, int secs)
-{
-	char path[300];
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
-	for (i = 0; i < secs * 10; i++) {
-		if (p2px_path_exists(path) == present)
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
-
-/* Bind, retrying while a replugged device is not yet matchable. */
-static int rebind(const char *bdf)
-{
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		bind_provider(bdf);
-		if (p2px_bound_to_provider(bdf))
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
-
 /* rmmod refused while in use; then the provider goes away and comes back. */
 static void cycle(struct __test_metadata *_metadata, struct stress *s)
 {
@@ -461,16 +432,16 @@ static void cycle(struct __test_metadata *_metadata, struct stress *s)
 
 		snprintf(req, sizeof(req), "UNPLUG %s", s->shm_name);
 		EXPECT_EQ(0, host_request(req));
-		EXPECT_EQ(0, wait_device(s->shm, 0, 30));
+		EXPECT_EQ(0, p2px_wait_device(s->shm, 0, 30));
 		snprintf(req, sizeof(req), "REPLUG %s", s->shm_name);
 		EXPECT_EQ(0, host_request(req));
-		EXPECT_EQ(0, wait_device(s->shm, 1, 30));
+		EXPECT_EQ(0, p2px_wait_device(s->shm, 1, 30));
 		s->unplugs++;
 	} else {
 		EXPECT_EQ(0, unbind_dev(s->shm));
 		usleep(200000);
 	}
-	EXPECT_EQ(0, rebind(s->shm));
+	EXPECT_EQ(0, p2px_rebind_provider(s->shm));
 	s->cycles++;
 }
 
