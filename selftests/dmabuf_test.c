@@ -155,7 +155,7 @@ TEST(export_validation)
 		r[i].length = PAGE;
 	}
 	EXPECT_EQ(-E2BIG, p2px_export(ctl, dev, 2, r,
-					P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
+				      P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
 	/* Alignment, length, bounds, overflow */
 	r[0].offset = 100;
 	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
@@ -174,7 +174,7 @@ TEST(export_validation)
 	r[0].offset = 0;
 	r[0].length = PAGE;
 	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
-					 2, r, 1));
+				       2, r, 1));
 	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
