@@ -12,19 +12,11 @@
  * Host check: "# HOSTCHECK NAME OFFSET HEX" lines name the bytes edu wrote
  * into the BAR; tools/check.sh compares them with the ivshmem backing file.
  */
-#include <dirent.h>
-#include <stdint.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include "uapi/linux/p2pdma_ext.h"
-
 #include "kselftest_harness.h"
-#include "p2px_pci.h"
+#include "p2px_dmabuf.h"
 
-#define EDU_DMABUF	"/sys/kernel/debug/p2px_edu/dmabuf"
-#define EDU_MODULE	"/payload/p2px_edu.ko"
-#define ALLOW_PARAM	"/sys/module/p2pdma_ext/parameters/host_bridge_allow"
 #define PAGE		4096ULL
 /* Far from where the registry test's allocations land. */
 #define R0_OFF		(32ULL << 20)
@@ -41,28 +33,6 @@ static unsigned char pattern(unsigned int seed, size_t i)
 	return (unsigned char)(seed + 7 * i + (i >> 8));
 }
 
-static __u64 devid(const char *bdf)
-{
-	unsigned int dom, bus, dev, fn;
-
-	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
-		return ~0ULL;
-	return P2PDMA_EXT_DEVID(dom, bus, (dev << 3) | fn);
-}
-
-static int bound_to_provider(const char *bdf)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return 0;
-	link[n] = 0;
-	return !strcmp(strrchr(link, '/') + 1, PROVIDER_DRV);
-}
-
 /* p2pdma_ext loaded, ivshmem bound to the provider, p2px_edu loaded. */
 static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 		 int need_edu)
@@ -74,9 +44,9 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
 	if (!find_pci(0x1af4, 0x1110, bdf, len))
 		return 0;
-	if (!bound_to_provider(bdf))
+	if (!p2px_bound_to_provider(bdf))
 		EXPECT_EQ(0, bind_provider(bdf));
-	EXPECT_TRUE(bound_to_provider(bdf));
+	EXPECT_TRUE(p2px_bound_to_provider(bdf));
 	if (!need_edu)
 		return 1;
 	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
@@ -89,42 +59,13 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 	return 1;
 }
 
-static int ctl_open(void)
-{
-	return open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);
-}
-
-/* Export @n ranges of BAR @bar; returns the fd or -errno. */
-static int export_ranges(int ctl, __u64 dev, __u32 bar,
-			 const struct p2pdma_ext_dmabuf_range *r, __u32 n)
-{
-	struct p2pdma_ext_dmabuf_export arg = {
-		.argsz = sizeof(arg), .device = dev, .bar = bar,
-		.nr_ranges = n, .open_flags = O_CLOEXEC,
-		.ranges = (uintptr_t)r, .fd = -1,
-	};
-
-	if (ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg))
-		return -errno;
-	return arg.fd;
-}
-
 static int export_default(int ctl, const char *bdf)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
 		{ R0_OFF, R0_LEN }, { R1_OFF, R1_LEN },
 	};
 
-	return export_ranges(ctl, devid(bdf), 2, r, 2);
-}
-
-static int revoke_fd(int ctl, int fd)
-{
-	struct p2pdma_ext_dmabuf_revoke arg = {
-		.argsz = sizeof(arg), .fd = fd,
-	};
-
-	return ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &arg) ? -errno : 0;
+	return p2px_export(ctl, p2px_devid(bdf), 2, r, 2);
 }
 
 static int edu_cmd(const char *fmt, int a, int b, int c)
@@ -175,8 +116,8 @@ TEST(export_validation)
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
 		SKIP(return, "no ivshmem in this topology");
-	dev = devid(bdf);
-	ctl = ctl_open();
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 
 	/* argsz, flags, open_flags */
@@ -204,45 +145,45 @@ TEST(export_validation)
 	EXPECT_EQ(EFAULT, errno);
 
 	/* BAR index and type: BAR0 is ivshmem's registers, not claimed. */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 0, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 6, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, ~0U, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 0, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 6, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, ~0U, r, 1));
 	/* Range count */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 0));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 0));
 	for (i = 0; i <= P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * PAGE;
 		r[i].length = PAGE;
 	}
-	EXPECT_EQ(-E2BIG, export_ranges(ctl, dev, 2, r,
-					P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
+	EXPECT_EQ(-E2BIG, p2px_export(ctl, dev, 2, r,
+				      P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
 	/* Alignment, length, bounds, overflow */
 	r[0].offset = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0;
 	r[0].length = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].length = 0;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = (64ULL << 20) - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-ERANGE, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-ERANGE, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0ULL - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-EOVERFLOW, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EOVERFLOW, p2px_export(ctl, dev, 2, r, 1));
 	/* Devices: none there, and one not bound to the provider. */
 	r[0].offset = 0;
 	r[0].length = PAGE;
-	EXPECT_EQ(-ENODEV, export_ranges(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
-					 2, r, 1));
+	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
+				       2, r, 1));
 	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		EXPECT_EQ(-ENODEV, export_ranges(ctl, devid(edu), 0, r, 1));
+		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
 	/* A good one, of every page of the BAR in 256 ranges. */
 	for (i = 0; i < P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * (256 * 1024ULL);
 		r[i].length = 256 * 1024ULL;
 	}
-	fd = export_ranges(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
+	fd = p2px_export(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
 	EXPECT_EQ(64LL << 20, lseek(fd, 0, SEEK_END));
 
@@ -256,10 +197,10 @@ TEST(export_validation)
 	rv.reserved = 1;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &rv));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, -1));
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, ctl));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, -1));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, ctl));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	close(fd);
 	close(ctl);
 }
@@ -318,7 +259,7 @@ TEST(import_dma)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
@@ -383,13 +324,13 @@ TEST(revoke_explicit)
 		SKIP(return, "needs ivshmem and edu");
 	if (!may_import(topo))
 		SKIP(return, "no expectation for topology '%s'", topo);
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
 	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
-	ASSERT_EQ(0, revoke_fd(ctl, fd));
+	ASSERT_EQ(0, p2px_revoke(ctl, fd));
 	check_revoked(_metadata);
 	/* A revoked buffer takes no new importer. */
 	EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
@@ -409,7 +350,7 @@ TEST(revoke_on_unbind)
 		SKIP(return, "needs ivshmem and edu");
 	if (!may_import(topo))
 		SKIP(return, "no expectation for topology '%s'", topo);
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd);
@@ -424,39 +365,7 @@ TEST(revoke_on_unbind)
 	close(ctl);
 }
 
-/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
-static int wait_for_device(const char *bdf, int present, int secs)
-{
-	char path[300];
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
-	for (i = 0; i < secs * 10; i++) {
-		if (p2px_path_exists(path) == present)
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
-
 #define UNPLUG_LOOPS	5
-
-/*
- * Bind a replugged device: its sysfs directory shows up before the driver
- * core may match it, so a first drivers_probe can bind nothing.
- */
-static int rebind_provider(const char *bdf)
-{
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		bind_provider(bdf);
-		if (bound_to_provider(bdf))
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
 
 /*
  * PCI hot-unplug of the exporting device (rootports: shm0 has a root port
@@ -474,7 +383,7 @@ TEST(revoke_on_hot_unplug)
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
 	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	for (i = 0; i < UNPLUG_LOOPS; i++) {
 		fd = export_default(ctl, bdf);
@@ -483,12 +392,12 @@ TEST(revoke_on_hot_unplug)
 		ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, 64, SEED2));
 		ASSERT_EQ(0, host_request("UNPLUG shm0"))
 			TH_LOG("the runner needs --qmp for UNPLUG");
-		ASSERT_EQ(0, wait_for_device(bdf, 0, 20));
+		ASSERT_EQ(0, p2px_wait_device(bdf, 0, 20));
 		check_revoked(_metadata);
 		close(fd);
 		ASSERT_EQ(0, host_request("REPLUG shm0"));
-		ASSERT_EQ(0, wait_for_device(bdf, 1, 30));
-		ASSERT_EQ(0, rebind_provider(bdf));
+		ASSERT_EQ(0, p2px_wait_device(bdf, 1, 30));
+		ASSERT_EQ(0, p2px_rebind_provider(bdf));
 	}
 	close(ctl);
 }
