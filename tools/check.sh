@@ -150,8 +150,11 @@ t0=$(date +%s)
 [ -z "$KERNELS" ] || "$TOP/tools/matrix.sh" $KERNELS
 echo "matrix done in $(since "$t0") s"
 
-"$TOP/tools/test-probes.sh"
-"$TOP/tools/test-version.sh"
+# Both look at the Debian kernels' builds ($KERNELS, the debug kernel left out).
+if [ -n "$KERNELS" ]; then
+	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-probes.sh"
+	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-version.sh"
+fi
 
 # --- 3. VM selftests ---------------------------------------------------------
 phase "VM selftests ($KERNELS x $TOPOLOGIES)"
