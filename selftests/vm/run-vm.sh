@@ -369,10 +369,20 @@ grep -a -E '^[[:space:]]*((not )?ok([[:space:]]|$)|#|TAP version|1\.\.[0-9]+)' \
 
 # Kernel problems: console.log and the dmesg block, timestamps dropped,
 # each distinct line once; PAYLOAD/kernel-log.allow adds allowed patterns.
+# An allowed line may open a stack dump (an allowed WARNING, an allocation
+# failure report): up to its "</TASK>" (80 lines at most), the dump's own
+# lines ("Call Trace:", frames) are allowed with it; any other problem
+# line counts, and ends it.
 cat "$out/console.log" ${have_dmesg:+"$out/dmesg.log"} |
 	sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' |
-	grep -a -E -e "$PROBLEM_RE" | grep -a -v -E -e "$allow_re" |
-	awk '!seen[$0]++' >"$out/problems" || true
+	P2PX_PROBLEM_RE=$PROBLEM_RE P2PX_ALLOW_RE=$allow_re awk '
+	BEGIN { problem = ENVIRON["P2PX_PROBLEM_RE"]; allow = ENVIRON["P2PX_ALLOW_RE"] }
+	dump && (++dump > 80 || /^ *<\/TASK>$/) { dump = 0 }
+	dump && (/^Call Trace:$/ || /^ *<\/?(TASK|IRQ)>$/ ||
+		/^ *(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+\/0x[0-9a-f]+( \[[A-Za-z0-9_]+\])?$/) { next }
+	$0 ~ allow { dump = 1; next }
+	$0 ~ problem { dump = 0; if (!seen[$0]++) print }
+	' >"$out/problems" || true
 nproblems=$(wc -l <"$out/problems")
 
 # Verdict, with a synthetic TAP line for failures the payload could not
