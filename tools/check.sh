@@ -104,10 +104,17 @@ vm_kernel_dir() {
 	fi
 }
 
-# Extra run-vm.sh arguments for kernel $1 (payload dir $2 gets test.env).
+# Extra run-vm.sh arguments for kernel $1, topology $3 (payload dir $2 gets
+# test.env). The debug kernel runs the whole suite in every topology, with
+# the long budgets where they find most: the 100k-call fuzz in "switch",
+# the long stress in "rootports" (the one with PCI hot-unplug cycles).
 vm_kernel_args() {
 	[ "$1" = "$DEBUG_KERNEL" ] || return 0
-	printf '%s\n' P2PX_FUZZ_CALLS=100000 P2PX_STRESS_SECONDS=60 >"$2/test.env"
+	case $3 in
+	switch) echo P2PX_FUZZ_CALLS=100000 P2PX_FUZZ_MAX_SECONDS=1800 P2PX_STRESS_SECONDS=20 ;;
+	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=90 ;;
+	*) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=20 ;;
+	esac | tr ' ' '\n' >"$2/test.env"
 	echo --timeout 3000 --qemu-arg -smp --qemu-arg 2
 }
 
@@ -176,6 +183,7 @@ vm_run() {
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
 	cp "$TOP/selftests/leakcheck.sh" "$dir/payload/"
+	cp "$TOP/selftests/kernel-log.allow" "$dir/payload/"
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
 		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
@@ -185,7 +193,7 @@ vm_run() {
 	# shellcheck disable=SC2046 # vm_kernel_args prints words
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$(vm_kernel_dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \
-		--timeout 600 --qmp $(vm_kernel_args "$k" "$dir/payload") >"$dir/run.log" 2>&1
+		--timeout 600 --qmp $(vm_kernel_args "$k" "$dir/payload" "$topo") >"$dir/run.log" 2>&1
 	echo $? >"$dir/rc"
 }
 
