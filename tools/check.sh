@@ -112,7 +112,7 @@ vm_kernel_args() {
 	[ "$1" = "$DEBUG_KERNEL" ] || return 0
 	case $3 in
 	switch) echo P2PX_FUZZ_CALLS=100000 P2PX_FUZZ_MAX_SECONDS=1800 P2PX_STRESS_SECONDS=20 ;;
-	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=90 ;;
+	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=120 ;;
 	*) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=20 ;;
 	esac | tr ' ' '\n' >"$2/test.env"
 	echo --timeout 3000 --qemu-arg -smp --qemu-arg 2
@@ -270,6 +270,12 @@ if [ "$debug_run" = 1 ]; then
 		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
 		"$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
 		vm_phase "$DEBUG_KERNEL"
+		# The reliability figures of this run (README "Reliability").
+		for topo in $TOPOLOGIES; do
+			sed -n 's/^# \(FUZZ-SUMMARY\|STRESS-SUMMARY\|FAULT-WALK\)/\1/p' \
+				"$BUILD/vm/$DEBUG_KERNEL-$topo/out/results.tap" 2>/dev/null |
+				sed "s/^/$topo: /"
+		done
 	else
 		tail -n 30 "$BUILD/debug-kernel.log"
 		result FAIL "build/$DEBUG_KERNEL/kernel" "see $BUILD/debug-kernel.log"
