@@ -129,9 +129,10 @@ static inline int revoke_fd(int ctl, int fd)
 	return ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &arg) ? -errno : 0;
 }
 
+/* Set host_bridge_allow; "" clears it (a write of no bytes would not). */
 static inline int allow_host_bridge(const char *val)
 {
-	return p2px_write_file(ALLOW_PARAM, val);
+	return p2px_write_file(ALLOW_PARAM, *val ? val : "\n");
 }
 
 /* One p2px_edu dmabuf command; 0 or -errno. */
