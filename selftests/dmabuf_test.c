@@ -157,11 +157,25 @@ TEST(export_validation)
 	close(ctl);
 }
 
+/* edu command @cmd (with @arg) is refused: EOPNOTSUPP, one log line. */
+static void expect_refused(struct __test_metadata *_metadata,
+			   const char *cmd, int arg)
+{
+	int mark = p2px_kmsg_mark();
+	int ret = edu_cmd(cmd, arg, 0, 0);
+	char *log = p2px_kmsg_collect(mark);
+
+	EXPECT_EQ(-EOPNOTSUPP, ret);
+	EXPECT_EQ(1, p2px_count_lines(log ? log : "", "refused"))
+		TH_LOG("%s", log);
+	free(log);
+}
+
 TEST(import_dma)
 {
 	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64], *log;
-	int ctl, fd, ret, mark;
+	char bdf[64];
+	int ctl, fd;
 
 	if (!topo)
 		topo = "";
@@ -174,13 +188,7 @@ TEST(import_dma)
 
 	if (!strcmp(topo, "rootports")) {
 		/* Through q35's host bridge: refused until allowed. */
-		mark = p2px_kmsg_mark();
-		ret = edu_cmd("import %d", fd, 0, 0);
-		log = p2px_kmsg_collect(mark);
-		EXPECT_EQ(-EOPNOTSUPP, ret);
-		EXPECT_GE(1, p2px_count_lines(log ? log : "", "p2pdma_ext"))
-			TH_LOG("%s", log);
-		free(log);
+		expect_refused(_metadata, "import %d", fd);
 		ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
 	} else if (strcmp(topo, "switch") && strcmp(topo, "iommu") &&
 		   strcmp(topo, "multifunc")) {
@@ -204,8 +212,8 @@ TEST(import_dma)
 TEST(map_follows_policy)
 {
 	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64], *log;
-	int ctl, fd, mark, ret;
+	char bdf[64];
+	int ctl, fd;
 
 	if (!topo || strcmp(topo, "rootports"))
 		SKIP(return, "needs the rootports topology (a host-bridge path)");
@@ -218,13 +226,7 @@ TEST(map_follows_policy)
 	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
 	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
 	ASSERT_EQ(0, allow_host_bridge(""));
-	mark = p2px_kmsg_mark();
-	ret = edu_cmd("map", 0, 0, 0);
-	log = p2px_kmsg_collect(mark);
-	EXPECT_EQ(-EOPNOTSUPP, ret);
-	EXPECT_EQ(1, p2px_count_lines(log ? log : "", "refused"))
-		TH_LOG("%s", log);
-	free(log);
+	expect_refused(_metadata, "map", 0);
 	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
 	EXPECT_EQ(0, edu_cmd("map", 0, 0, 0));
 	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, SEED2));
@@ -293,43 +295,58 @@ FIXTURE_TEARDOWN(loop)
 	EXPECT_EQ(self->refcnt, module_refcnt(P2PX_MODULE_NAME));
 }
 
-TEST_F_TIMEOUT(loop, revoke_explicit, 120)
+enum revoke_how { BY_IOCTL, BY_UNBIND, BY_UNPLUG };
+
+/*
+ * LOOPS rounds of: export, import, map, DMA, revoke @how; edu must have
+ * been notified, hold no mapping and get ENODEV for maps; then undo.
+ */
+static void revoke_loop(struct __test_metadata *_metadata, int ctl,
+			const char *bdf, enum revoke_how how)
 {
+	static const char *const name[] = { "ioctl", "unbind", "hot-unplug" };
 	int fd, i;
 
-	if (_metadata->skip)
-		return;
 	for (i = 0; i < LOOPS && _metadata->passed; i++) {
-		fd = round_start(_metadata, self->ctl, self->bdf, i);
+		fd = round_start(_metadata, ctl, bdf, i);
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, revoke_fd(self->ctl, fd));
+		if (how == BY_IOCTL) {
+			ASSERT_EQ(0, revoke_fd(ctl, fd));
+		} else if (how == BY_UNBIND) {
+			ASSERT_EQ(0, unbind_dev(bdf));
+		} else {
+			ASSERT_EQ(0, host_request("UNPLUG shm0"))
+				TH_LOG("the runner needs --qmp for UNPLUG");
+			ASSERT_EQ(0, wait_for_device(bdf, 0, 20));
+		}
 		edu_check_revoked(_metadata);
-		/* A revoked buffer takes no new importer. */
-		EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
+		if (how == BY_IOCTL)	/* a revoked buffer takes no importer */
+			EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
+		if (how == BY_UNBIND)	/* nothing to export when unbound */
+			EXPECT_EQ(-ENODEV, export_default(ctl, bdf));
 		close(fd);
+		if (how == BY_UNBIND)
+			ASSERT_EQ(0, bind_provider(bdf));
+		if (how == BY_UNPLUG) {
+			ASSERT_EQ(0, host_request("REPLUG shm0"));
+			ASSERT_EQ(0, wait_for_device(bdf, 1, 30));
+			ASSERT_EQ(0, rebind_driver(bdf, PROVIDER_DRV));
+		}
 	}
-	printf("# revoke_explicit: %d rounds\n", i);
+	printf("# revoke by %s: %d rounds\n", name[how], i);
 	fflush(stdout);
+}
+
+TEST_F_TIMEOUT(loop, revoke_explicit, 120)
+{
+	if (!_metadata->skip)
+		revoke_loop(_metadata, self->ctl, self->bdf, BY_IOCTL);
 }
 
 TEST_F_TIMEOUT(loop, revoke_on_unbind, 120)
 {
-	int fd, i;
-
-	if (_metadata->skip)
-		return;
-	for (i = 0; i < LOOPS && _metadata->passed; i++) {
-		fd = round_start(_metadata, self->ctl, self->bdf, i);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, unbind_dev(self->bdf));
-		edu_check_revoked(_metadata);
-		/* Nothing to export from an unbound device. */
-		EXPECT_EQ(-ENODEV, export_default(self->ctl, self->bdf));
-		close(fd);
-		ASSERT_EQ(0, bind_provider(self->bdf));
-	}
-	printf("# revoke_on_unbind: %d rounds\n", i);
-	fflush(stdout);
+	if (!_metadata->skip)
+		revoke_loop(_metadata, self->ctl, self->bdf, BY_UNBIND);
 }
 
 /*
@@ -339,26 +356,11 @@ TEST_F_TIMEOUT(loop, revoke_on_unbind, 120)
  */
 TEST_F_TIMEOUT(loop, revoke_on_hot_unplug, 300)
 {
-	int fd, i;
-
 	if (_metadata->skip)
 		return;
 	if (strcmp(self->topo, "rootports"))
 		SKIP(return, "needs the rootports topology (shm0 on its own root port)");
-	for (i = 0; i < LOOPS && _metadata->passed; i++) {
-		fd = round_start(_metadata, self->ctl, self->bdf, i);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, host_request("UNPLUG shm0"))
-			TH_LOG("the runner needs --qmp for UNPLUG");
-		ASSERT_EQ(0, wait_for_device(self->bdf, 0, 20));
-		edu_check_revoked(_metadata);
-		close(fd);
-		ASSERT_EQ(0, host_request("REPLUG shm0"));
-		ASSERT_EQ(0, wait_for_device(self->bdf, 1, 30));
-		ASSERT_EQ(0, rebind_driver(self->bdf, PROVIDER_DRV));
-	}
-	printf("# revoke_on_hot_unplug: %d rounds\n", i);
-	fflush(stdout);
+	revoke_loop(_metadata, self->ctl, self->bdf, BY_UNPLUG);
 }
 
 /*

@@ -54,19 +54,6 @@ static inline int bound_to(const char *bdf, const char *drv)
 	return !strcmp(strrchr(link, '/') + 1, drv);
 }
 
-/* Bind @bdf to @drv through driver_override. */
-static inline int bind_driver(const char *bdf, const char *drv)
-{
-	char path[300];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, drv);
-	if (!ret)
-		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
-	return ret;
-}
-
 /*
  * Bind a (re)plugged device: its sysfs directory shows up before the
  * driver core may match it, so a first drivers_probe can bind nothing.

@@ -43,16 +43,22 @@ static inline int find_pci(unsigned int vendor, unsigned int device,
 	return found;
 }
 
-static inline int bind_provider(const char *bdf)
+/* Bind @bdf to driver @drv through driver_override. */
+static inline int bind_driver(const char *bdf, const char *drv)
 {
 	char path[300];
 	int ret;
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, PROVIDER_DRV);
+	ret = p2px_write_file(path, drv);
 	if (!ret)
 		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
 	return ret;
+}
+
+static inline int bind_provider(const char *bdf)
+{
+	return bind_driver(bdf, PROVIDER_DRV);
 }
 
 static inline int unbind_dev(const char *bdf)

@@ -82,25 +82,39 @@ static int kallsyms_has(const char *sym)
 	return found;
 }
 
-static void __attribute__((constructor)) parity_probe(void)
+/* Why the tests cannot run here, or NULL. */
+static const char *parity_why_not(void)
 {
 	char bdf[64], path[300];
 
 	if (!p2px_path_exists("/sys/bus/pci/drivers/" VFIO_DRV))
-		parity_skip = "vfio-pci is not loaded";
-	else if (!kallsyms_has("vfio_pci_core_feature_dma_buf"))
-		parity_skip = "no vfio dma-buf in this kernel (VFIO_DEVICE_FEATURE_DMA_BUF: 6.19 and later)";
-	else if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)) ||
-		 !find_pci(0x1234, 0x11e8, path, sizeof(path)))
-		parity_skip = "needs ivshmem and edu";
-	else if (snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group",
-			  bdf), !p2px_path_exists(path))
-		parity_skip = "needs the iommu topology: vfio needs an IOMMU group (no VFIO_NOIOMMU in Debian 7.2)";
+		return "vfio-pci is not loaded";
+	if (!kallsyms_has("vfio_pci_core_feature_dma_buf"))
+		return "no vfio dma-buf in this kernel (VFIO_DEVICE_FEATURE_DMA_BUF: 6.19+)";
+	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)) ||
+	    !find_pci(0x1234, 0x11e8, path, sizeof(path)))
+		return "needs ivshmem and edu";
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
+	if (!p2px_path_exists(path))
+		return "needs the iommu topology: vfio needs an IOMMU group (7.2: no VFIO_NOIOMMU)";
+	return NULL;
+}
+
+static void __attribute__((constructor)) parity_probe(void)
+{
+	parity_skip = parity_why_not();
 }
 
 struct vfio {
 	int container, group, device;
 };
+
+static void vfio_init(struct vfio *v)
+{
+	v->container = -1;
+	v->group = -1;
+	v->device = -1;
+}
 
 static int iommu_group_of(const char *bdf)
 {
@@ -121,7 +135,7 @@ static int vfio_open(const char *bdf, struct vfio *v)
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char path[64];
 
-	v->group = v->device = -1;
+	vfio_init(v);
 	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (v->container < 0)
 		return -errno;
@@ -151,7 +165,7 @@ static void vfio_close(struct vfio *v)
 		close(v->group);
 	if (v->container >= 0)
 		close(v->container);
-	v->container = v->group = v->device = -1;
+	vfio_init(v);
 }
 
 /* VFIO_DEVICE_FEATURE_DMA_BUF: the dma-buf fd or -errno. */
@@ -282,39 +296,46 @@ static int edu_domain(const char *edu, const char *type)
 	return rebind_driver(edu, EDU_DRV);
 }
 
-FIXTURE(parity) {
+/* One test's state: the two devices, our control fd, vfio's fds. */
+struct parity {
 	char shm[64], edu[64];
 	int ctl;
 	struct vfio v;
 };
 
-/* A SKIP here does not stop the body; bodies check _metadata->skip. */
-FIXTURE_SETUP(parity)
+/*
+ * Start a test: 0 if it must skip (the harness reports @parity_skip).
+ * Leaves edu detached (a failed test may have left it attached).
+ */
+static int parity_begin(struct __test_metadata *_metadata,
+			struct parity *self)
 {
 	self->ctl = -1;
-	self->v.container = self->v.group = self->v.device = -1;
+	vfio_init(&self->v);
 	if (parity_skip)
-		SKIP(return, "%s", parity_skip);
+		return 0;
 	ASSERT_TRUE(find_pci(0x1af4, 0x1110, self->shm, sizeof(self->shm)));
 	ASSERT_TRUE(find_pci(0x1234, 0x11e8, self->edu, sizeof(self->edu)));
 	if (!p2px_module_loaded())
 		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
 	ASSERT_EQ(0, edu_ready());
+	edu_cmd("detach", 0, 0, 0);
 	self->ctl = ctl_open();
 	ASSERT_LE(0, self->ctl);
+	return 1;
 }
 
-FIXTURE_TEARDOWN(parity)
+static void parity_end(struct parity *self)
 {
-	edu_cmd("detach", 0, 0, 0);
 	vfio_close(&self->v);
 	if (self->ctl >= 0)
 		close(self->ctl);
+	self->ctl = -1;
 }
 
 /* The ivshmem to vfio-pci, and its device fd. */
 static void to_vfio(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(parity) *self)
+		    struct parity *self)
 {
 	int ret;
 
@@ -324,13 +345,13 @@ static void to_vfio(struct __test_metadata *_metadata,
 }
 
 static void to_ours(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(parity) *self)
+		    struct parity *self)
 {
 	vfio_close(&self->v);
 	ASSERT_EQ(0, use_driver(self->shm, PROVIDER_DRV));
 }
 
-static int ours_default(FIXTURE_DATA(parity) *self)
+static int ours_default(struct parity *self)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
 		{ OURS_R0, R0_LEN }, { OURS_R1, R1_LEN },
@@ -339,7 +360,7 @@ static int ours_default(FIXTURE_DATA(parity) *self)
 	return ours_export(self->ctl, self->shm, 2, 0, O_CLOEXEC, r, 2);
 }
 
-static int vfio_default(FIXTURE_DATA(parity) *self)
+static int vfio_default(struct parity *self)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
 		{ VFIO_R0, R0_LEN }, { VFIO_R1, R1_LEN },
@@ -353,14 +374,15 @@ static int vfio_default(FIXTURE_DATA(parity) *self)
  * both exporters let edu attach and map; vfio-pci gives the bus address,
  * p2pdma_ext an IOMMU mapping (and DMA through it works).
  */
-TEST_F(parity, dma_address_behind_iommu)
+TEST(dma_address_behind_iommu)
 {
+	struct parity ctx, *self = &ctx;
 	struct edu_state s;
 	unsigned long long bus;
 	int fd;
 
-	if (_metadata->skip)
-		return;
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	bus = bar_start(self->shm, 2);
 	ASSERT_NE(0, bus);
 
@@ -372,7 +394,7 @@ TEST_F(parity, dma_address_behind_iommu)
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_NE(bus + OURS_R0, s.sg0);
 	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, OURS_SEED));
-	printf("# p2pdma_ext behind a translating IOMMU: DMA address %#llx (IOMMU mapping), BAR bus address %#llx\n",
+	printf("# p2pdma_ext: DMA address %#llx (IOMMU), bus address %#llx\n",
 	       s.sg0, bus + OURS_R0);
 	fflush(stdout);
 	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
@@ -385,22 +407,24 @@ TEST_F(parity, dma_address_behind_iommu)
 	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(bus + VFIO_R0, s.sg0);
-	printf("# vfio-pci behind a translating IOMMU: DMA address %#llx = the bus address (no DMA done: QEMU would fault it)\n",
+	printf("# vfio-pci: DMA address %#llx = bus address (no DMA: it faults)\n",
 	       s.sg0);
 	fflush(stdout);
 	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
 	close(fd);
+	parity_end(self);
 }
 
 /* The importer test, bytes checked from the host, on both exporters. */
-TEST_F(parity, import_dma)
+TEST(import_dma)
 {
+	struct parity ctx, *self = &ctx;
 	unsigned long long bus;
 	struct edu_state s;
 	int fd;
 
-	if (_metadata->skip)
-		return;
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
 	bus = bar_start(self->shm, 2);
 
@@ -421,6 +445,7 @@ TEST_F(parity, import_dma)
 	EXPECT_EQ(bus + VFIO_R0, s.sg0);
 	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
 	close(fd);
+	parity_end(self);
 }
 
 static const char *errname(int ret)
@@ -438,9 +463,10 @@ struct bad_case {
 };
 
 /* Each bad argument on both exporters; equal errnos where comparable. */
-TEST_F(parity, bad_ranges)
+TEST(bad_ranges)
 {
-	static const struct bad_case cases[] = {
+	struct parity ctx, *self = &ctx;
+	static const struct bad_case tab[] = {
 		{ "no ranges", 2, 0, 0, 0, 0, PAGE, -EINVAL, -EINVAL },
 		{ "offset not page aligned", 2, 0, 0, 1, 100, PAGE,
 		  -EINVAL, -EINVAL },
@@ -460,43 +486,44 @@ TEST_F(parity, bad_ranges)
 		{ "open flag O_NONBLOCK", 2, 0, O_NONBLOCK, 1, 0, PAGE,
 		  -EINVAL, 0 },
 	};
-	const unsigned int n = sizeof(cases) / sizeof(cases[0]);
-	int ours[sizeof(cases) / sizeof(cases[0])], same = 0, ret;
+	const unsigned int n = ARRAY_SIZE(tab);
+	int ours[ARRAY_SIZE(tab)], same = 0, ret;
 	struct p2pdma_ext_dmabuf_range r;
 	unsigned int i;
 
-	if (_metadata->skip)
-		return;
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	to_ours(_metadata, self);
 	for (i = 0; i < n; i++) {
-		r.offset = cases[i].off;
-		r.length = cases[i].len;
-		ours[i] = ours_export(self->ctl, self->shm, cases[i].bar,
-				      cases[i].flags,
-				      O_CLOEXEC | cases[i].open_flags,
-				      &r, cases[i].n);
+		r.offset = tab[i].off;
+		r.length = tab[i].len;
+		ours[i] = ours_export(self->ctl, self->shm, tab[i].bar,
+				      tab[i].flags,
+				      O_CLOEXEC | tab[i].open_flags,
+				      &r, tab[i].n);
 		if (ours[i] >= 0)
 			close(ours[i]);
 	}
 	to_vfio(_metadata, self);
 	for (i = 0; i < n; i++) {
-		r.offset = cases[i].off;
-		r.length = cases[i].len;
-		ret = vfio_export(self->v.device, cases[i].bar, cases[i].flags,
-				  O_RDWR | O_CLOEXEC | cases[i].open_flags,
-				  &r, cases[i].n);
+		r.offset = tab[i].off;
+		r.length = tab[i].len;
+		ret = vfio_export(self->v.device, tab[i].bar, tab[i].flags,
+				  O_RDWR | O_CLOEXEC | tab[i].open_flags,
+				  &r, tab[i].n);
 		if (ret >= 0)
 			close(ret);
 		printf("# %-36s p2pdma_ext %-10s vfio-pci %-10s%s\n",
-		       cases[i].what, errname(ours[i]), errname(ret),
+		       tab[i].what, errname(ours[i]), errname(ret),
 		       ours[i] == ret ? "" : " (differs)");
 		same += ours[i] == ret;
-		EXPECT_EQ(cases[i].ours, ours[i]) TH_LOG("%s", cases[i].what);
-		EXPECT_EQ(cases[i].vfio, ret < 0 ? ret : 0)
-			TH_LOG("%s", cases[i].what);
+		EXPECT_EQ(tab[i].ours, ours[i]) TH_LOG("%s", tab[i].what);
+		EXPECT_EQ(tab[i].vfio, ret < 0 ? ret : 0)
+			TH_LOG("%s", tab[i].what);
 	}
 	printf("# bad export arguments: %d of %u errnos equal\n", same, n);
 	fflush(stdout);
+	parity_end(self);
 }
 
 /*
@@ -504,12 +531,13 @@ TEST_F(parity, bad_ranges)
  * decoding goes off. Both: importer notified, maps and new importers
  * refused with ENODEV. vfio-pci's revoke ends when decoding is back on.
  */
-TEST_F(parity, revoke)
+TEST(revoke_explicit)
 {
+	struct parity ctx, *self = &ctx;
 	int fd;
 
-	if (_metadata->skip)
-		return;
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
 	to_ours(_metadata, self);
 	fd = ours_default(self);
@@ -535,6 +563,7 @@ TEST_F(parity, revoke)
 	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, VFIO_SEED));
 	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
 	close(fd);
+	parity_end(self);
 }
 
 /*
@@ -545,7 +574,7 @@ TEST_F(parity, revoke)
  * gets ENODEV; with the dma-buf closed the device goes.
  */
 static void vfio_leave(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(parity) *self, int unplug)
+		       struct parity *self, int unplug)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	struct edu_state s;
@@ -589,7 +618,7 @@ static void vfio_leave(struct __test_metadata *_metadata,
 
 /* Our provider: the unbind or unplug revokes at once. */
 static void ours_leave(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(parity) *self, int unplug)
+		       struct parity *self, int unplug)
 {
 	int fd;
 
@@ -598,53 +627,54 @@ static void ours_leave(struct __test_metadata *_metadata,
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
 	ASSERT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, OURS_SEED));
-	if (unplug) {
-		ASSERT_EQ(0, host_request("UNPLUG shm0"));
-	} else {
-		ASSERT_EQ(0, unbind_dev(self->shm));
-	}
+	ASSERT_EQ(0, unplug ? host_request("UNPLUG shm0") :
+			      unbind_dev(self->shm));
 	edu_check_revoked(_metadata);
 	close(fd);
 }
 
-static void replug(struct __test_metadata *_metadata,
-		   FIXTURE_DATA(parity) *self)
+static void replug(struct __test_metadata *_metadata, const char *shm)
 {
-	ASSERT_EQ(0, wait_for_device(self->shm, 0, 20));
+	ASSERT_EQ(0, wait_for_device(shm, 0, 20));
 	ASSERT_EQ(0, host_request("REPLUG shm0"));
-	ASSERT_EQ(0, wait_for_device(self->shm, 1, 30));
+	ASSERT_EQ(0, wait_for_device(shm, 1, 30));
 }
 
-TEST_F_TIMEOUT(parity, revoke_on_unbind, 90)
+TEST(revoke_on_unbind)
 {
-	if (_metadata->skip)
-		return;
+	struct parity ctx, *self = &ctx;
+
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
 	ours_leave(_metadata, self, 0);
 	vfio_leave(_metadata, self, 0);
+	parity_end(self);
 }
 
-TEST_F_TIMEOUT(parity, revoke_on_hot_unplug, 120)
+TEST(revoke_on_hot_unplug)
 {
-	if (_metadata->skip)
-		return;
+	struct parity ctx, *self = &ctx;
+
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
 	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
 	ours_leave(_metadata, self, 1);
-	replug(_metadata, self);
+	replug(_metadata, self->shm);
 	vfio_leave(_metadata, self, 1);
-	replug(_metadata, self);
+	replug(_metadata, self->shm);
+	parity_end(self);
 }
 
 /* Last: nothing is left holding either exporter; the modules unload. */
-TEST_F(parity, releases_everything)
+TEST(releases_everything)
 {
+	struct parity ctx, *self = &ctx;
 	char path[300];
 
-	if (_metadata->skip)
-		return;
-	vfio_close(&self->v);
-	close(self->ctl);
-	self->ctl = -1;
+	if (!parity_begin(_metadata, self))
+		SKIP(return, "%s", parity_skip);
+	parity_end(self);
 	EXPECT_EQ(0, edu_domain(self->edu, "auto"));
 	EXPECT_EQ(0, p2px_unload(EDU_DRV));
 	if (bound_to(self->shm, VFIO_DRV) || bound_to(self->shm, PROVIDER_DRV))
@@ -654,6 +684,7 @@ TEST_F(parity, releases_everything)
 	EXPECT_EQ(0, p2px_write_file(path, "\n"));
 	EXPECT_EQ(0, p2px_unload("vfio_pci"));
 	EXPECT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+	parity_end(self);
 }
 
 TEST_HARNESS_MAIN
