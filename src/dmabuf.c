@@ -113,8 +113,9 @@ struct p2px_dmabuf {
  *   find it) and waits until @revokers, read under the lock, is zero
  *   before the dma-buf core frees the buffer and its reservation object.
  * - @revoked is written under the buffer's reservation lock (dma_resv);
- *   map and attach read it with that lock held by the caller. The notify
- *   callbacks run with the reservation lock held.
+ *   map and pin read it with that lock held by the caller. Attach reads
+ *   it without: an attach racing with a revoke may succeed, but its maps
+ *   then fail. The notify callbacks run with the reservation lock held.
  * - Nothing here takes p2px_dmabuf_lock with a reservation lock held, and
  *   no importer callback runs under p2px_dmabuf_lock.
  */
