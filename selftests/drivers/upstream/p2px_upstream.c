@@ -15,9 +15,10 @@
  *   cmd     write one of (the write fails with -ENOMEM, -EINVAL, ...):
  *           "alloc SIZE"  pci_alloc_p2pmem() (kept until "free")
  *           "sgl SIZE"    pci_p2pmem_alloc_sgl() (kept until "free")
- *           "fill SEED"   the CPU writes byte[i] = SEED + 7 * i into what
- *                         is kept
- *           "free"        pci_free_p2pmem() or pci_p2pmem_free_sgl()
+ *           "fill SEED"   the CPU writes byte[i] = SEED + 7 * i into the
+ *                         memory of "alloc"
+ *           "free"        pci_free_p2pmem() and pci_p2pmem_free_sgl() of
+ *                         what is kept
  *           "publish 0|1" pci_p2pmem_publish()
  *   report  read:
  *           dev BDF
@@ -25,11 +26,13 @@
  *           find BDF|none distance D   pci_p2pmem_find() and
  *                         pci_p2pdma_distance() for the device itself
  *           provider owner self|other|none bus_offset OFF   BAR2's handle
- *           held alloc|sgl|none size N nents N phys P bus B map M
- *                         P: CPU physical address of what is kept; B:
+ *           alloc size N nents N phys P bus B map M
+ *           sgl size N nents N phys P bus B map M
+ *                         what "alloc" and "sgl" keep (size 0: nothing);
+ *                         P: its CPU physical address; B:
  *                         pci_p2pmem_virt_to_bus(); M:
  *                         pci_p2pdma_bus_addr_map(handle, P)
- *           head HEX      its first 64 bytes, read by the CPU
+ *           head HEX      the first 64 bytes of "alloc", read by the CPU
  */
 #include <linux/debugfs.h>
 #include <linux/io.h>
@@ -44,25 +47,35 @@
 #define P2PX_UP_SHOW	64
 
 /**
+ * struct p2px_up_mem - P2P memory the sample keeps
+ * @buf: its kernel address, or NULL
+ * @size: its size
+ * @sgl: its scatterlist if it came from pci_p2pmem_alloc_sgl()
+ * @nents: the scatterlist's entries (1 for pci_alloc_p2pmem())
+ */
+struct p2px_up_mem {
+	void *buf;
+	size_t size;
+	struct scatterlist *sgl;
+	unsigned int nents;
+};
+
+/**
  * struct p2px_up - the bound device
  * @pdev: the device
  * @init: what pcim_p2pdma_init() returned
  * @add: what pci_p2pdma_add_resource() returned
  * @prov: BAR2's provider handle
- * @buf: memory kept from "alloc" or "sgl", or NULL
- * @size: its size
- * @sgl: the scatterlist from "sgl", or NULL
- * @nents: its entries
+ * @alloc: memory from "alloc"
+ * @sgl: memory from "sgl"
  */
 struct p2px_up {
 	struct pci_dev *pdev;
 	int init;
 	int add;
 	struct p2pdma_provider *prov;
-	void *buf;
-	size_t size;
-	struct scatterlist *sgl;
-	unsigned int nents;
+	struct p2px_up_mem alloc;
+	struct p2px_up_mem sgl;
 };
 
 /* Protects p2px_up_dev and everything it points to. */
@@ -70,16 +83,13 @@ static DEFINE_MUTEX(p2px_up_lock);
 static struct p2px_up *p2px_up_dev;
 static struct dentry *p2px_up_dir;
 
-static void p2px_up_free(struct p2px_up *u)
+static void p2px_up_free(struct p2px_up *u, struct p2px_up_mem *m)
 {
-	if (u->sgl)
-		pci_p2pmem_free_sgl(u->pdev, u->sgl);
-	else if (u->buf)
-		pci_free_p2pmem(u->pdev, u->buf, u->size);
-	u->sgl = NULL;
-	u->buf = NULL;
-	u->size = 0;
-	u->nents = 0;
+	if (m->sgl)
+		pci_p2pmem_free_sgl(u->pdev, m->sgl);
+	else if (m->buf)
+		pci_free_p2pmem(u->pdev, m->buf, m->size);
+	memset(m, 0, sizeof(*m));
 }
 
 static int p2px_up_cmd(struct p2px_up *u, const char *cmd)
@@ -87,34 +97,40 @@ static int p2px_up_cmd(struct p2px_up *u, const char *cmd)
 	unsigned int val;
 	size_t i, size;
 
+	struct p2px_up_mem *m;
+
 	if (sscanf(cmd, "alloc %zu", &size) == 1) {
-		p2px_up_free(u);
-		u->buf = pci_alloc_p2pmem(u->pdev, size);
-		if (!u->buf)
+		m = &u->alloc;
+		p2px_up_free(u, m);
+		m->buf = pci_alloc_p2pmem(u->pdev, size);
+		if (!m->buf)
 			return -ENOMEM;
-		u->size = size;
-		u->nents = 1;
+		m->size = size;
+		m->nents = 1;
 		return 0;
 	}
 	if (sscanf(cmd, "sgl %zu", &size) == 1) {
-		p2px_up_free(u);
-		u->sgl = pci_p2pmem_alloc_sgl(u->pdev, &u->nents, size);
-		if (!u->sgl)
+		m = &u->sgl;
+		p2px_up_free(u, m);
+		m->sgl = pci_p2pmem_alloc_sgl(u->pdev, &m->nents, size);
+		if (!m->sgl)
 			return -ENOMEM;
-		u->buf = sg_virt(u->sgl);
-		u->size = u->sgl->length;
+		m->buf = sg_virt(m->sgl);
+		m->size = m->sgl->length;
 		return 0;
 	}
 	if (sscanf(cmd, "fill %u", &val) == 1) {
-		if (!u->buf)
+		m = &u->alloc;
+		if (!m->buf)
 			return -ENOENT;
 		/* Device memory: I/O accessors only. */
-		for (i = 0; i < u->size; i++)
-			writeb((u8)(val + 7 * i), (u8 *)u->buf + i);
+		for (i = 0; i < m->size; i++)
+			writeb((u8)(val + 7 * i), (u8 *)m->buf + i);
 		return 0;
 	}
 	if (!strcmp(cmd, "free")) {
-		p2px_up_free(u);
+		p2px_up_free(u, &u->alloc);
+		p2px_up_free(u, &u->sgl);
 		return 0;
 	}
 	if (sscanf(cmd, "publish %u", &val) == 1) {
@@ -142,11 +158,22 @@ static ssize_t p2px_up_cmd_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
+static void p2px_up_show_mem(struct seq_file *m, struct p2px_up *u,
+			     const char *name, struct p2px_up_mem *mem)
+{
+	phys_addr_t phys = mem->buf ? virt_to_phys(mem->buf) : 0;
+
+	seq_printf(m, "%s size %zu nents %u phys %#llx bus %#llx map %#llx\n",
+		   name, mem->size, mem->nents, (u64)phys,
+		   mem->buf ? (u64)pci_p2pmem_virt_to_bus(u->pdev, mem->buf) : 0,
+		   mem->buf && u->prov ?
+		   (u64)pci_p2pdma_bus_addr_map(u->prov, phys) : 0);
+}
+
 static int p2px_up_show(struct seq_file *m, void *v)
 {
 	struct p2px_up *u;
 	struct pci_dev *found;
-	phys_addr_t phys = 0;
 	size_t i;
 
 	mutex_lock(&p2px_up_lock);
@@ -163,17 +190,11 @@ static int p2px_up_show(struct seq_file *m, void *v)
 		   !u->prov ? "none" :
 		   u->prov->owner == &u->pdev->dev ? "self" : "other",
 		   u->prov ? u->prov->bus_offset : 0);
-	if (u->buf)
-		phys = virt_to_phys(u->buf);
-	seq_printf(m, "held %s size %zu nents %u phys %#llx bus %#llx map %#llx\n",
-		   u->sgl ? "sgl" : u->buf ? "alloc" : "none", u->size,
-		   u->nents, (u64)phys,
-		   u->buf ? (u64)pci_p2pmem_virt_to_bus(u->pdev, u->buf) : 0,
-		   u->buf && u->prov ?
-		   (u64)pci_p2pdma_bus_addr_map(u->prov, phys) : 0);
+	p2px_up_show_mem(m, u, "alloc", &u->alloc);
+	p2px_up_show_mem(m, u, "sgl", &u->sgl);
 	seq_puts(m, "head ");
-	for (i = 0; u->buf && i < min_t(size_t, u->size, P2PX_UP_SHOW); i++)
-		seq_printf(m, "%02x", readb((u8 *)u->buf + i));
+	for (i = 0; i < min_t(size_t, u->alloc.size, P2PX_UP_SHOW); i++)
+		seq_printf(m, "%02x", readb((u8 *)u->alloc.buf + i));
 	seq_putc(m, '\n');
 out:
 	mutex_unlock(&p2px_up_lock);
@@ -228,7 +249,8 @@ static void p2px_upstream_remove(struct pci_dev *pdev)
 	/* Nothing of the memory or its handle may be used after remove(). */
 	mutex_lock(&p2px_up_lock);
 	pci_p2pmem_publish(pdev, false);
-	p2px_up_free(u);
+	p2px_up_free(u, &u->alloc);
+	p2px_up_free(u, &u->sgl);
 	p2px_up_dev = NULL;
 	mutex_unlock(&p2px_up_lock);
 }
