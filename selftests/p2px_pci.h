@@ -153,6 +153,35 @@ static inline unsigned long long read_ull(const char *bdf, const char *file)
 	return strtoull(val, NULL, 0);
 }
 
+/*
+ * Get ready to bind test driver /payload/@name.ko to the ivshmem:
+ * p2pdma_ext loaded, p2px_edu unloaded (an orchestrator's allocations
+ * would make the provider driver's unbind wait), @name loaded. Returns 0
+ * or the -errno of the step that failed.
+ */
+static inline int load_test_driver(const char *name)
+{
+	char path[128];
+	int ret;
+
+	if (!p2px_module_loaded()) {
+		ret = p2px_load(p2px_module_path(), NULL);
+		if (ret)
+			return ret;
+	}
+	if (p2px_path_exists("/sys/module/p2px_edu")) {
+		ret = p2px_unload("p2px_edu");
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (p2px_path_exists(path))
+		return 0;
+	snprintf(path, sizeof(path), "/payload/%s.ko", name);
+	ret = p2px_load(path, NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
 /* The name the test bed gave the ivshmem device (for the host check). */
 static inline void ivshmem_name(char *name, size_t len)
 {

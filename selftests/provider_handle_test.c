@@ -14,7 +14,6 @@
 #include "p2px_pci.h"
 
 #define HANDLE_DRV	"p2px_handle"
-#define HANDLE_MODULE	"/payload/p2px_handle.ko"
 #define HANDLE_REPORT	"/sys/kernel/debug/p2px_handle/report"
 #define RES_IO		0x100ULL	/* IORESOURCE_IO */
 #define RES_MEM		0x200ULL	/* IORESOURCE_MEM */
@@ -61,17 +60,7 @@ static int parse_report(char *text, struct report *r)
 /* Load what the test needs; free @bdf from any driver. */
 static void setup(struct __test_metadata *_metadata, const char *bdf)
 {
-	int ret;
-
-	if (!p2px_module_loaded())
-		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	/* An orchestrator's allocations would make the provider's unbind wait. */
-	if (p2px_path_exists("/sys/module/p2px_edu"))
-		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (!p2px_path_exists("/sys/module/" HANDLE_DRV)) {
-		ret = p2px_load(HANDLE_MODULE, NULL);
-		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
-	}
+	ASSERT_EQ(0, load_test_driver(HANDLE_DRV));
 	ASSERT_EQ(0, release_dev(bdf));
 }
 

@@ -18,7 +18,6 @@
 #include "p2px_pci.h"
 
 #define UP_DRV		"p2px_upstream"
-#define UP_MODULE	"/payload/p2px_upstream.ko"
 #define UP_DIR		"/sys/kernel/debug/p2px_upstream/"
 #define UP_BAR		2
 #define UP_SEED		99u
@@ -85,19 +84,11 @@ FIXTURE_SETUP(upstream)
 {
 	unsigned long long flags;
 	char drv[64];
-	int ret;
 
 	if (!find_pci(0x1af4, 0x1110, self->bdf, sizeof(self->bdf)))
 		SKIP(return, "no ivshmem in this topology");
 	/* 5.10-6.12: the sample links to p2pdma_ext; 7.2: to the kernel. */
-	if (!p2px_module_loaded())
-		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (p2px_path_exists("/sys/module/p2px_edu"))
-		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (!p2px_path_exists("/sys/module/" UP_DRV)) {
-		ret = p2px_load(UP_MODULE, NULL);
-		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
-	}
+	ASSERT_EQ(0, load_test_driver(UP_DRV));
 	bound_driver(self->bdf, drv, sizeof(drv));
 	if (strcmp(drv, UP_DRV)) {
 		ASSERT_EQ(0, release_dev(self->bdf));
