@@ -147,7 +147,10 @@ struct p2pdma_ext_provider *p2pdma_ext_provider_get(struct pci_dev *pdev,
 		prov = p2px_kernel_provider_get(pdev, bar);
 	} else {
 		h = p2px_handles_find(pdev);
-		prov = h && h->mem[bar].owner ? &h->mem[bar] : NULL;
+		/* A BAR that was no memory BAR at init has no handle. */
+		if (h)
+			return h->mem[bar].owner ? &h->mem[bar] : NULL;
+		prov = NULL;
 	}
 	if (!prov)
 		pci_info(pdev, "p2pdma_ext: no provider handles: the bound driver did not call p2pdma_ext_provider_init()\n");
