@@ -6,11 +6,12 @@
 #   make matrix          build for Debian 5.10, 6.1, 6.12 and 7.2 with W=1
 #   make check           everything: host tests, matrix, VM selftests (the README's test command)
 #   make demo            boot the "switch" test bed on 6.1 and show the module at work
+#   make bench           time p2pdma_ext against the kernel's P2PDMA (build/bench/)
 #   make selftests       build the VM selftest binaries
 #   make tools           build p2pdmactl into build/tools/ (needs libkmod-dev)
 #   make checkpatch      checkpatch.pl --strict over the C sources
-#   make deb             p2pdma-ext-dkms .deb into build/packages/
-#   make rpm             p2pdma-ext-dkms .rpm into build/packages/
+#   make deb             the .debs (-dkms, -dev, -utils) into build/packages/
+#   make rpm             the .rpms (-dkms, -devel, -utils) into build/packages/
 #   make clean
 #
 # Builds are out of tree: the sources are staged into $(O) (default
@@ -46,6 +47,9 @@ check:
 demo:
 	tools/demo.sh
 
+bench:
+	tools/bench.sh
+
 checkpatch:
 	tools/checkpatch.sh
 
@@ -62,15 +66,19 @@ deb:
 	mv build/deb/*.deb $(PKGDIR)/
 	@ls $(PKGDIR)/*.deb
 
+# Debian's rpm database does not know the spec's BuildRequires (Debian's
+# own packages provide them), so on Debian rpmbuild skips that check.
+RPMBUILD_NODEPS := $(if $(wildcard /etc/debian_version),--nodeps)
+
 rpm:
 	rm -rf build/rpm && mkdir -p build/rpm/SOURCES $(PKGDIR)
 	git archive --prefix=p2pdma-ext-$(VERSION)/ -o build/rpm/SOURCES/p2pdma-ext-$(VERSION).tar.gz HEAD
 	rpmbuild --define "_topdir $(abspath build/rpm)" --define "pkgversion $(VERSION)" \
-		-bb rpm/p2pdma-ext.spec
+		$(RPMBUILD_NODEPS) -bb rpm/p2pdma-ext.spec
 	find build/rpm/RPMS -name '*.rpm' -exec mv {} $(PKGDIR)/ \;
 	@ls $(PKGDIR)/*.rpm
 
 clean:
 	rm -rf build
 
-.PHONY: all module matrix selftests check demo checkpatch tools deb rpm clean
+.PHONY: all module matrix selftests check demo bench checkpatch tools deb rpm clean

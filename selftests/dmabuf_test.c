@@ -19,6 +19,8 @@
 #include "kselftest_harness.h"
 #include "p2px_dmabuf.h"
 
+#define PAGE		4096ULL
+
 /* Far from where the registry test's allocations land. */
 #define R0_OFF		(32ULL << 20)
 #define R1_OFF		(48ULL << 20)
@@ -51,10 +53,10 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 static int export_default(int ctl, const char *bdf)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
-		{ R0_OFF, R0_LEN }, { R1_OFF, R1_LEN },
+		{ R0_OFF, IMPORT_R0_LEN }, { R1_OFF, IMPORT_R1_LEN },
 	};
 
-	return export_ranges(ctl, devid(bdf), 2, r, 2);
+	return p2px_export(ctl, p2px_devid(bdf), 2, r, 2);
 }
 
 TEST(export_validation)
@@ -68,8 +70,8 @@ TEST(export_validation)
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
 		SKIP(return, "no ivshmem in this topology");
-	dev = devid(bdf);
-	ctl = ctl_open();
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 
 	/* argsz, flags, open_flags */
@@ -97,45 +99,45 @@ TEST(export_validation)
 	EXPECT_EQ(EFAULT, errno);
 
 	/* BAR index and type: BAR0 is ivshmem's registers, not claimed. */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 0, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 6, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, ~0U, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 0, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 6, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, ~0U, r, 1));
 	/* Range count */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 0));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 0));
 	for (i = 0; i <= P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * PAGE;
 		r[i].length = PAGE;
 	}
-	EXPECT_EQ(-E2BIG, export_ranges(ctl, dev, 2, r,
+	EXPECT_EQ(-E2BIG, p2px_export(ctl, dev, 2, r,
 					P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
 	/* Alignment, length, bounds, overflow */
 	r[0].offset = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0;
 	r[0].length = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].length = 0;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = (64ULL << 20) - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-ERANGE, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-ERANGE, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0ULL - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-EOVERFLOW, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EOVERFLOW, p2px_export(ctl, dev, 2, r, 1));
 	/* Devices: none there, and one not bound to the provider. */
 	r[0].offset = 0;
 	r[0].length = PAGE;
-	EXPECT_EQ(-ENODEV, export_ranges(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
+	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
 					 2, r, 1));
 	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		EXPECT_EQ(-ENODEV, export_ranges(ctl, devid(edu), 0, r, 1));
+		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
 	/* A good one, of every page of the BAR in 256 ranges. */
 	for (i = 0; i < P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * (256 * 1024ULL);
 		r[i].length = 256 * 1024ULL;
 	}
-	fd = export_ranges(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
+	fd = p2px_export(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
 	EXPECT_EQ(64LL << 20, lseek(fd, 0, SEEK_END));
 
@@ -149,10 +151,10 @@ TEST(export_validation)
 	rv.reserved = 1;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &rv));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, -1));
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, ctl));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, -1));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, ctl));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	close(fd);
 	close(ctl);
 }
@@ -162,7 +164,7 @@ static void expect_refused(struct __test_metadata *_metadata,
 			   const char *cmd, int arg)
 {
 	int mark = p2px_kmsg_mark();
-	int ret = edu_cmd(cmd, arg, 0, 0);
+	int ret = p2px_edu_cmd(EDU_DMABUF, cmd, arg);
 	char *log = p2px_kmsg_collect(mark);
 
 	EXPECT_EQ(-EOPNOTSUPP, ret);
@@ -181,7 +183,7 @@ TEST(import_dma)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
@@ -197,7 +199,7 @@ TEST(import_dma)
 		SKIP(return, "no expectation for topology '%s'", topo);
 	}
 	edu_import_and_dma(_metadata, fd, R1_OFF, SEED1, SEED2);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	if (!strcmp(topo, "rootports"))
 		EXPECT_EQ(0, allow_host_bridge(""));
 	close(fd);
@@ -219,18 +221,18 @@ TEST(map_follows_policy)
 		SKIP(return, "needs the rootports topology (a host-bridge path)");
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
 	ASSERT_EQ(0, allow_host_bridge(""));
 	expect_refused(_metadata, "map", 0);
 	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	EXPECT_EQ(0, edu_cmd("map", 0, 0, 0));
-	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, SEED2));
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, SEED2));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	EXPECT_EQ(0, allow_host_bridge(""));
 	close(fd);
 	close(ctl);
@@ -253,8 +255,8 @@ static int round_start(struct __test_metadata *_metadata, int ctl,
 	EXPECT_LE(0, fd) TH_LOG("round %d: export: %s", round, strerror(-fd));
 	if (fd < 0)
 		return fd;
-	EXPECT_EQ(0, edu_cmd("import %d", fd, 0, 0)) TH_LOG("round %d", round);
-	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, SEED2 + round))
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd)) TH_LOG("round %d", round);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, SEED2 + round))
 		TH_LOG("round %d", round);
 	return fd;
 }
@@ -282,7 +284,7 @@ FIXTURE_SETUP(loop)
 	if (!may_import(self->topo))
 		SKIP(return, "no expectation for topology '%s'", self->topo);
 	self->refcnt = module_refcnt(P2PX_MODULE_NAME);
-	self->ctl = ctl_open();
+	self->ctl = p2px_ctl_open();
 	ASSERT_LE(0, self->ctl);
 }
 
@@ -311,17 +313,17 @@ static void revoke_loop(struct __test_metadata *_metadata, int ctl,
 		fd = round_start(_metadata, ctl, bdf, i);
 		ASSERT_LE(0, fd);
 		if (how == BY_IOCTL) {
-			ASSERT_EQ(0, revoke_fd(ctl, fd));
+			ASSERT_EQ(0, p2px_revoke(ctl, fd));
 		} else if (how == BY_UNBIND) {
 			ASSERT_EQ(0, unbind_dev(bdf));
 		} else {
 			ASSERT_EQ(0, host_request("UNPLUG shm0"))
 				TH_LOG("the runner needs --qmp for UNPLUG");
-			ASSERT_EQ(0, wait_for_device(bdf, 0, 20));
+			ASSERT_EQ(0, p2px_wait_device(bdf, 0, 20));
 		}
 		edu_check_revoked(_metadata);
 		if (how == BY_IOCTL)	/* a revoked buffer takes no importer */
-			EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
+			EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
 		if (how == BY_UNBIND)	/* nothing to export when unbound */
 			EXPECT_EQ(-ENODEV, export_default(ctl, bdf));
 		close(fd);
@@ -329,7 +331,7 @@ static void revoke_loop(struct __test_metadata *_metadata, int ctl,
 			ASSERT_EQ(0, bind_provider(bdf));
 		if (how == BY_UNPLUG) {
 			ASSERT_EQ(0, host_request("REPLUG shm0"));
-			ASSERT_EQ(0, wait_for_device(bdf, 1, 30));
+			ASSERT_EQ(0, p2px_wait_device(bdf, 1, 30));
 			ASSERT_EQ(0, rebind_driver(bdf, PROVIDER_DRV));
 		}
 	}
@@ -389,13 +391,13 @@ TEST(slow_importer_blocks_only_its_device)
 	if (!bound_to(nvme, PROVIDER_DRV))
 		ASSERT_EQ(0, bind_provider(nvme));
 	ASSERT_TRUE(bound_to(nvme, PROVIDER_DRV));
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
-	ASSERT_EQ(0, edu_cmd("slow 1", 0, 0, 0));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 1"));
 
 	child = fork();
 	ASSERT_LE(0, child);
@@ -415,25 +417,25 @@ TEST(slow_importer_blocks_only_its_device)
 	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
 
 	/* The other provider is not held up. */
-	fd2 = export_ranges(ctl, devid(nvme), 2, &r, 1);
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
 	EXPECT_LE(0, fd2) TH_LOG("nvme export: %s", strerror(-fd2));
-	EXPECT_EQ(0, revoke_fd(ctl, fd2));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd2));
 	close(fd2);
-	fd2 = export_ranges(ctl, devid(nvme), 2, &r, 1);
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
 	EXPECT_LE(0, fd2);
 	EXPECT_EQ(0, unbind_dev(nvme));
 	close(fd2);
 	EXPECT_EQ(0, bind_provider(nvme));
-	fd2 = export_ranges(ctl, devid(nvme), 2, &r, 1);
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
 	EXPECT_LE(0, fd2);
 	close(fd2);
 	/* ... while the ivshmem's unbind still waits for edu. */
 	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
 
-	ASSERT_EQ(0, edu_cmd("unmap", 0, 0, 0));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(0, edu_cmd("slow 0", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 0"));
 	edu_check_revoked(_metadata);
 	close(fd);
 	EXPECT_EQ(0, unbind_dev(nvme));

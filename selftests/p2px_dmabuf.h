@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the dma-buf selftests (dmabuf_test: our exporter;
- * vfio_dmabuf_test: ours side by side with vfio-pci's): the test importer
- * p2px_edu (debugfs p2px_edu/dmabuf), our export/revoke ioctls and the
- * checks every exporter must pass. Include after kselftest_harness.h.
+ * Helpers shared by the selftests that export dma-bufs of the ivshmem BAR
+ * through /dev/p2pdma_ext and import them with p2px_edu (debugfs
+ * p2px_edu/dmabuf): device ids, the provider binding, export and revoke
+ * ioctls, p2px_edu commands, and the importer test and revoke checks that
+ * dmabuf_test and vfio_dmabuf_test (ours side by side with vfio-pci's)
+ * run on every exporter. Include after kselftest_harness.h.
  */
 #ifndef P2PX_DMABUF_H
 #define P2PX_DMABUF_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 
@@ -15,23 +18,25 @@
 
 #include "p2px_pci.h"
 
-#define EDU_DMABUF	"/sys/kernel/debug/p2px_edu/dmabuf"
 #define EDU_MODULE	"/payload/p2px_edu.ko"
-#define ALLOW_PARAM	"/sys/module/p2pdma_ext/parameters/host_bridge_allow"
-#define PAGE		4096ULL
-/* The importer test: two ranges; edu DMAs into the second one. */
-#define R0_LEN		PAGE
-#define R1_LEN		(2 * PAGE)
-/* The host checks bytes at DMA_OFF; other DMAs go to offset 0. */
-#define DMA_OFF		(R0_LEN + 256)	/* in the second range */
-#define DMA_LEN		2048
+#define EDU_DEBUGFS	"/sys/kernel/debug/p2px_edu"
+#define EDU_DMABUF	EDU_DEBUGFS "/dmabuf"
+#define EDU_REGISTRY	EDU_DEBUGFS "/registry"
+#define P2PX_PARAMS	P2PX_SYSFS_MODULE "/parameters"
+#define ALLOW_PARAM	P2PX_PARAMS "/host_bridge_allow"
+#define IVSHMEM_VENDOR	0x1af4
+#define IVSHMEM_DEVICE	0x1110
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+/* The importer test: two ranges (pages); edu DMAs into the second one. */
+#define IMPORT_R0_LEN		4096ULL
+#define IMPORT_R1_LEN		(2 * IMPORT_R0_LEN)
+/* The host checks bytes at IMPORT_DMA_OFF; other DMAs go to offset 0. */
+#define IMPORT_DMA_OFF		(IMPORT_R0_LEN + 256)	/* in the second range */
+#define IMPORT_DMA_LEN		2048
 
-static inline unsigned char pattern(unsigned int seed, size_t i)
-{
-	return (unsigned char)(seed + 7 * i + (i >> 8));
-}
-
-static inline __u64 devid(const char *bdf)
+/* The device id (P2PDMA_EXT_DEVID()) of PCI function @bdf. */
+static inline __u64 p2px_devid(const char *bdf)
 {
 	unsigned int dom, bus, dev, fn;
 
@@ -54,6 +59,62 @@ static inline int bound_to(const char *bdf, const char *drv)
 	return !strcmp(strrchr(link, '/') + 1, drv);
 }
 
+static inline int p2px_bound_to_provider(const char *bdf)
+{
+	return bound_to(bdf, PROVIDER_DRV);
+}
+
+/*
+ * Load p2pdma_ext if needed, bind the ivshmem (BDF into @bdf) to the
+ * provider driver and, with @edu, load p2px_edu. Returns 0, -ENODEV when
+ * the topology lacks a device, or another negative errno.
+ */
+static inline int p2px_dmabuf_setup(char *bdf, size_t len, int edu)
+{
+	char edu_bdf[64];
+	int ret;
+
+	if (!p2px_module_loaded()) {
+		ret = p2px_load(p2px_module_path(), NULL);
+		if (ret)
+			return ret;
+	}
+	if (!find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf, len))
+		return -ENODEV;
+	if (!p2px_bound_to_provider(bdf)) {
+		ret = bind_provider(bdf);
+		if (ret)
+			return ret;
+	}
+	if (!p2px_bound_to_provider(bdf))
+		return -ENXIO;
+	if (!edu)
+		return 0;
+	if (!find_pci(EDU_VENDOR, EDU_DEVICE, edu_bdf, sizeof(edu_bdf)))
+		return -ENODEV;
+	if (!p2px_path_exists(EDU_DMABUF)) {
+		ret = p2px_load(EDU_MODULE, NULL);
+		if (ret && ret != -EEXIST)
+			return ret;
+	}
+	return p2px_path_exists(EDU_DMABUF) ? 0 : -ENOENT;
+}
+
+/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
+static inline int p2px_wait_device(const char *bdf, int present, int secs)
+{
+	char path[300];
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
+	for (i = 0; i < secs * 10; i++) {
+		if (p2px_path_exists(path) == present)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
 /*
  * Bind a (re)plugged device: its sysfs directory shows up before the
  * driver core may match it, so a first drivers_probe can bind nothing.
@@ -71,30 +132,19 @@ static inline int rebind_driver(const char *bdf, const char *drv)
 	return -1;
 }
 
-/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
-static inline int wait_for_device(const char *bdf, int present, int secs)
+static inline int p2px_rebind_provider(const char *bdf)
 {
-	char path[300];
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
-	for (i = 0; i < secs * 10; i++) {
-		if (p2px_path_exists(path) == present)
-			return 0;
-		usleep(100000);
-	}
-	return -1;
+	return rebind_driver(bdf, PROVIDER_DRV);
 }
 
-static inline int ctl_open(void)
+static inline int p2px_ctl_open(void)
 {
 	return open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);
 }
 
-/* Our export ioctl: @n ranges of BAR @bar; returns the fd or -errno. */
-static inline int export_ranges(int ctl, __u64 dev, __u32 bar,
-				const struct p2pdma_ext_dmabuf_range *r,
-				__u32 n)
+/* Export @n ranges of BAR @bar of @dev; returns the dma-buf fd or -errno. */
+static inline int p2px_export(int ctl, __u64 dev, __u32 bar,
+			      const struct p2pdma_ext_dmabuf_range *r, __u32 n)
 {
 	struct p2pdma_ext_dmabuf_export arg = {
 		.argsz = sizeof(arg), .device = dev, .bar = bar,
@@ -107,7 +157,7 @@ static inline int export_ranges(int ctl, __u64 dev, __u32 bar,
 	return arg.fd;
 }
 
-static inline int revoke_fd(int ctl, int fd)
+static inline int p2px_revoke(int ctl, int fd)
 {
 	struct p2pdma_ext_dmabuf_revoke arg = {
 		.argsz = sizeof(arg), .fd = fd,
@@ -116,19 +166,27 @@ static inline int revoke_fd(int ctl, int fd)
 	return ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &arg) ? -errno : 0;
 }
 
+/* Write a printf-formatted command to p2px_edu's debugfs file @file. */
+static inline int p2px_edu_cmd(const char *file, const char *fmt, ...)
+{
+	char cmd[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return p2px_write_file(file, cmd);
+}
+
+static inline unsigned char pattern(unsigned int seed, size_t i)
+{
+	return (unsigned char)(seed + 7 * i + (i >> 8));
+}
+
 /* Set host_bridge_allow; "" clears it (a write of no bytes would not). */
 static inline int allow_host_bridge(const char *val)
 {
 	return p2px_write_file(ALLOW_PARAM, *val ? val : "\n");
-}
-
-/* One p2px_edu dmabuf command; 0 or -errno. */
-static inline int edu_cmd(const char *fmt, int a, int b, int c)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), fmt, a, b, c);
-	return p2px_write_file(EDU_DMABUF, cmd);
 }
 
 struct edu_state {
@@ -177,10 +235,10 @@ static inline void edu_import_and_dma(struct __test_metadata *_metadata,
 	char want[2 * 64 + 1], name[64];
 	struct edu_state s;
 
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, DMA_LEN, seed1));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, DMA_LEN, seed2));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed1));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed2));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(1, s.attached);
 	EXPECT_EQ(1, s.mapped);
@@ -192,8 +250,8 @@ static inline void edu_import_and_dma(struct __test_metadata *_metadata,
 	ivshmem_name(name, sizeof(name));
 	hex_of(want, seed2, 0, 64);
 	printf("# HOSTCHECK %s %llu %s\n", name, r1_off + 256, want);
-	hex_of(want, seed2, DMA_LEN - 64, 64);
-	printf("# HOSTCHECK %s %llu %s\n", name, r1_off + 256 + DMA_LEN - 64,
+	hex_of(want, seed2, IMPORT_DMA_LEN - 64, 64);
+	printf("# HOSTCHECK %s %llu %s\n", name, r1_off + 256 + IMPORT_DMA_LEN - 64,
 	       want);
 	fflush(stdout);
 }
@@ -210,12 +268,12 @@ static inline void edu_check_revoked(struct __test_metadata *_metadata)
 	EXPECT_EQ(1, s.attached);
 	EXPECT_EQ(0, s.mapped);
 	EXPECT_LE(1, s.notified);
-	EXPECT_EQ(-ENODEV, edu_cmd("map", 0, 0, 0));
-	EXPECT_EQ(-ENODEV, edu_cmd("dma %d %d %d", 0, 64, 1));
+	EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "map"));
+	EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, 1));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_LE(2, s.map_errors);
 	EXPECT_EQ(-ENODEV, s.last_error);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 }
 
 /* Load p2px_edu if needed; 0 when its dmabuf file is there. */

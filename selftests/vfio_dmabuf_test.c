@@ -39,6 +39,8 @@
 #include "kselftest_harness.h"
 #include "p2px_dmabuf.h"
 
+#define PAGE		4096ULL
+
 #ifndef VFIO_DEVICE_FEATURE_DMA_BUF
 #define VFIO_DEVICE_FEATURE_DMA_BUF	11	/* uapi of 6.19 and later */
 #endif
@@ -202,7 +204,7 @@ static int ours_export(int ctl, const char *bdf, __u32 bar, __u32 flags,
 		       const struct p2pdma_ext_dmabuf_range *r, __u32 n)
 {
 	struct p2pdma_ext_dmabuf_export arg = {
-		.argsz = sizeof(arg), .device = devid(bdf), .bar = bar,
+		.argsz = sizeof(arg), .device = p2px_devid(bdf), .bar = bar,
 		.flags = flags, .nr_ranges = n, .open_flags = open_flags,
 		.ranges = (uintptr_t)r, .fd = -1,
 	};
@@ -319,8 +321,8 @@ static int parity_begin(struct __test_metadata *_metadata,
 	if (!p2px_module_loaded())
 		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
 	ASSERT_EQ(0, edu_ready());
-	edu_cmd("detach", 0, 0, 0);
-	self->ctl = ctl_open();
+	p2px_edu_cmd(EDU_DMABUF, "detach");
+	self->ctl = p2px_ctl_open();
 	ASSERT_LE(0, self->ctl);
 	return 1;
 }
@@ -354,7 +356,7 @@ static void to_ours(struct __test_metadata *_metadata,
 static int ours_default(struct parity *self)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
-		{ OURS_R0, R0_LEN }, { OURS_R1, R1_LEN },
+		{ OURS_R0, IMPORT_R0_LEN }, { OURS_R1, IMPORT_R1_LEN },
 	};
 
 	return ours_export(self->ctl, self->shm, 2, 0, O_CLOEXEC, r, 2);
@@ -363,7 +365,7 @@ static int ours_default(struct parity *self)
 static int vfio_default(struct parity *self)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
-		{ VFIO_R0, R0_LEN }, { VFIO_R1, R1_LEN },
+		{ VFIO_R0, IMPORT_R0_LEN }, { VFIO_R1, IMPORT_R1_LEN },
 	};
 
 	return vfio_export(self->v.device, 2, 0, O_RDWR | O_CLOEXEC, r, 2);
@@ -389,28 +391,28 @@ TEST(dma_address_behind_iommu)
 	to_ours(_metadata, self);
 	fd = ours_default(self);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_NE(bus + OURS_R0, s.sg0);
-	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, OURS_SEED));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, OURS_SEED));
 	printf("# p2pdma_ext: DMA address %#llx (IOMMU), bus address %#llx\n",
 	       s.sg0, bus + OURS_R0);
 	fflush(stdout);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	close(fd);
 
 	to_vfio(_metadata, self);
 	fd = vfio_default(self);
 	ASSERT_LE(0, fd) TH_LOG("vfio export: %s", strerror(-fd));
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(bus + VFIO_R0, s.sg0);
 	printf("# vfio-pci: DMA address %#llx = bus address (no DMA: it faults)\n",
 	       s.sg0);
 	fflush(stdout);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	close(fd);
 	parity_end(self);
 }
@@ -434,7 +436,7 @@ TEST(import_dma)
 	edu_import_and_dma(_metadata, fd, OURS_R1, OURS_SEED, OURS_SEED + 66);
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(bus + OURS_R0, s.sg0);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	close(fd);
 
 	to_vfio(_metadata, self);
@@ -443,7 +445,7 @@ TEST(import_dma)
 	edu_import_and_dma(_metadata, fd, VFIO_R1, VFIO_SEED, VFIO_SEED + 66);
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(bus + VFIO_R0, s.sg0);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	close(fd);
 	parity_end(self);
 }
@@ -542,26 +544,26 @@ TEST(revoke_explicit)
 	to_ours(_metadata, self);
 	fd = ours_default(self);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, OURS_SEED));
-	ASSERT_EQ(0, revoke_fd(self->ctl, fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, OURS_SEED));
+	ASSERT_EQ(0, p2px_revoke(self->ctl, fd));
 	edu_check_revoked(_metadata);
-	EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
+	EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
 	close(fd);
 
 	to_vfio(_metadata, self);
 	fd = vfio_default(self);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, VFIO_SEED));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, VFIO_SEED));
 	ASSERT_EQ(0, vfio_set_memory(self->v.device, 0));
 	edu_check_revoked(_metadata);
-	EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
+	EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
 	/* By design: vfio-pci's revoke is undone with decoding back on. */
 	ASSERT_EQ(0, vfio_set_memory(self->v.device, 1));
-	EXPECT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	EXPECT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, VFIO_SEED));
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, VFIO_SEED));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	close(fd);
 	parity_end(self);
 }
@@ -586,8 +588,8 @@ static void vfio_leave(struct __test_metadata *_metadata,
 	ASSERT_LE(0, fd);
 	pfd.fd = vfio_request_eventfd(self->v.device);
 	ASSERT_LE(0, pfd.fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, VFIO_SEED));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, VFIO_SEED));
 
 	child = fork();
 	ASSERT_LE(0, child);
@@ -625,8 +627,8 @@ static void ours_leave(struct __test_metadata *_metadata,
 	to_ours(_metadata, self);
 	fd = ours_default(self);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", 0, 64, OURS_SEED));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, OURS_SEED));
 	ASSERT_EQ(0, unplug ? host_request("UNPLUG shm0") :
 			      unbind_dev(self->shm));
 	edu_check_revoked(_metadata);
@@ -635,9 +637,9 @@ static void ours_leave(struct __test_metadata *_metadata,
 
 static void replug(struct __test_metadata *_metadata, const char *shm)
 {
-	ASSERT_EQ(0, wait_for_device(shm, 0, 20));
+	ASSERT_EQ(0, p2px_wait_device(shm, 0, 20));
 	ASSERT_EQ(0, host_request("REPLUG shm0"));
-	ASSERT_EQ(0, wait_for_device(shm, 1, 30));
+	ASSERT_EQ(0, p2px_wait_device(shm, 1, 30));
 }
 
 TEST(revoke_on_unbind)

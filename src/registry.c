@@ -13,6 +13,7 @@
 
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -32,18 +33,20 @@ static const struct p2px_backend *p2px_be(void)
  *
  * The memory gets struct pages and is handed out by p2pdma_ext_alloc().
  * It stays registered until the provider's driver unbinds; unbinding waits
- * until every allocation from it has been freed. The start and the size
+ * until every allocation from it has been freed. The device also gets its
+ * provider handles (p2pdma_ext_provider_init()), as upstream. The start and the size
  * must be multiples of 2 MiB (the granularity of memremap_pages()).
  *
  * Context: process context; may sleep.
  * Return: 0 on success; -EINVAL for a bad BAR, size, offset or alignment
- * (one kernel log line says which); -ENOMEM; another negative errno from
- * the mapping.
+ * (one kernel log line says which); -ENODEV if no driver is bound to
+ * @pdev; -ENOMEM; another negative errno from the mapping.
  */
 int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset)
 {
 	resource_size_t len, start;
+	int ret;
 
 	if (!pdev)
 		return -EINVAL;
@@ -75,6 +78,10 @@ int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			 bar, &start, size, (unsigned long)P2PX_MAP_ALIGN / SZ_1K);
 		return -EINVAL;
 	}
+	/* As upstream: a provider's BARs get their handles first. */
+	ret = p2pdma_ext_provider_init(pdev);
+	if (ret)
+		return ret;
 	return p2px_be()->add_resource(pdev, bar, size, offset);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_add_resource);
@@ -140,6 +147,9 @@ void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 {
 	if (!pdev || !size)
 		return NULL;
+	/* Hot path: a direct call where the kernel's pool does the work. */
+	if (p2px_native_p2pdma())
+		return pci_alloc_p2pmem(pdev, size);
 	return p2px_be()->alloc(pdev, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
@@ -154,7 +164,11 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
  */
 void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 {
-	if (pdev && addr)
+	if (!pdev || !addr)
+		return;
+	if (p2px_native_p2pdma())
+		pci_free_p2pmem(pdev, addr, size);
+	else
 		p2px_be()->free(pdev, addr, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_free);

@@ -38,6 +38,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
@@ -47,8 +48,13 @@
 #include "internal.h"
 #include "topology_core.h"
 
-/* Twice this many entries at most; beyond that the table is emptied. */
-#define P2PX_CACHE_MAX_SIZE	4096
+/*
+ * Twice this many entries at most; beyond that the table is emptied. The
+ * whole matrix of a machine with 180 PCI functions fits.
+ */
+#define P2PX_CACHE_MAX_SIZE	16384
+/* Buckets kept when the table shrinks: no resizing churn after a flush. */
+#define P2PX_CACHE_MIN_SIZE	256
 
 struct p2px_pair_key {
 	u64 provider;
@@ -70,6 +76,7 @@ static const struct rhashtable_params p2px_cache_params = {
 	.key_offset = offsetof(struct p2px_cache_entry, key),
 	.head_offset = offsetof(struct p2px_cache_entry, node),
 	.max_size = P2PX_CACHE_MAX_SIZE,
+	.min_size = P2PX_CACHE_MIN_SIZE,
 	.automatic_shrinking = true,
 };
 
@@ -324,6 +331,21 @@ void p2px_topo_invalidate(void)
 	p2px_cache_empty_locked();
 	mutex_unlock(&p2px_cache_lock);
 }
+
+/**
+ * p2pdma_ext_topology_flush() - forget every cached topology answer
+ *
+ * For a driver that has changed what the walker reads but the kernel does
+ * not announce, such as a device's ACS Control register: the next lookups
+ * walk the hierarchy again. Debugfs p2pdma_ext/flush does the same.
+ *
+ * Context: process context; may sleep.
+ */
+void p2pdma_ext_topology_flush(void)
+{
+	p2px_topo_invalidate();
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_topology_flush);
 
 /**
  * p2px_topo_cache_stats() - counters of the cache

@@ -20,11 +20,28 @@
 /* Deeper PCI hierarchies than this are refused rather than walked. */
 #define P2PX_CHAIN_MAX	32
 
-/* A device and every bridge above it, nearest first, plus its host bridge. */
+/*
+ * A device and every bridge above it, nearest first, plus its host bridge;
+ * @dev[i] is the device of @node[i], @len the number of nodes, @max the
+ * room in @node and @dev.
+ */
 struct p2px_chain {
 	struct p2px_topo_bridge host;
-	struct p2px_topo_node node[P2PX_CHAIN_MAX];
+	struct p2px_topo_node *node;
+	struct pci_dev **dev;
+	int len;
+	int max;
 };
+
+/* Nodes in the chain of @pdev: itself and every bridge above it. */
+static int p2px_chain_depth(struct pci_dev *pdev)
+{
+	int n = 0;
+
+	for (; pdev && n <= P2PX_CHAIN_MAX; pdev = pci_upstream_bridge(pdev))
+		n++;
+	return n;
+}
 
 static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
 {
@@ -44,13 +61,13 @@ static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
 static int p2px_chain_build(struct pci_dev *pdev, struct p2px_chain *c)
 {
 	struct pci_dev *d;
-	unsigned int n = 0;
+	int n = 0;
 
 	p2px_host_describe(pdev, &c->host);
 	for (d = pdev; d; d = pci_upstream_bridge(d)) {
 		struct p2px_topo_node *node;
 
-		if (n == P2PX_CHAIN_MAX)
+		if (n == c->max)
 			return -E2BIG;
 		node = &c->node[n];
 		memset(node, 0, sizeof(*node));
@@ -59,17 +76,46 @@ static int p2px_chain_build(struct pci_dev *pdev, struct p2px_chain *c)
 		node->vendor = d->vendor;
 		node->device = d->device;
 		node->host = &c->host;
-		/* The kernel's ACS helpers are not exported: read the register. */
-		if (d->acs_cap) {
-			node->has_acs = true;
-			pci_read_config_word(d, d->acs_cap + PCI_ACS_CTRL,
-					     &node->acs_ctrl);
-		}
+		/* Read later, and only where the decision needs it. */
+		node->has_acs = d->acs_cap != 0;
+		c->dev[n] = d;
 		if (n)
 			c->node[n - 1].up = node;
 		n++;
 	}
+	c->len = n;
 	return 0;
+}
+
+/*
+ * Read ACS Control of the first @n nodes of @c that have the capability.
+ * The kernel's ACS helpers are not exported: read the register.
+ */
+static void p2px_chain_read_acs(struct p2px_chain *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < c->len; i++)
+		if (c->node[i].has_acs)
+			pci_read_config_word(c->dev[i],
+					     c->dev[i]->acs_cap + PCI_ACS_CTRL,
+					     &c->node[i].acs_ctrl);
+}
+
+/*
+ * Config space reads are the costly part of a walk: like upstream, read
+ * ACS only on the path between the two devices, which is all the decision
+ * looks at (nothing when they only meet at the host bridge).
+ */
+static void p2px_chains_read_acs(struct p2px_chain *p, struct p2px_chain *c)
+{
+	int ps, cs;
+
+	if (!p2px_topo_meeting_point(&p->node[0], p->len, &c->node[0], c->len,
+				     &ps, &cs))
+		return;
+	p2px_chain_read_acs(p, ps + 1);
+	p2px_chain_read_acs(c, cs);
 }
 
 /**
@@ -84,17 +130,35 @@ static int p2px_chain_build(struct pci_dev *pdev, struct p2px_chain *c)
 int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res)
 {
+	const size_t per_node = sizeof(struct p2px_topo_node) +
+				sizeof(struct pci_dev *);
+	int plen = p2px_chain_depth(provider), clen = p2px_chain_depth(client);
+	struct p2px_topo_node *nodes;
 	struct p2px_topo_policy pol;
 	struct p2px_chain *c;
 	int ret;
 
-	c = kmalloc_array(2, sizeof(*c), GFP_KERNEL);
+	if (plen > P2PX_CHAIN_MAX || clen > P2PX_CHAIN_MAX)
+		return -E2BIG;
+	/*
+	 * One allocation of just the room needed: with init_on_alloc the
+	 * kernel clears all of it, which costs more than the walk itself.
+	 */
+	c = kmalloc(2 * sizeof(*c) + (plen + clen) * per_node, GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
+	nodes = (struct p2px_topo_node *)(c + 2);
+	c[0].node = nodes;
+	c[0].max = plen;
+	c[1].node = nodes + plen;
+	c[1].max = clen;
+	c[0].dev = (struct pci_dev **)(nodes + plen + clen);
+	c[1].dev = c[0].dev + plen;
 	ret = p2px_chain_build(provider, &c[0]);
 	if (!ret)
 		ret = p2px_chain_build(client, &c[1]);
 	if (!ret) {
+		p2px_chains_read_acs(&c[0], &c[1]);
 		rcu_read_lock();
 		p2px_policy_fill(&pol);
 		ret = p2px_topo_calc(&c[0].node[0], &c[1].node[0], &pol, res);

@@ -562,15 +562,24 @@ static int p2px_chain_len(const struct p2px_topo_node *n)
 	return len;
 }
 
-/*
- * Going up from the provider, the first of its ancestors (itself
- * included) that is also an ancestor of the client (itself included).
- * *@psteps and *@csteps receive the number of hops from each side.
+/**
+ * p2px_topo_meeting_point() - where two chains of nodes meet
+ * @provider: the provider's node
+ * @plen: nodes in its chain to consider
+ * @client: the client's node
+ * @clen: nodes in its chain to consider
+ * @psteps: receives the hops from @provider to the meeting point
+ * @csteps: receives the hops from @client to it
+ *
+ * Return: going up from the provider, the first of its ancestors (itself
+ * included) that is also an ancestor of the client (itself included), or
+ * NULL. Only the ACS settings of the nodes below it (and of itself, on
+ * the provider's side) take part in the decision.
  */
-static const struct p2px_topo_node *
-p2px_meeting_point(const struct p2px_topo_node *provider, int plen,
-		   const struct p2px_topo_node *client, int clen,
-		   int *psteps, int *csteps)
+const struct p2px_topo_node *
+p2px_topo_meeting_point(const struct p2px_topo_node *provider, int plen,
+			const struct p2px_topo_node *client, int clen,
+			int *psteps, int *csteps)
 {
 	const struct p2px_topo_node *a, *b;
 	int i, j;
@@ -709,8 +718,8 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 			  provider->host->id == client->host->id);
 	res->hb_verdict = p2px_judge_hosts(res);
 
-	common = p2px_meeting_point(provider, plen, client, clen,
-				    &psteps, &csteps);
+	common = p2px_topo_meeting_point(provider, plen, client, clen,
+					 &psteps, &csteps);
 	if (common) {
 		res->has_common = true;
 		res->common_id = common->id;

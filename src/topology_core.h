@@ -253,6 +253,10 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
 			       unsigned int n, char *buf, size_t len);
 
+const struct p2px_topo_node *
+p2px_topo_meeting_point(const struct p2px_topo_node *provider, int plen,
+			const struct p2px_topo_node *client, int clen,
+			int *psteps, int *csteps);
 int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
 		   const struct p2px_topo_policy *pol,
