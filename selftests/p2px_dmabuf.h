@@ -237,8 +237,10 @@ static inline void edu_import_and_dma(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
 	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
-	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed1));
-	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed2));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %u",
+				  (int)IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed1));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %u",
+				  (int)IMPORT_DMA_OFF, IMPORT_DMA_LEN, seed2));
 	ASSERT_EQ(0, edu_state(&s));
 	EXPECT_EQ(1, s.attached);
 	EXPECT_EQ(1, s.mapped);
