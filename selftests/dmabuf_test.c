@@ -128,7 +128,7 @@ TEST(export_validation)
 	r[0].offset = 0;
 	r[0].length = PAGE;
 	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
-					 2, r, 1));
+				       2, r, 1));
 	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
