@@ -109,7 +109,7 @@ TEST(export_validation)
 		r[i].length = PAGE;
 	}
 	EXPECT_EQ(-E2BIG, p2px_export(ctl, dev, 2, r,
-					P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
+				      P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
 	/* Alignment, length, bounds, overflow */
 	r[0].offset = 100;
 	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
