@@ -173,6 +173,7 @@ vm_run() {
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
 	cp "$TOP/selftests/leakcheck.sh" "$dir/payload/"
+	cp "$TOP/selftests/modules.list" "$dir/payload/"
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
 		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
