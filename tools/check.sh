@@ -184,6 +184,7 @@ vm_run() {
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
 	cp "$TOP/selftests/leakcheck.sh" "$dir/payload/"
 	cp "$TOP/selftests/kernel-log.allow" "$dir/payload/"
+	cp "$TOP/selftests/modules.list" "$dir/payload/"
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
 		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
