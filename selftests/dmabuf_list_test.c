@@ -174,7 +174,7 @@ static int debugfs_has(const char *want)
 
 	if (p2px_read_file(DBG_DMABUFS, buf, sizeof(buf)))
 		return 0;
-	return strstr(buf, want) != NULL;
+	return !!strstr(buf, want);
 }
 
 /*
@@ -236,8 +236,9 @@ TEST(lifecycle)
 	EXPECT_EQ(P2PDMA_EXT_DMABUF_IMP_MAPPED, e.importers[0].flags);
 	EXPECT_EQ(1, e.importers[0].maps);
 	EXPECT_EQ(0, e.importers[1].name[0]);
-	snprintf(want, sizeof(want), "ino %llu device %s bar 2 size %llu ranges 2 exporter ioctl maps 1 importers 1\n  importer %s maps 1 mapped",
-		 ino, bdf, BUF_SIZE, edu);
+	snprintf(want, sizeof(want),
+		 "ino %llu device %s bar 2 size %llu ranges 2 exporter ioctl maps 1 importers 1\n"
+		 "  importer %s maps 1 mapped", ino, bdf, BUF_SIZE, edu);
 	EXPECT_TRUE(debugfs_has(want)) TH_LOG("want '%s'", want);
 
 	/* unmapped: still attached */
@@ -266,8 +267,9 @@ TEST(lifecycle)
 	EXPECT_EQ(1, e.nr_importers);
 	EXPECT_STREQ(edu, e.importers[0].name);
 	EXPECT_EQ(0, e.importers[0].flags);
-	snprintf(want, sizeof(want), "ino %llu device %s bar 2 size %llu ranges 2 exporter ioctl revoked maps 0 importers 1\n  importer %s maps 0",
-		 ino, bdf, BUF_SIZE, edu);
+	snprintf(want, sizeof(want),
+		 "ino %llu device %s bar 2 size %llu ranges 2 exporter ioctl revoked maps 0 importers 1\n"
+		 "  importer %s maps 0", ino, bdf, BUF_SIZE, edu);
 	EXPECT_TRUE(debugfs_has(want)) TH_LOG("want '%s'", want);
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 

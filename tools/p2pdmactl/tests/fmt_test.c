@@ -253,6 +253,42 @@ static void emit_buffers_table(FILE *f, void *arg)
 	table_free(&t);
 }
 
+/* @got and @want hold the same words and lines (spaces collapsed). */
+static int words_equal(const char *got, const char *want)
+{
+	while (*got && *want) {
+		if (*got == ' ' && *want == ' ') {
+			while (*got == ' ')
+				got++;
+			while (*want == ' ')
+				want++;
+		} else if (*got++ != *want++) {
+			return 0;
+		}
+	}
+	return !*got && !*want;
+}
+
+/*
+ * Every line as long as the first (right-aligned columns end together)
+ * and @row2_start where the second line starts (the first column is
+ * left-aligned).
+ */
+static int rows_aligned(const char *text, const char *row2_start)
+{
+	const char *nl = strchr(text, '\n'), *p;
+	size_t width = nl ? (size_t)(nl - text) : 0;
+
+	if (!nl || strncmp(nl + 1, row2_start, strlen(row2_start)))
+		return 0;
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl || (size_t)(nl - p) != width)
+			return 0;
+	}
+	return 1;
+}
+
 static void test_buffers(void)
 {
 	const char *want =
@@ -288,11 +324,10 @@ static void test_buffers(void)
 		"    ]\n"
 		"  }\n"
 		"]\n";
-	const char *want_table =
-		"id        provider  bar   size  ranges  exporter  state  maps"
-		"                 importers       holders\n"
-		"4242  0000:01:00.0    2  12288       2     ioctl   live     1"
-		"  0000:02:00.0(mapped),a\"b  77(exporter)\n";
+	/* The table's words; the alignment is checked apart. */
+	const char *want_words =
+		"id provider bar size ranges exporter state maps importers holders\n"
+		"4242 0000:01:00.0 2 12288 2 ioctl live 1 0000:02:00.0(mapped),a\"b 77(exporter)\n";
 	char xs[P2PDMA_EXT_DMABUF_NAME_LEN + 16];
 	unsigned int n = 1;
 	char *got;
@@ -330,8 +365,9 @@ static void test_buffers(void)
 	table_color = false;
 	n = 1;
 	got = capture(emit_buffers_table, &n);
-	ok(got && table_rc == 1 && !strcmp(got, want_table), "buffers_table_plain");
-	if (got && strcmp(got, want_table))
+	ok(got && table_rc == 1 && words_equal(got, want_words) &&
+	   rows_aligned(got, "4242  0000:01:00.0"), "buffers_table_plain");
+	if (got && !words_equal(got, want_words))
 		printf("# got:\n%s", got);
 	free(got);
 
