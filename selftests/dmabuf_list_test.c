@@ -13,6 +13,7 @@
  * its standard input ends (p2pdmactl's VM test lists it meanwhile).
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "p2px_dmabuf.h"
@@ -277,6 +278,86 @@ TEST(lifecycle)
 	close(fd);
 	EXPECT_EQ(0, list_find(ctl, ino, &e, &total));
 	EXPECT_EQ(base, total);
+	if (!strcmp(topology(), "rootports"))
+		EXPECT_EQ(0, allow_host_bridge(""));
+	close(ctl);
+}
+
+/*
+ * Listing waits for no importer: while a revoke waits for a slow importer
+ * (edu keeps its mapping after the notify), the list already shows the
+ * buffer revoked and still mapped, and a second export is listed too;
+ * once edu unmaps, the revoke returns and the mapping count drops.
+ */
+TEST(list_during_slow_revoke)
+{
+	const struct p2pdma_ext_dmabuf_range r = { 0, 4096 };
+	struct p2pdma_ext_dmabuf_info e;
+	unsigned long long ino, ino2;
+	char bdf[64], edu[64];
+	struct edu_state st;
+	unsigned int total;
+	int ctl, fd, fd2, base, ret, i, status;
+	pid_t child;
+
+	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 1);
+	if (ret == -ENODEV)
+		SKIP(return, "needs ivshmem and edu");
+	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
+	if (!import_possible(topology()))
+		SKIP(return, "no expectation for topology '%s'", topology());
+	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu)));
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	base = list_total(ctl);
+	ASSERT_LE(0, base);
+	fd = export_two(ctl, bdf);
+	ASSERT_LE(0, fd);
+	ino = fd_ino(fd);
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 1"));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(p2px_revoke(ctl, fd) ? 1 : 0);
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, edu_state(&st));
+		if (st.notified)
+			break;
+		usleep(50000);
+	}
+	ASSERT_LE(1, st.notified);
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	ASSERT_EQ(1, list_find(ctl, ino, &e, &total));
+	expect_entry(_metadata, &e, bdf,
+		     P2PDMA_EXT_DMABUF_F_IOCTL | P2PDMA_EXT_DMABUF_F_REVOKED, 1);
+	EXPECT_EQ(1, e.nr_importers);
+	EXPECT_STREQ(edu, e.importers[0].name);
+	EXPECT_EQ(P2PDMA_EXT_DMABUF_IMP_MAPPED, e.importers[0].flags);
+	fd2 = p2px_export(ctl, p2px_devid(bdf), 2, &r, 1);
+	ASSERT_LE(0, fd2);
+	ino2 = fd_ino(fd2);
+	ASSERT_EQ(1, list_find(ctl, ino2, &e, &total));
+	EXPECT_EQ(base + 2, total);
+	EXPECT_EQ(P2PDMA_EXT_DMABUF_F_IOCTL, e.flags);
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	/* The importer lets go: the revoke completes. */
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(1, list_find(ctl, ino, &e, &total));
+	expect_entry(_metadata, &e, bdf,
+		     P2PDMA_EXT_DMABUF_F_IOCTL | P2PDMA_EXT_DMABUF_F_REVOKED, 0);
+	EXPECT_EQ(0, e.importers[0].flags);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 0"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
+	close(fd2);
+	close(fd);
+	EXPECT_EQ(base, list_total(ctl));
 	if (!strcmp(topology(), "rootports"))
 		EXPECT_EQ(0, allow_host_bridge(""));
 	close(ctl);
