@@ -99,6 +99,38 @@ static const char *topology(void)
 	return t ? t : "";
 }
 
+/*
+ * The ivshmem bound to the provider, p2px_edu loaded, edu allowed to
+ * import here (rootports: the host bridge allowed): NULL with the BDFs in
+ * @bdf and @edu (64 bytes each), the control device in *@ctl and the
+ * number of buffers there are in *@base; or why the test must skip.
+ */
+static const char *import_setup(struct __test_metadata *_metadata,
+				char *bdf, char *edu, int *ctl, int *base)
+{
+	int ret = p2px_dmabuf_setup(bdf, 64, 1);
+
+	if (ret == -ENODEV)
+		return "needs ivshmem and edu";
+	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
+	if (!import_possible(topology()))
+		return "no expectation for this topology";
+	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, 64));
+	*ctl = p2px_ctl_open();
+	ASSERT_LE(0, *ctl);
+	*base = list_total(*ctl);
+	ASSERT_LE(0, *base);
+	return NULL;
+}
+
+/* Undoes import_setup() (the allowlist) and closes @ctl. */
+static void import_teardown(struct __test_metadata *_metadata, int ctl)
+{
+	if (!strcmp(topology(), "rootports"))
+		EXPECT_EQ(0, allow_host_bridge(""));
+	close(ctl);
+}
+
 TEST(list_validation)
 {
 	const struct p2pdma_ext_dmabuf_range r = { 0, 4096 };
@@ -188,19 +220,11 @@ TEST(lifecycle)
 	unsigned long long ino;
 	char bdf[64], edu[64], want[256];
 	unsigned int total;
-	int ctl, fd, base, ret;
+	int ctl, fd, base;
+	const char *skip = import_setup(_metadata, bdf, edu, &ctl, &base);
 
-	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 1);
-	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
-	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
-	if (!import_possible(topology()))
-		SKIP(return, "no expectation for topology '%s'", topology());
-	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu)));
-	ctl = p2px_ctl_open();
-	ASSERT_LE(0, ctl);
-	base = list_total(ctl);
-	ASSERT_LE(0, base);
+	if (skip)
+		SKIP(return, "%s (topology '%s')", skip, topology());
 	TH_LOG("%d dma-buf(s) before", base);
 
 	fd = export_two(ctl, bdf);
@@ -278,9 +302,7 @@ TEST(lifecycle)
 	close(fd);
 	EXPECT_EQ(0, list_find(ctl, ino, &e, &total));
 	EXPECT_EQ(base, total);
-	if (!strcmp(topology(), "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
-	close(ctl);
+	import_teardown(_metadata, ctl);
 }
 
 /*
@@ -297,20 +319,12 @@ TEST(list_during_slow_revoke)
 	char bdf[64], edu[64];
 	struct edu_state st;
 	unsigned int total;
-	int ctl, fd, fd2, base, ret, i, status;
+	int ctl, fd, fd2, base, i, status;
+	const char *skip = import_setup(_metadata, bdf, edu, &ctl, &base);
 	pid_t child;
 
-	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 1);
-	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
-	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
-	if (!import_possible(topology()))
-		SKIP(return, "no expectation for topology '%s'", topology());
-	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu)));
-	ctl = p2px_ctl_open();
-	ASSERT_LE(0, ctl);
-	base = list_total(ctl);
-	ASSERT_LE(0, base);
+	if (skip)
+		SKIP(return, "%s (topology '%s')", skip, topology());
 	fd = export_two(ctl, bdf);
 	ASSERT_LE(0, fd);
 	ino = fd_ino(fd);
@@ -358,9 +372,7 @@ TEST(list_during_slow_revoke)
 	close(fd2);
 	close(fd);
 	EXPECT_EQ(base, list_total(ctl));
-	if (!strcmp(topology(), "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
-	close(ctl);
+	import_teardown(_metadata, ctl);
 }
 
 /*

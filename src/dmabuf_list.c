@@ -183,18 +183,7 @@ static int p2px_dmabufs_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int p2px_dmabufs_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, p2px_dmabufs_show, NULL);
-}
-
-static const struct file_operations p2px_dmabufs_fops = {
-	.owner = THIS_MODULE,
-	.open = p2px_dmabufs_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(p2px_dmabufs);
 
 /**
  * p2px_dmabuf_list_debugfs_init() - create debugfs p2pdma_ext/dmabufs
