@@ -37,6 +37,17 @@ int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
 long p2px_ioctl_dmabuf_export(void __user *uarg);
 long p2px_ioctl_dmabuf_revoke(void __user *uarg);
 void p2px_dmabuf_exit(void);
+struct p2px_dmabuf;
+struct p2pdma_ext_dmabuf_info;
+unsigned int p2px_dmabuf_pin_all(struct p2px_dmabuf **bufs, unsigned int max);
+void p2px_dmabuf_unpin_bufs(struct p2px_dmabuf **bufs, unsigned int n);
+int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
+			 struct p2pdma_ext_dmabuf_info *info);
+
+/* dmabuf_list.c: the exported dma-bufs, by ioctl and in debugfs */
+struct dentry;
+long p2px_ioctl_dmabuf_list(void __user *uarg);
+void p2px_dmabuf_list_debugfs_init(struct dentry *dir);
 
 /* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */

@@ -9,6 +9,7 @@
  *   stats     cache counters
  *   bench     write "PROVIDER CLIENT [ITERATIONS]": times cached and
  *             uncached lookups of that pair; read the result
+ *   dmabufs   the exported dma-bufs and their importers (dmabuf_list.c)
  *
  * Locking: p2px_dbg_lock protects the pair and bench state below.
  */
@@ -436,6 +437,7 @@ void p2px_topo_debugfs_init(void)
 			    &p2px_stats_fops);
 	debugfs_create_file("bench", 0600, p2px_dbg_dir, NULL,
 			    &p2px_bench_fops);
+	p2px_dmabuf_list_debugfs_init(p2px_dbg_dir);
 }
 
 /**
