@@ -19,7 +19,9 @@
 # when a VM run or a benchmark operation fails.
 #
 # Environment: P2PDMA_EXT_BENCH_KERNELS (default "7.2 6.1"),
-# P2PDMA_EXT_BENCH_TIMEOUT (seconds per VM run, default 900).
+# P2PDMA_EXT_BENCH_TIMEOUT (seconds per VM run, default 900),
+# P2PDMA_EXT_BENCH_ONLY (benchmark commands to run, e.g. "distance matrix";
+# default all: distance alloc register matrix).
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +46,7 @@ for k in $BENCH_KERNELS; do
 	cp "$BUILD/matrix/$k/p2pdma_ext.ko" \
 		"$BUILD/matrix/$k/selftests/drivers/p2px_bench.ko" "$dir/payload/"
 	cp "$TOP/tools/bench/guest.sh" "$dir/payload/run"
+	echo "${P2PDMA_EXT_BENCH_ONLY:-}" >"$dir/payload/only"
 	t0=$(date +%s)
 	rc=0
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \

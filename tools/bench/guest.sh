@@ -50,7 +50,11 @@ for d in $POOL $REG16M $REG1G $REGBIG; do
 done
 
 RUN=/sys/kernel/debug/p2px_bench/run
-bench() { # bench COMMAND...: run it, print its results
+ONLY=$(cat only 2>/dev/null)
+bench() { # bench COMMAND...: run it (unless "only" leaves it out), print its results
+	if [ -n "$ONLY" ] && [ "$1" != pool ]; then
+		case " $ONLY " in *" $1 "*) ;; *) return 0 ;; esac
+	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	if echo "$*" >"$RUN"; then ok=OK; else ok=FAIL; fi
 	sed -e 's/^# /# info: /' -e t -e 's/^/# BENCH /' "$RUN"
