@@ -10,8 +10,8 @@
 #   make selftests       build the VM selftest binaries
 #   make tools           build p2pdmactl into build/tools/ (needs libkmod-dev)
 #   make checkpatch      checkpatch.pl --strict over the C sources
-#   make deb             p2pdma-ext-dkms .deb into build/packages/
-#   make rpm             p2pdma-ext-dkms .rpm into build/packages/
+#   make deb             the .debs (-dkms, -dev, -utils) into build/packages/
+#   make rpm             the .rpms (-dkms, -devel, -utils) into build/packages/
 #   make clean
 #
 # Builds are out of tree: the sources are staged into $(O) (default
@@ -66,11 +66,15 @@ deb:
 	mv build/deb/*.deb $(PKGDIR)/
 	@ls $(PKGDIR)/*.deb
 
+# Debian's rpm database does not know the spec's BuildRequires (Debian's
+# own packages provide them), so on Debian rpmbuild skips that check.
+RPMBUILD_NODEPS := $(if $(wildcard /etc/debian_version),--nodeps)
+
 rpm:
 	rm -rf build/rpm && mkdir -p build/rpm/SOURCES $(PKGDIR)
 	git archive --prefix=p2pdma-ext-$(VERSION)/ -o build/rpm/SOURCES/p2pdma-ext-$(VERSION).tar.gz HEAD
 	rpmbuild --define "_topdir $(abspath build/rpm)" --define "pkgversion $(VERSION)" \
-		-bb rpm/p2pdma-ext.spec
+		$(RPMBUILD_NODEPS) -bb rpm/p2pdma-ext.spec
 	find build/rpm/RPMS -name '*.rpm' -exec mv {} $(PKGDIR)/ \;
 	@ls $(PKGDIR)/*.rpm
 

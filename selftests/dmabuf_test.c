@@ -5,163 +5,58 @@
  * through /dev/p2pdma_ext, p2px_edu imports the dma-buf fd (debugfs
  * p2px_edu/dmabuf), maps it and lets edu's DMA engine write and read the
  * BAR through the DMA addresses it got; every bad argument gets its errno;
- * revoke (explicit and by unbinding the provider) notifies the importer,
- * makes later maps fail with ENODEV, and closing everything lets both
- * modules unload.
+ * the map type follows the allowlist at map time; revoke (explicit, by
+ * unbinding the provider, by PCI hot-unplug; 20 rounds each) notifies the
+ * importer, makes later maps fail with ENODEV and leaves no module
+ * reference behind; a slow importer of one provider holds up no other
+ * provider; closing everything lets both modules unload.
  *
  * Host check: "# HOSTCHECK NAME OFFSET HEX" lines name the bytes edu wrote
  * into the BAR; tools/check.sh compares them with the ivshmem backing file.
  */
-#include <dirent.h>
-#include <stdint.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include "uapi/linux/p2pdma_ext.h"
-
 #include "kselftest_harness.h"
-#include "p2px_pci.h"
+#include "p2px_dmabuf.h"
 
-#define EDU_DMABUF	"/sys/kernel/debug/p2px_edu/dmabuf"
-#define EDU_MODULE	"/payload/p2px_edu.ko"
-#define ALLOW_PARAM	"/sys/module/p2pdma_ext/parameters/host_bridge_allow"
 #define PAGE		4096ULL
+
 /* Far from where the registry test's allocations land. */
 #define R0_OFF		(32ULL << 20)
-#define R0_LEN		PAGE
 #define R1_OFF		(48ULL << 20)
-#define R1_LEN		(2 * PAGE)
-#define DMA_OFF		(R0_LEN + 256)	/* in the second range */
-#define DMA_LEN		2048
 #define SEED1		11u
 #define SEED2		77u
-
-static unsigned char pattern(unsigned int seed, size_t i)
-{
-	return (unsigned char)(seed + 7 * i + (i >> 8));
-}
-
-static __u64 devid(const char *bdf)
-{
-	unsigned int dom, bus, dev, fn;
-
-	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
-		return ~0ULL;
-	return P2PDMA_EXT_DEVID(dom, bus, (dev << 3) | fn);
-}
-
-static int bound_to_provider(const char *bdf)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return 0;
-	link[n] = 0;
-	return !strcmp(strrchr(link, '/') + 1, PROVIDER_DRV);
-}
+/* Rounds of each revoke loop (explicit, unbind, hot-unplug). */
+#define LOOPS		20
 
 /* p2pdma_ext loaded, ivshmem bound to the provider, p2px_edu loaded. */
 static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 		 int need_edu)
 {
 	char edu[64];
-	int ret;
 
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
 	if (!find_pci(0x1af4, 0x1110, bdf, len))
 		return 0;
-	if (!bound_to_provider(bdf))
+	if (!bound_to(bdf, PROVIDER_DRV))
 		EXPECT_EQ(0, bind_provider(bdf));
-	EXPECT_TRUE(bound_to_provider(bdf));
+	EXPECT_TRUE(bound_to(bdf, PROVIDER_DRV));
 	if (!need_edu)
 		return 1;
 	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
 		return 0;
-	if (!p2px_path_exists(EDU_DMABUF)) {
-		ret = p2px_load(EDU_MODULE, NULL);
-		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
-	}
-	EXPECT_TRUE(p2px_path_exists(EDU_DMABUF));
+	EXPECT_EQ(0, edu_ready());
 	return 1;
-}
-
-static int ctl_open(void)
-{
-	return open(P2PDMA_EXT_DEVICE, O_RDWR | O_CLOEXEC);
-}
-
-/* Export @n ranges of BAR @bar; returns the fd or -errno. */
-static int export_ranges(int ctl, __u64 dev, __u32 bar,
-			 const struct p2pdma_ext_dmabuf_range *r, __u32 n)
-{
-	struct p2pdma_ext_dmabuf_export arg = {
-		.argsz = sizeof(arg), .device = dev, .bar = bar,
-		.nr_ranges = n, .open_flags = O_CLOEXEC,
-		.ranges = (uintptr_t)r, .fd = -1,
-	};
-
-	if (ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg))
-		return -errno;
-	return arg.fd;
 }
 
 static int export_default(int ctl, const char *bdf)
 {
 	const struct p2pdma_ext_dmabuf_range r[2] = {
-		{ R0_OFF, R0_LEN }, { R1_OFF, R1_LEN },
+		{ R0_OFF, IMPORT_R0_LEN }, { R1_OFF, IMPORT_R1_LEN },
 	};
 
-	return export_ranges(ctl, devid(bdf), 2, r, 2);
-}
-
-static int revoke_fd(int ctl, int fd)
-{
-	struct p2pdma_ext_dmabuf_revoke arg = {
-		.argsz = sizeof(arg), .fd = fd,
-	};
-
-	return ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &arg) ? -errno : 0;
-}
-
-static int edu_cmd(const char *fmt, int a, int b, int c)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), fmt, a, b, c);
-	return p2px_write_file(EDU_DMABUF, cmd);
-}
-
-struct edu_state {
-	int attached, mapped;
-	unsigned int notified, map_errors;
-	int last_error;
-	unsigned long long dma;
-	char read[256];
-};
-
-static int edu_state(struct edu_state *s)
-{
-	char buf[512];
-	static const char fmt[] =
-		"attached %d mapped %d notified %u map_errors %u last_error %d dma %llx read %255s";
-
-	if (p2px_read_file(EDU_DMABUF, buf, sizeof(buf)))
-		return -1;
-	return sscanf(buf, fmt, &s->attached, &s->mapped, &s->notified,
-		      &s->map_errors, &s->last_error, &s->dma,
-		      s->read) == 7 ? 0 : -1;
-}
-
-static void hex_of(char *out, unsigned int seed, size_t first, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", pattern(seed, first + i));
+	return p2px_export(ctl, p2px_devid(bdf), 2, r, 2);
 }
 
 TEST(export_validation)
@@ -175,8 +70,8 @@ TEST(export_validation)
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
 		SKIP(return, "no ivshmem in this topology");
-	dev = devid(bdf);
-	ctl = ctl_open();
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 
 	/* argsz, flags, open_flags */
@@ -204,45 +99,45 @@ TEST(export_validation)
 	EXPECT_EQ(EFAULT, errno);
 
 	/* BAR index and type: BAR0 is ivshmem's registers, not claimed. */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 0, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 6, r, 1));
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, ~0U, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 0, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 6, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, ~0U, r, 1));
 	/* Range count */
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 0));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 0));
 	for (i = 0; i <= P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * PAGE;
 		r[i].length = PAGE;
 	}
-	EXPECT_EQ(-E2BIG, export_ranges(ctl, dev, 2, r,
-					P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
+	EXPECT_EQ(-E2BIG, p2px_export(ctl, dev, 2, r,
+				      P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
 	/* Alignment, length, bounds, overflow */
 	r[0].offset = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0;
 	r[0].length = 100;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].length = 0;
-	EXPECT_EQ(-EINVAL, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = (64ULL << 20) - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-ERANGE, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-ERANGE, p2px_export(ctl, dev, 2, r, 1));
 	r[0].offset = 0ULL - PAGE;
 	r[0].length = 2 * PAGE;
-	EXPECT_EQ(-EOVERFLOW, export_ranges(ctl, dev, 2, r, 1));
+	EXPECT_EQ(-EOVERFLOW, p2px_export(ctl, dev, 2, r, 1));
 	/* Devices: none there, and one not bound to the provider. */
 	r[0].offset = 0;
 	r[0].length = PAGE;
-	EXPECT_EQ(-ENODEV, export_ranges(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
-					 2, r, 1));
+	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
+				       2, r, 1));
 	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		EXPECT_EQ(-ENODEV, export_ranges(ctl, devid(edu), 0, r, 1));
+		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
 	/* A good one, of every page of the BAR in 256 ranges. */
 	for (i = 0; i < P2PDMA_EXT_DMABUF_MAX_RANGES; i++) {
 		r[i].offset = i * (256 * 1024ULL);
 		r[i].length = 256 * 1024ULL;
 	}
-	fd = export_ranges(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
+	fd = p2px_export(ctl, dev, 2, r, P2PDMA_EXT_DMABUF_MAX_RANGES);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
 	EXPECT_EQ(64LL << 20, lseek(fd, 0, SEEK_END));
 
@@ -256,82 +151,46 @@ TEST(export_validation)
 	rv.reserved = 1;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &rv));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, -1));
-	EXPECT_EQ(-EBADF, revoke_fd(ctl, ctl));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
-	EXPECT_EQ(0, revoke_fd(ctl, fd));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, -1));
+	EXPECT_EQ(-EBADF, p2px_revoke(ctl, ctl));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	close(fd);
 	close(ctl);
 }
 
-/*
- * Import, map and DMA: edu writes pattern 1, then reads it back while
- * writing pattern 2; the host checks pattern 2.
- */
-static void import_and_dma(struct __test_metadata *_metadata, int fd,
-			   const char *bdf)
+/* edu command @cmd (with @arg) is refused: EOPNOTSUPP, one log line. */
+static void expect_refused(struct __test_metadata *_metadata,
+			   const char *cmd, int arg)
 {
-	char want[2 * 64 + 1], name[64] = "shm0", line[256], kind[64], n[64];
-	struct edu_state s;
-	FILE *f;
+	int mark = p2px_kmsg_mark();
+	int ret = p2px_edu_cmd(EDU_DMABUF, cmd, arg);
+	char *log = p2px_kmsg_collect(mark);
 
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, DMA_LEN, SEED1));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, DMA_LEN, SEED2));
-	ASSERT_EQ(0, edu_state(&s));
-	EXPECT_EQ(1, s.attached);
-	EXPECT_EQ(1, s.mapped);
-	EXPECT_EQ(0, s.notified);
-	hex_of(want, SEED1, 0, 64);
-	/* edu read back through the dma-buf what it wrote through it. */
-	EXPECT_STREQ(want, s.read);
-
-	f = fopen("/etc/p2px/nodes", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %63s", kind, n) == 2 &&
-		    !strcmp(kind, "ivshmem"))
-			snprintf(name, sizeof(name), "%s", n);
-	if (f)
-		fclose(f);
-	(void)bdf;
-	hex_of(want, SEED2, 0, 64);
-	printf("# HOSTCHECK %s %llu %s\n", name, R1_OFF + 256, want);
-	hex_of(want, SEED2, DMA_LEN - 64, 64);
-	printf("# HOSTCHECK %s %llu %s\n", name, R1_OFF + 256 + DMA_LEN - 64,
-	       want);
-	fflush(stdout);
-}
-
-static int allow_host_bridge(const char *val)
-{
-	return p2px_write_file(ALLOW_PARAM, val);
+	EXPECT_EQ(-EOPNOTSUPP, ret);
+	EXPECT_EQ(1, p2px_count_lines(log ? log : "", "refused"))
+		TH_LOG("%s", log);
+	free(log);
 }
 
 TEST(import_dma)
 {
 	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64], *log;
-	int ctl, fd, ret, mark;
+	char bdf[64];
+	int ctl, fd;
 
 	if (!topo)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
-	ctl = ctl_open();
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
 	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
 
 	if (!strcmp(topo, "rootports")) {
 		/* Through q35's host bridge: refused until allowed. */
-		mark = p2px_kmsg_mark();
-		ret = edu_cmd("import %d", fd, 0, 0);
-		log = p2px_kmsg_collect(mark);
-		EXPECT_EQ(-EOPNOTSUPP, ret);
-		EXPECT_GE(1, p2px_count_lines(log ? log : "", "p2pdma_ext"))
-			TH_LOG("%s", log);
-		free(log);
+		expect_refused(_metadata, "import %d", fd);
 		ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
 	} else if (strcmp(topo, "switch") && strcmp(topo, "iommu") &&
 		   strcmp(topo, "multifunc")) {
@@ -339,28 +198,44 @@ TEST(import_dma)
 		close(ctl);
 		SKIP(return, "no expectation for topology '%s'", topo);
 	}
-	import_and_dma(_metadata, fd, bdf);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	edu_import_and_dma(_metadata, fd, R1_OFF, SEED1, SEED2);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 	if (!strcmp(topo, "rootports"))
 		EXPECT_EQ(0, allow_host_bridge(""));
 	close(fd);
 	close(ctl);
 }
 
-static void check_revoked(struct __test_metadata *_metadata)
+/*
+ * The map type follows the policy in force at map time: in rootports,
+ * attach while the host bridge is allowed, take the permission back, and
+ * the map is refused (one log line); allowed again, it maps and DMA works.
+ */
+TEST(map_follows_policy)
 {
-	struct edu_state s;
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64];
+	int ctl, fd;
 
-	ASSERT_EQ(0, edu_state(&s));
-	EXPECT_EQ(1, s.attached);
-	EXPECT_EQ(0, s.mapped);
-	EXPECT_LE(1, s.notified);
-	EXPECT_EQ(-ENODEV, edu_cmd("map", 0, 0, 0));
-	EXPECT_EQ(-ENODEV, edu_cmd("dma %d %d %d", 0, 64, 1));
-	ASSERT_EQ(0, edu_state(&s));
-	EXPECT_LE(2, s.map_errors);
-	EXPECT_EQ(-ENODEV, s.last_error);
-	EXPECT_EQ(0, edu_cmd("detach", 0, 0, 0));
+	if (!topo || strcmp(topo, "rootports"))
+		SKIP(return, "needs the rootports topology (a host-bridge path)");
+	if (!setup(_metadata, bdf, sizeof(bdf), 1))
+		SKIP(return, "needs ivshmem and edu");
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	fd = export_default(ctl, bdf);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, allow_host_bridge(""));
+	expect_refused(_metadata, "map", 0);
+	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, SEED2));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
+	EXPECT_EQ(0, allow_host_bridge(""));
+	close(fd);
+	close(ctl);
 }
 
 static int may_import(const char *topo)
@@ -371,91 +246,109 @@ static int may_import(const char *topo)
 	       !strcmp(topo, "multifunc");
 }
 
-TEST(revoke_explicit)
+/* Export, import, map and DMA: one round's start. Returns the fd. */
+static int round_start(struct __test_metadata *_metadata, int ctl,
+		       const char *bdf, int round)
 {
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64];
-	int ctl, fd;
+	int fd = export_default(ctl, bdf);
 
-	if (!topo)
-		topo = "";
-	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
-	if (!may_import(topo))
-		SKIP(return, "no expectation for topology '%s'", topo);
-	ctl = ctl_open();
-	ASSERT_LE(0, ctl);
-	fd = export_default(ctl, bdf);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("map", 0, 0, 0));
-	ASSERT_EQ(0, revoke_fd(ctl, fd));
-	check_revoked(_metadata);
-	/* A revoked buffer takes no new importer. */
-	EXPECT_EQ(-ENODEV, edu_cmd("import %d", fd, 0, 0));
-	close(fd);
-	close(ctl);
+	EXPECT_LE(0, fd) TH_LOG("round %d: export: %s", round, strerror(-fd));
+	if (fd < 0)
+		return fd;
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd)) TH_LOG("round %d", round);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, SEED2 + round))
+		TH_LOG("round %d", round);
+	return fd;
 }
-
-TEST(revoke_on_unbind)
-{
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64];
-	int ctl, fd;
-
-	if (!topo)
-		topo = "";
-	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
-	if (!may_import(topo))
-		SKIP(return, "no expectation for topology '%s'", topo);
-	ctl = ctl_open();
-	ASSERT_LE(0, ctl);
-	fd = export_default(ctl, bdf);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-	ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, 64, SEED2));
-	ASSERT_EQ(0, unbind_dev(bdf));
-	check_revoked(_metadata);
-	/* Nothing to export from an unbound device. */
-	EXPECT_EQ(-ENODEV, export_default(ctl, bdf));
-	close(fd);
-	EXPECT_EQ(0, bind_provider(bdf));
-	close(ctl);
-}
-
-/* Wait up to @secs seconds for @bdf to be (@present) or not be there. */
-static int wait_for_device(const char *bdf, int present, int secs)
-{
-	char path[300];
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
-	for (i = 0; i < secs * 10; i++) {
-		if (p2px_path_exists(path) == present)
-			return 0;
-		usleep(100000);
-	}
-	return -1;
-}
-
-#define UNPLUG_LOOPS	5
 
 /*
- * Bind a replugged device: its sysfs directory shows up before the driver
- * core may match it, so a first drivers_probe can bind nothing.
+ * The loops get more than the harness's default 30 s each. A SKIP in this
+ * harness's fixture setup does not stop the test body: bodies check
+ * _metadata->skip first.
  */
-static int rebind_provider(const char *bdf)
-{
-	int i;
+FIXTURE(loop) {
+	const char *topo;
+	char bdf[64];
+	int ctl;
+	int refcnt;	/* p2pdma_ext's module refcount before the loop */
+};
 
-	for (i = 0; i < 50; i++) {
-		bind_provider(bdf);
-		if (bound_to_provider(bdf))
-			return 0;
-		usleep(100000);
+FIXTURE_SETUP(loop)
+{
+	self->ctl = -1;
+	self->topo = getenv("P2PX_TOPOLOGY");
+	if (!self->topo)
+		self->topo = "";
+	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
+		SKIP(return, "needs ivshmem and edu");
+	if (!may_import(self->topo))
+		SKIP(return, "no expectation for topology '%s'", self->topo);
+	self->refcnt = module_refcnt(P2PX_MODULE_NAME);
+	self->ctl = p2px_ctl_open();
+	ASSERT_LE(0, self->ctl);
+}
+
+FIXTURE_TEARDOWN(loop)
+{
+	if (self->ctl < 0)
+		return;
+	close(self->ctl);
+	/* Every dma-buf gone: no module reference left behind. */
+	EXPECT_EQ(self->refcnt, module_refcnt(P2PX_MODULE_NAME));
+}
+
+enum revoke_how { BY_IOCTL, BY_UNBIND, BY_UNPLUG };
+
+/*
+ * LOOPS rounds of: export, import, map, DMA, revoke @how; edu must have
+ * been notified, hold no mapping and get ENODEV for maps; then undo.
+ */
+static void revoke_loop(struct __test_metadata *_metadata, int ctl,
+			const char *bdf, enum revoke_how how)
+{
+	static const char *const name[] = { "ioctl", "unbind", "hot-unplug" };
+	int fd, i;
+
+	for (i = 0; i < LOOPS && _metadata->passed; i++) {
+		fd = round_start(_metadata, ctl, bdf, i);
+		ASSERT_LE(0, fd);
+		if (how == BY_IOCTL) {
+			ASSERT_EQ(0, p2px_revoke(ctl, fd));
+		} else if (how == BY_UNBIND) {
+			ASSERT_EQ(0, unbind_dev(bdf));
+		} else {
+			ASSERT_EQ(0, host_request("UNPLUG shm0"))
+				TH_LOG("the runner needs --qmp for UNPLUG");
+			ASSERT_EQ(0, p2px_wait_device(bdf, 0, 20));
+		}
+		edu_check_revoked(_metadata);
+		if (how == BY_IOCTL)	/* a revoked buffer takes no importer */
+			EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+		if (how == BY_UNBIND)	/* nothing to export when unbound */
+			EXPECT_EQ(-ENODEV, export_default(ctl, bdf));
+		close(fd);
+		if (how == BY_UNBIND)
+			ASSERT_EQ(0, bind_provider(bdf));
+		if (how == BY_UNPLUG) {
+			ASSERT_EQ(0, host_request("REPLUG shm0"));
+			ASSERT_EQ(0, p2px_wait_device(bdf, 1, 30));
+			ASSERT_EQ(0, rebind_driver(bdf, PROVIDER_DRV));
+		}
 	}
-	return -1;
+	printf("# revoke by %s: %d rounds\n", name[how], i);
+	fflush(stdout);
+}
+
+TEST_F_TIMEOUT(loop, revoke_explicit, 120)
+{
+	if (!_metadata->skip)
+		revoke_loop(_metadata, self->ctl, self->bdf, BY_IOCTL);
+}
+
+TEST_F_TIMEOUT(loop, revoke_on_unbind, 120)
+{
+	if (!_metadata->skip)
+		revoke_loop(_metadata, self->ctl, self->bdf, BY_UNBIND);
 }
 
 /*
@@ -463,51 +356,133 @@ static int rebind_provider(const char *bdf)
  * of its own) while edu has it mapped: the provider's remove() revokes,
  * the importer is notified, maps fail; then the host plugs it back.
  */
-TEST(revoke_on_hot_unplug)
+TEST_F_TIMEOUT(loop, revoke_on_hot_unplug, 300)
 {
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64];
-	int ctl, fd, i;
-
-	if (!topo || strcmp(topo, "rootports"))
+	if (_metadata->skip)
+		return;
+	if (strcmp(self->topo, "rootports"))
 		SKIP(return, "needs the rootports topology (shm0 on its own root port)");
+	revoke_loop(_metadata, self->ctl, self->bdf, BY_UNPLUG);
+}
+
+/*
+ * A slow importer of one device holds up nobody else: edu keeps its
+ * mapping of an ivshmem buffer after the notify, so unbinding the ivshmem
+ * waits; meanwhile the NVMe's CMB (a second provider) exports, revokes,
+ * unbinds and binds again. Once edu unmaps, the ivshmem unbind finishes.
+ */
+TEST(slow_importer_blocks_only_its_device)
+{
+	const struct p2pdma_ext_dmabuf_range r = { 0, PAGE };
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64], nvme[64];
+	struct edu_state s;
+	int ctl, fd, fd2, i, status;
+	pid_t child;
+
+	if (!topo)
+		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs ivshmem and edu");
-	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	ctl = ctl_open();
+	if (!find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+		SKIP(return, "needs an NVMe with a CMB (second provider)");
+	if (!may_import(topo))
+		SKIP(return, "no expectation for topology '%s'", topo);
+	if (!bound_to(nvme, PROVIDER_DRV))
+		ASSERT_EQ(0, bind_provider(nvme));
+	ASSERT_TRUE(bound_to(nvme, PROVIDER_DRV));
+	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
-	for (i = 0; i < UNPLUG_LOOPS; i++) {
-		fd = export_default(ctl, bdf);
-		ASSERT_LE(0, fd) TH_LOG("round %d: export: %s", i, strerror(-fd));
-		ASSERT_EQ(0, edu_cmd("import %d", fd, 0, 0));
-		ASSERT_EQ(0, edu_cmd("dma %d %d %d", DMA_OFF, 64, SEED2));
-		ASSERT_EQ(0, host_request("UNPLUG shm0"))
-			TH_LOG("the runner needs --qmp for UNPLUG");
-		ASSERT_EQ(0, wait_for_device(bdf, 0, 20));
-		check_revoked(_metadata);
-		close(fd);
-		ASSERT_EQ(0, host_request("REPLUG shm0"));
-		ASSERT_EQ(0, wait_for_device(bdf, 1, 30));
-		ASSERT_EQ(0, rebind_provider(bdf));
+	fd = export_default(ctl, bdf);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 1"));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		close_fds_from(3);
+		_exit(unbind_dev(bdf) ? 1 : 0);
 	}
+	/* The revoke has begun: edu was told, and still holds its mapping. */
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, edu_state(&s));
+		if (s.notified)
+			break;
+		usleep(50000);
+	}
+	EXPECT_LE(1, s.notified);
+	EXPECT_EQ(1, s.mapped);
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	/* The other provider is not held up. */
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
+	EXPECT_LE(0, fd2) TH_LOG("nvme export: %s", strerror(-fd2));
+	EXPECT_EQ(0, p2px_revoke(ctl, fd2));
+	close(fd2);
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
+	EXPECT_LE(0, fd2);
+	EXPECT_EQ(0, unbind_dev(nvme));
+	close(fd2);
+	EXPECT_EQ(0, bind_provider(nvme));
+	fd2 = p2px_export(ctl, p2px_devid(nvme), 2, &r, 1);
+	EXPECT_LE(0, fd2);
+	close(fd2);
+	/* ... while the ivshmem's unbind still waits for edu. */
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG));
+
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 0"));
+	edu_check_revoked(_metadata);
+	close(fd);
+	EXPECT_EQ(0, unbind_dev(nvme));
+	EXPECT_EQ(0, bind_provider(bdf));
+	if (!strcmp(topo, "rootports"))
+		EXPECT_EQ(0, allow_host_bridge(""));
 	close(ctl);
 }
 
-/* Runs last: with every fd closed both modules unload. */
-TEST(teardown_releases_everything)
+/*
+ * Runs last (the harness runs fixtures in the order they are declared,
+ * the global one first): with every fd closed both modules unload.
+ */
+FIXTURE(last) {
+	int unused;
+};
+
+FIXTURE_SETUP(last)
+{
+}
+
+FIXTURE_TEARDOWN(last)
+{
+}
+
+TEST_F(last, teardown_releases_everything)
 {
 	char bdf[64], path[300];
+	const char *dev[2] = { NULL, NULL };
+	char nvme[64];
+	int i;
 
 	if (p2px_path_exists(ALLOW_PARAM))
 		allow_host_bridge("");
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (find_pci(0x1af4, 0x1110, bdf, sizeof(bdf))) {
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-		if (p2px_path_exists(path))
-			ASSERT_EQ(0, unbind_dev(bdf));
+	if (find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
+		dev[0] = bdf;
+	if (find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+		dev[1] = nvme;
+	for (i = 0; i < 2; i++) {
+		if (!dev[i])
+			continue;
+		if (bound_to(dev[i], PROVIDER_DRV))
+			ASSERT_EQ(0, unbind_dev(dev[i]));
 		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
-			 bdf);
+			 dev[i]);
 		ASSERT_EQ(0, p2px_write_file(path, "\n"));
 	}
 	if (p2px_module_loaded())

@@ -43,16 +43,81 @@ static inline int find_pci(unsigned int vendor, unsigned int device,
 	return found;
 }
 
-static inline int bind_provider(const char *bdf)
+/* Bind @bdf to driver @drv through driver_override. */
+static inline int bind_driver(const char *bdf, const char *drv)
 {
 	char path[300];
 	int ret;
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = p2px_write_file(path, PROVIDER_DRV);
+	ret = p2px_write_file(path, drv);
 	if (!ret)
 		ret = p2px_write_file("/sys/bus/pci/drivers_probe", bdf);
 	return ret;
+}
+
+static inline int bind_provider(const char *bdf)
+{
+	return bind_driver(bdf, PROVIDER_DRV);
+}
+
+/* Name of the driver bound to @bdf in @drv ("" if none). */
+static inline void bound_driver(const char *bdf, char *drv, size_t len)
+{
+	char path[300], link[300];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	drv[0] = 0;
+	if (n > 0) {
+		link[n] = 0;
+		snprintf(drv, len, "%.60s", strrchr(link, '/') + 1);
+	}
+}
+
+/* Line @bar of sysfs "resource": CPU start, end and flags; 0 or -1. */
+static inline int pci_resource(const char *bdf, int bar,
+			       unsigned long long *start,
+			       unsigned long long *end,
+			       unsigned long long *flags)
+{
+	char path[300], line[128];
+	int i, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	for (i = 0; i <= bar && fgets(line, sizeof(line), f); i++)
+		if (i == bar && sscanf(line, "%llx %llx %llx", start, end,
+				       flags) == 3)
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+/* The PCI bus address in BAR register @bar of @bdf's config space. */
+static inline unsigned long long bar_bus_address(const char *bdf, int bar)
+{
+	unsigned int lo = 0, hi = 0;
+	char path[300];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ~0ULL;
+	ok = pread(fd, &lo, 4, 0x10 + 4 * bar) == 4;
+	if (lo & 0x1) {			/* I/O BAR */
+		close(fd);
+		return ok ? lo & ~0x3ULL : ~0ULL;
+	}
+	if ((lo & 0x6) == 0x4)		/* 64-bit memory BAR */
+		ok = ok && pread(fd, &hi, 4, 0x10 + 4 * bar + 4) == 4;
+	close(fd);
+	return ok ? ((unsigned long long)hi << 32) | (lo & ~0xfULL) : ~0ULL;
 }
 
 static inline int unbind_dev(const char *bdf)
@@ -63,6 +128,21 @@ static inline int unbind_dev(const char *bdf)
 	return p2px_write_file(path, bdf);
 }
 
+/* Unbind @bdf from whatever driver it has and clear driver_override. */
+static inline int release_dev(const char *bdf)
+{
+	char path[300], drv[64];
+	int ret = 0;
+
+	bound_driver(bdf, drv, sizeof(drv));
+	if (drv[0])
+		ret = unbind_dev(bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	if (!ret)
+		ret = p2px_write_file(path, "\n");
+	return ret;
+}
+
 static inline unsigned long long read_ull(const char *bdf, const char *file)
 {
 	char path[300], val[64];
@@ -71,6 +151,35 @@ static inline unsigned long long read_ull(const char *bdf, const char *file)
 	if (p2px_read_file(path, val, sizeof(val)))
 		return ~0ULL;
 	return strtoull(val, NULL, 0);
+}
+
+/*
+ * Get ready to bind test driver /payload/@name.ko to the ivshmem:
+ * p2pdma_ext loaded, p2px_edu unloaded (an orchestrator's allocations
+ * would make the provider driver's unbind wait), @name loaded. Returns 0
+ * or the -errno of the step that failed.
+ */
+static inline int load_test_driver(const char *name)
+{
+	char path[128];
+	int ret;
+
+	if (!p2px_module_loaded()) {
+		ret = p2px_load(p2px_module_path(), NULL);
+		if (ret)
+			return ret;
+	}
+	if (p2px_path_exists("/sys/module/p2px_edu")) {
+		ret = p2px_unload("p2px_edu");
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (p2px_path_exists(path))
+		return 0;
+	snprintf(path, sizeof(path), "/payload/%s.ko", name);
+	ret = p2px_load(path, NULL);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 /* The name the test bed gave the ivshmem device (for the host check). */

@@ -30,21 +30,6 @@ static unsigned char pattern(unsigned int seed, size_t i)
 	return (unsigned char)(seed + 7 * i + (i >> 8));
 }
 
-/* Name of the driver bound to @bdf in @drv ("" if none). */
-static void bound_driver(const char *bdf, char *drv, size_t len)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	drv[0] = 0;
-	if (n > 0) {
-		link[n] = 0;
-		snprintf(drv, len, "%.60s", strrchr(link, '/') + 1);
-	}
-}
-
 static unsigned long long bar_size(const char *bdf, int bar)
 {
 	unsigned long long start = 0, end = 0, flags;

@@ -6,7 +6,15 @@
 # results from different binaries stay apart.
 set -o pipefail
 cd /payload || exit 1
+# Settings from the host for the tests, e.g. the debug kernel's budgets.
+if [ -f test.env ]; then
+	set -a
+	. ./test.env
+	set +a
+fi
 rc=0
+# kmemleak (debug kernel): forget the boot, report what the tests leaked.
+[ ! -x leakcheck.sh ] || ./leakcheck.sh start
 for t in tests/*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
@@ -18,4 +26,5 @@ for t in tests/*; do
 		     { print; fflush() }' |
 		sed "s/^\(\(not \)\{0,1\}ok [0-9]* \)/\1$name./" || rc=1
 done
+[ ! -x leakcheck.sh ] || ./leakcheck.sh report || rc=1
 exit $rc

@@ -18,7 +18,10 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/rcupdate.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
 #endif
@@ -51,6 +54,64 @@ static inline bool p2px_native_p2pdma(void)
 	return false;
 #else
 #error "probe group p2pdma gave no answer"
+#endif
+}
+
+/* --- Provider handles (struct p2pdma_provider) ------------------------ */
+
+/**
+ * p2px_kernel_provider() - does the kernel keep per-BAR provider handles?
+ *
+ * True where it exports pcim_p2pdma_init() and pcim_p2pdma_provider()
+ * (the provider-lifecycle API of Linux 6.19): p2pdma_ext then hands out the
+ * kernel's own struct p2pdma_provider objects instead of keeping its own.
+ */
+static inline bool p2px_kernel_provider(void)
+{
+#if defined(P2PDMA_EXT_HAVE_P2PDMA_PROVIDER_KERNEL)
+	return true;
+#elif defined(P2PDMA_EXT_HAVE_P2PDMA_PROVIDER_EXT)
+	return false;
+#else
+#error "probe group p2pdma_provider gave no answer"
+#endif
+}
+
+/* The kernel's pcim_p2pdma_init(); only called if p2px_kernel_provider(). */
+static inline int p2px_kernel_provider_init(struct pci_dev *pdev)
+{
+#if defined(P2PDMA_EXT_HAVE_P2PDMA_PROVIDER_KERNEL)
+	return pcim_p2pdma_init(pdev);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * The kernel's handle for memory BAR @bar of @pdev, or NULL if the kernel
+ * has no handles for @pdev (pcim_p2pdma_init() not called, or released at
+ * unbind; the kernel would warn). Only called if p2px_kernel_provider().
+ */
+static inline struct p2pdma_ext_provider *
+p2px_kernel_provider_get(struct pci_dev *pdev, int bar)
+{
+#if defined(P2PDMA_EXT_HAVE_P2PDMA_PROVIDER_KERNEL)
+	/* Our public struct mirrors the kernel's: the same object. */
+	BUILD_BUG_ON(sizeof(struct p2pdma_provider) !=
+		     sizeof(struct p2pdma_ext_provider));
+	BUILD_BUG_ON(offsetof(struct p2pdma_provider, owner) !=
+		     offsetof(struct p2pdma_ext_provider, owner));
+	BUILD_BUG_ON(offsetof(struct p2pdma_provider, bus_offset) !=
+		     offsetof(struct p2pdma_ext_provider, bus_offset));
+	BUILD_BUG_ON(!__same_type(((struct p2pdma_provider *)NULL)->owner,
+				  ((struct p2pdma_ext_provider *)NULL)->owner));
+	BUILD_BUG_ON(!__same_type(((struct p2pdma_provider *)NULL)->bus_offset,
+				  ((struct p2pdma_ext_provider *)NULL)->bus_offset));
+	if (!rcu_access_pointer(pdev->p2pdma))
+		return NULL;
+	return (struct p2pdma_ext_provider *)pcim_p2pdma_provider(pdev, bar);
+#else
+	return NULL;
 #endif
 }
 

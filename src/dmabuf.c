@@ -13,7 +13,7 @@
  *                     used for BUS_ADDR pairs whose importer sits behind
  *                     a translating IOMMU, where a bus address is no DMA
  *                     address;
- *   NOT_SUPPORTED     attach fails with EOPNOTSUPP.
+ *   NOT_SUPPORTED     attach and map fail with EOPNOTSUPP.
  *
  * Only importers that allow peer-to-peer and take the notify callback may
  * attach, because the exporter must be able to take the memory back
@@ -30,10 +30,10 @@
  * at attach time, which a revoke could not take back. Revoke still
  * notifies such pinned importers and waits for their unmap.
  *
- * Locking: p2px_dmabuf_lock protects p2px_dmabufs; it is held across a
- * revoke of a device's buffers, so an importer must not drop its last
- * reference to the dma-buf from its notify callback. A buffer's @revoked
- * is written under its reservation lock; @maps counts live mappings.
+ * The map type is decided again at every map, not only at attach: an
+ * allowlist parameter or the topology may have changed in between (the
+ * walker's cache is flushed on such changes), and a mapping must follow
+ * the policy in force when it is made.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -73,9 +73,14 @@ MODULE_INFO(import_ns, "DMA_BUF");
  * @size: total bytes
  * @nents: scatterlist entries of one mapping
  * @revoked: no more attaches and maps (written under the resv lock)
+ * @revoke_done: a revoke has finished: @revoked set, fences signalled,
+ *	no mapping left (set once, with release semantics)
  * @maps: live mappings
- * @wq: woken when @maps drops
- * @node: in p2px_dmabufs
+ * @revokers: p2pdma_ext_dmabuf_revoke_dev() callers working on this
+ *	buffer outside p2px_dmabuf_lock (under p2px_dmabuf_lock); release
+ *	waits for them
+ * @wq: woken when @maps or @revokers drops
+ * @node: in p2px_dmabufs (under p2px_dmabuf_lock)
  * @nr_ranges: entries of @ranges
  * @ranges: CPU physical address (@offset) and length of each range
  */
@@ -87,14 +92,34 @@ struct p2px_dmabuf {
 	u64 size;
 	unsigned int nents;
 	bool revoked;
+	bool revoke_done;
 	atomic_t maps;
+	unsigned int revokers;
 	wait_queue_head_t wq;
 	struct list_head node;
 	unsigned int nr_ranges;
 	struct p2pdma_ext_bar_range ranges[];
 };
 
-static DEFINE_MUTEX(p2px_dmabuf_lock);	/* protects p2px_dmabufs */
+/*
+ * Locking:
+ * - p2px_dmabuf_lock protects p2px_dmabufs and each buffer's list node.
+ *   It is only held to walk or change the list, never across a wait, so
+ *   a slow importer of one buffer holds up no export or revoke of any
+ *   other buffer or device.
+ * - A revoke_dev caller pins a buffer it found on the list by raising its
+ *   @revokers under p2px_dmabuf_lock and revokes it after dropping the
+ *   lock; release unlinks the buffer under the lock (no new revoker can
+ *   find it) and waits until @revokers, read under the lock, is zero
+ *   before the dma-buf core frees the buffer and its reservation object.
+ * - @revoked is written under the buffer's reservation lock (dma_resv);
+ *   map and pin read it with that lock held by the caller. Attach reads
+ *   it without: an attach racing with a revoke may succeed, but its maps
+ *   then fail. The notify callbacks run with the reservation lock held.
+ * - Nothing here takes p2px_dmabuf_lock with a reservation lock held, and
+ *   no importer callback runs under p2px_dmabuf_lock.
+ */
+static DEFINE_MUTEX(p2px_dmabuf_lock);
 static LIST_HEAD(p2px_dmabufs);
 
 static const struct dma_buf_ops p2px_dmabuf_ops;
@@ -107,29 +132,40 @@ static bool p2px_dma_translated(struct device *dev)
 	return dom && dom->type != IOMMU_DOMAIN_IDENTITY;
 }
 
-static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
-			      struct dma_buf_attachment *attach)
+/*
+ * How @priv's BAR is mapped for @dev now: BUS_ADDR, THRU_HOST_BRIDGE, or
+ * -EOPNOTSUPP (one rate-limited log line) when the walker refuses the pair.
+ */
+static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv, struct device *dev)
 {
-	struct p2px_dmabuf *priv = dmabuf->priv;
-	enum p2pdma_ext_map_type type;
+	enum p2pdma_ext_map_type type = p2pdma_ext_map_type(priv->pdev, dev);
 
-	if (!attach->peer2peer || !p2px_dma_buf_attach_revocable(attach))
-		return -EOPNOTSUPP;
-	if (READ_ONCE(priv->revoked))
-		return -ENODEV;
-	type = p2pdma_ext_map_type(priv->pdev, attach->dev);
 	if (type != P2PDMA_EXT_MAP_BUS_ADDR &&
 	    type != P2PDMA_EXT_MAP_THRU_HOST_BRIDGE) {
-		dev_info_ratelimited(attach->dev,
+		dev_info_ratelimited(dev,
 				     "p2pdma_ext: dma-buf of %s BAR %d refused: no peer-to-peer path (see debugfs p2pdma_ext/pair)\n",
 				     pci_name(priv->pdev), priv->bar);
 		return -EOPNOTSUPP;
 	}
 	/* Behind a translating IOMMU only an IOMMU mapping is safe. */
-	if (type == P2PDMA_EXT_MAP_BUS_ADDR && p2px_dma_translated(attach->dev))
+	if (type == P2PDMA_EXT_MAP_BUS_ADDR && p2px_dma_translated(dev))
 		type = P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
-	attach->priv = (void *)(uintptr_t)type;
-	return 0;
+	return type;
+}
+
+static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct p2px_dmabuf *priv = dmabuf->priv;
+	int type;
+
+	if (!attach->peer2peer || !p2px_dma_buf_attach_revocable(attach))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(priv->revoked))
+		return -ENODEV;
+	/* Refuse early; map decides again (the policy may change). */
+	type = p2px_dmabuf_map_type(priv, attach->dev);
+	return type < 0 ? type : 0;
 }
 
 static int p2px_dmabuf_pin(struct dma_buf_attachment *attach)
@@ -143,16 +179,26 @@ static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
 {
 }
 
+/**
+ * struct p2px_dmabuf_map - one mapping handed to an importer
+ * @sgt: the scatterlist the importer gets
+ * @thru: made through the DMA API (else PCI bus addresses, nothing to undo)
+ */
+struct p2px_dmabuf_map {
+	struct sg_table sgt;
+	bool thru;
+};
+
 static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
 				 struct dma_buf_attachment *attach,
-				 struct sg_table *sgt, unsigned int mapped,
+				 struct p2px_dmabuf_map *map, unsigned int mapped,
 				 enum dma_data_direction dir)
 {
-	struct scatterlist *sg = sgt->sgl;
+	struct scatterlist *sg = map->sgt.sgl;
 	unsigned int i, n = 0;
 	u64 off;
 
-	if ((uintptr_t)attach->priv != P2PDMA_EXT_MAP_THRU_HOST_BRIDGE)
+	if (!map->thru)
 		return;
 	for (i = 0; i < priv->nr_ranges; i++) {
 		for (off = 0; off < priv->ranges[i].length && n < mapped;
@@ -168,25 +214,28 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
 	struct p2px_dmabuf *priv = attach->dmabuf->priv;
-	bool thru = (uintptr_t)attach->priv == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	struct p2px_dmabuf_map *map;
 	struct scatterlist *sg;
-	struct sg_table *sgt;
 	unsigned int i, n = 0;
-	int ret;
+	int ret, type;
 	u64 off;
 
 	/* The caller holds the resv lock (asserted by the core where needed). */
 	if (READ_ONCE(priv->revoked))
 		return ERR_PTR(-ENODEV);
+	type = p2px_dmabuf_map_type(priv, attach->dev);
+	if (type < 0)
+		return ERR_PTR(type);
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
 		return ERR_PTR(-ENOMEM);
-	ret = sg_alloc_table(sgt, priv->nents, GFP_KERNEL);
+	map->thru = type == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	ret = sg_alloc_table(&map->sgt, priv->nents, GFP_KERNEL);
 	if (ret)
 		goto err_free;
 
-	sg = sgt->sgl;
+	sg = map->sgt.sgl;
 	for (i = 0; i < priv->nr_ranges; i++) {
 		const struct p2pdma_ext_bar_range *r = &priv->ranges[i];
 
@@ -195,7 +244,7 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 			phys_addr_t phys = r->offset + off;
 			dma_addr_t dma;
 
-			if (thru) {
+			if (map->thru) {
 				dma = p2px_dma_map_mmio(attach->dev, phys, len,
 							dir);
 				if (dma_mapping_error(attach->dev, dma)) {
@@ -213,13 +262,13 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 		}
 	}
 	atomic_inc(&priv->maps);
-	return sgt;
+	return &map->sgt;
 
 err_unmap:
-	p2px_dmabuf_unmap_sg(priv, attach, sgt, n, dir);
-	sg_free_table(sgt);
+	p2px_dmabuf_unmap_sg(priv, attach, map, n, dir);
+	sg_free_table(&map->sgt);
 err_free:
-	kfree(sgt);
+	kfree(map);
 	return ERR_PTR(ret);
 }
 
@@ -227,11 +276,13 @@ static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
 			      struct sg_table *sgt,
 			      enum dma_data_direction dir)
 {
+	struct p2px_dmabuf_map *map = container_of(sgt, struct p2px_dmabuf_map,
+						   sgt);
 	struct p2px_dmabuf *priv = attach->dmabuf->priv;
 
-	p2px_dmabuf_unmap_sg(priv, attach, sgt, priv->nents, dir);
-	sg_free_table(sgt);
-	kfree(sgt);
+	p2px_dmabuf_unmap_sg(priv, attach, map, priv->nents, dir);
+	sg_free_table(&map->sgt);
+	kfree(map);
 	if (atomic_dec_and_test(&priv->maps))
 		wake_up_all(&priv->wq);
 }
@@ -242,6 +293,16 @@ static void p2px_dmabuf_release(struct dma_buf *dmabuf)
 
 	mutex_lock(&p2px_dmabuf_lock);
 	list_del(&priv->node);
+	/*
+	 * A revoke_dev caller that found it before may still be at work;
+	 * it drops @revokers and wakes us under the lock, so once we see
+	 * zero under the lock it no longer touches @priv.
+	 */
+	while (priv->revokers) {
+		mutex_unlock(&p2px_dmabuf_lock);
+		wait_event(priv->wq, !READ_ONCE(priv->revokers));
+		mutex_lock(&p2px_dmabuf_lock);
+	}
 	mutex_unlock(&p2px_dmabuf_lock);
 	pci_dev_put(priv->pdev);
 	kfree(priv);
@@ -377,6 +438,8 @@ static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
 	dma_resv_unlock(resv);
 	/* Pinned and notified importers unmap; wait until all did. */
 	wait_event(priv->wq, !atomic_read(&priv->maps));
+	/* Pairs with the acquire in revoke_dev: all of the above is done. */
+	smp_store_release(&priv->revoke_done, true);
 }
 
 /**
@@ -405,19 +468,46 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke);
  * @pdev: the device; NULL revokes every dma-buf of p2pdma_ext
  *
  * What a driver calls from its remove() (hot-unplug included) before
- * the BAR goes away. See p2pdma_ext_dmabuf_revoke().
+ * the BAR goes away. See p2pdma_ext_dmabuf_revoke(). Waits for the
+ * importers of @pdev's buffers only: revokes and exports of other devices
+ * go on meanwhile. Concurrent callers for one device each return once
+ * all its buffers are revoked.
  *
- * Context: process context; sleeps.
+ * Context: process context; sleeps. Not from an importer's notify
+ * callback, nor with any dma-buf reservation lock held.
  */
 void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 {
-	struct p2px_dmabuf *priv;
+	struct p2px_dmabuf *priv, *found;
 
-	mutex_lock(&p2px_dmabuf_lock);
-	list_for_each_entry(priv, &p2px_dmabufs, node)
-		if (!pdev || priv->pdev == pdev)
-			p2px_dmabuf_do_revoke(priv);
-	mutex_unlock(&p2px_dmabuf_lock);
+	/*
+	 * One buffer at a time: find one not yet fully revoked, pin it with
+	 * @revokers, revoke it without the list lock, start over. Buffers
+	 * exported meanwhile are found too; the caller makes sure none are
+	 * exported for @pdev after its remove() began.
+	 */
+	for (;;) {
+		found = NULL;
+		mutex_lock(&p2px_dmabuf_lock);
+		list_for_each_entry(priv, &p2px_dmabufs, node) {
+			if (pdev && priv->pdev != pdev)
+				continue;
+			/* Pairs with the release in p2px_dmabuf_do_revoke(). */
+			if (!smp_load_acquire(&priv->revoke_done)) {
+				priv->revokers++;
+				found = priv;
+				break;
+			}
+		}
+		mutex_unlock(&p2px_dmabuf_lock);
+		if (!found)
+			return;
+		p2px_dmabuf_do_revoke(found);
+		mutex_lock(&p2px_dmabuf_lock);
+		if (!--found->revokers)
+			wake_up_all(&found->wq);
+		mutex_unlock(&p2px_dmabuf_lock);
+	}
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke_dev);
 

@@ -33,18 +33,20 @@ static const struct p2px_backend *p2px_be(void)
  *
  * The memory gets struct pages and is handed out by p2pdma_ext_alloc().
  * It stays registered until the provider's driver unbinds; unbinding waits
- * until every allocation from it has been freed. The start and the size
+ * until every allocation from it has been freed. The device also gets its
+ * provider handles (p2pdma_ext_provider_init()), as upstream. The start and the size
  * must be multiples of 2 MiB (the granularity of memremap_pages()).
  *
  * Context: process context; may sleep.
  * Return: 0 on success; -EINVAL for a bad BAR, size, offset or alignment
- * (one kernel log line says which); -ENOMEM; another negative errno from
- * the mapping.
+ * (one kernel log line says which); -ENODEV if no driver is bound to
+ * @pdev; -ENOMEM; another negative errno from the mapping.
  */
 int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset)
 {
 	resource_size_t len, start;
+	int ret;
 
 	if (!pdev)
 		return -EINVAL;
@@ -76,6 +78,10 @@ int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			 bar, &start, size, (unsigned long)P2PX_MAP_ALIGN / SZ_1K);
 		return -EINVAL;
 	}
+	/* As upstream: a provider's BARs get their handles first. */
+	ret = p2pdma_ext_provider_init(pdev);
+	if (ret)
+		return ret;
 	return p2px_be()->add_resource(pdev, bar, size, offset);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_add_resource);

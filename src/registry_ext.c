@@ -111,7 +111,8 @@ struct p2px_map {
  * @published is written with WRITE_ONCE and read with READ_ONCE.
  *
  * p2px_map_lock protects every struct p2px_map and the @maps and
- * @revoked members of every provider. It nests inside mmap_lock (mmap,
+ * @revoked members of every provider (@revoked is also read without it,
+ * under RCU, by p2px_ext_alloc(): written with WRITE_ONCE). It nests inside mmap_lock (mmap,
  * fault, open and close run under it) and is never held across
  * unmap_mapping_range(). p2px_mnt is set once under p2px_ext_lock.
  */
@@ -341,8 +342,15 @@ static void p2px_ext_revoke(void *data)
 	struct p2px_map *map, *tmp;
 
 	mutex_lock(&p2px_map_lock);
-	d->revoked = true;
+	WRITE_ONCE(d->revoked, true);
 	mutex_unlock(&p2px_map_lock);
+	/*
+	 * Allocations run under RCU and refuse a revoked provider: after the
+	 * grace period none is left between its check and its
+	 * percpu_ref_tryget_live(), so none can touch a pgmap that devres
+	 * frees once memunmap_pages() has drained it.
+	 */
+	synchronize_rcu();
 	/* No fault inserts a PTE from now on; zap the ones there are. */
 	unmap_mapping_range(d->inode->i_mapping, 0, 0, 1);
 	mutex_lock(&p2px_map_lock);
@@ -601,7 +609,8 @@ static void *p2px_ext_alloc(struct pci_dev *pdev, size_t size)
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(pdev);
-	if (!d)
+	/* Going away: its pgmaps may be freed already (p2px_ext_revoke()). */
+	if (!d || READ_ONCE(d->revoked))
 		goto out;
 	addr = (void *)gen_pool_alloc_owner(d->pool, size, (void **)&ref);
 	if (!addr)

@@ -7,13 +7,17 @@
 #   3. the VM selftests: every kernel booted under QEMU in every topology,
 #      the real module loaded and exercised;
 #   4. package install tests (tools/pkgtest.sh): the .debs installed in
-#      each suite root, the DKMS-built module booted, then purged.
+#      each suite root, the DKMS-built module booted, then purged;
+#   5. the debug kernel "6.1-debug" (tools/debug-kernel.sh: KASAN, lockdep,
+#      kmemleak, fault injection): built in the background from the start,
+#      then the module built for it and every topology's VM run under it.
 # Installs what it needs from Debian's archive on first use and caches it
 # under $P2PDMA_EXT_CACHE (default ~/.cache/p2pdma-ext).
 # Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
 #
-# Environment: P2PDMA_EXT_KERNELS, P2PDMA_EXT_TOPOLOGIES narrow the run;
-# P2PDMA_EXT_JOBS sets how many VMs run at once (default 2).
+# Environment: P2PDMA_EXT_KERNELS, P2PDMA_EXT_TOPOLOGIES narrow the run
+# (the debug kernel runs when P2PDMA_EXT_KERNELS is unset or names
+# 6.1-debug); P2PDMA_EXT_JOBS sets how many VMs run at once (default 2).
 set -uo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -77,6 +81,36 @@ t0=$(date +%s)
 "$TOP/tools/install-deps.sh" || { result FAIL host/install-deps; }
 echo "host tools ready in $(since "$t0") s"
 
+# --- the debug kernel ------------------------------------------------------
+# Its build is CPU-bound and long; the suite roots' debootstrap is mostly
+# network: start it now, detached (so the VM phase's "wait" does not wait
+# for it), and join it (debug-kernel.sh build again: it waits on the
+# build's lock) before its own phase. Its VM runs get the stress budgets
+# of the reliability tests, two CPUs and more time.
+DEBUG_KERNEL=6.1-debug
+debug_run=0
+case " ${P2PDMA_EXT_KERNELS-$DEBUG_KERNEL} " in *" $DEBUG_KERNEL "*) debug_run=1 ;; esac
+# shellcheck disable=SC2086 # a word list
+KERNELS=$(printf '%s\n' $KERNELS | grep -vxF "$DEBUG_KERNEL" | xargs)
+if [ "$debug_run" = 1 ]; then
+	("$TOP/tools/debug-kernel.sh" build >"$BUILD/debug-kernel.log" 2>&1 &)
+fi
+
+vm_kernel_dir() {
+	if [ "$1" = "$DEBUG_KERNEL" ]; then
+		"$TOP/tools/debug-kernel.sh" kernel-dir
+	else
+		"$TOP/tools/kernels.sh" kernel-dir "$1"
+	fi
+}
+
+# Extra run-vm.sh arguments for kernel $1 (payload dir $2 gets test.env).
+vm_kernel_args() {
+	[ "$1" = "$DEBUG_KERNEL" ] || return 0
+	printf '%s\n' P2PX_FUZZ_CALLS=100000 P2PX_STRESS_SECONDS=60 >"$2/test.env"
+	echo --timeout 3000 --qemu-arg -smp --qemu-arg 2
+}
+
 # --- 1. host-side tests ----------------------------------------------------
 phase "host tests"
 if [ -f "$TOP/selftests/host/Makefile" ]; then
@@ -113,7 +147,7 @@ fi
 phase "build matrix ($KERNELS)"
 t0=$(date +%s)
 # shellcheck disable=SC2086
-"$TOP/tools/matrix.sh" $KERNELS
+[ -z "$KERNELS" ] || "$TOP/tools/matrix.sh" $KERNELS
 echo "matrix done in $(since "$t0") s"
 
 "$TOP/tools/test-probes.sh"
@@ -138,20 +172,25 @@ vm_run() {
 	fi
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
+	cp "$TOP/selftests/leakcheck.sh" "$dir/payload/"
+	cp "$TOP/selftests/modules.list" "$dir/payload/"
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
 		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
 			echo "p2pdmactl payload failed" >&2
 	fi
 	# --qmp: tests ask the host to hot-unplug devices (p2px-host UNPLUG).
-	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
+	# shellcheck disable=SC2046 # vm_kernel_args prints words
+	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$(vm_kernel_dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \
-		--timeout 600 --qmp >"$dir/run.log" 2>&1
+		--timeout 600 --qmp $(vm_kernel_args "$k" "$dir/payload") >"$dir/run.log" 2>&1
 	echo $? >"$dir/rc"
 }
 
+# vm_phase KERNEL...: every topology on each kernel, then the results.
+vm_phase() {
 running=0
-for k in $KERNELS; do
+for k in "$@"; do
 	for topo in $TOPOLOGIES; do
 		if [ ! -f "$BUILD/matrix/$k/p2pdma_ext.ko" ]; then
 			result FAIL "vm/$k/$topo" "no module was built for $k"
@@ -167,7 +206,7 @@ for k in $KERNELS; do
 done
 wait
 
-for k in $KERNELS; do
+for k in "$@"; do
 	for topo in $TOPOLOGIES; do
 		dir=$BUILD/vm/$k-$topo
 		[ -f "$dir/rc" ] || continue
@@ -184,6 +223,9 @@ for k in $KERNELS; do
 		fi
 	done
 done
+}
+# shellcheck disable=SC2086 # a word list
+vm_phase $KERNELS
 echo "VM selftests done in $(since "$t0") s"
 
 # --- 4. package install tests ---------------------------------------------------
@@ -199,13 +241,31 @@ if make -s -C "$TOP" deb >"$BUILD/deb-build.log" 2>&1; then
 			result FAIL pkg/lintian "$(echo "$out" | grep -c '^[EW]: ') finding(s)"
 		fi
 	fi
+	# The .rpms for pkgtest's rpm install test (Debian's rpmbuild).
+	make -s -C "$TOP" rpm >"$BUILD/rpm-build.log" 2>&1 ||
+		{ tail -n 30 "$BUILD/rpm-build.log"; result FAIL pkg/rpm-build "see $BUILD/rpm-build.log"; }
 	# shellcheck disable=SC2086
-	"$TOP/tools/pkgtest.sh" $KERNELS || true
+	[ -z "$KERNELS" ] || "$TOP/tools/pkgtest.sh" $KERNELS || true
 else
 	tail -n 30 "$BUILD/deb-build.log"
 	result FAIL pkg/build "make deb failed; see $BUILD/deb-build.log"
 fi
 echo "package install tests done in $(since "$t0") s"
+
+# --- 5. the debug kernel ---------------------------------------------------------
+if [ "$debug_run" = 1 ]; then
+	phase "debug kernel ($DEBUG_KERNEL x $TOPOLOGIES)"
+	t0=$(date +%s)
+	if kdir=$("$TOP/tools/debug-kernel.sh" build 2>>"$BUILD/debug-kernel.log"); then
+		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
+		"$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
+		vm_phase "$DEBUG_KERNEL"
+	else
+		tail -n 30 "$BUILD/debug-kernel.log"
+		result FAIL "build/$DEBUG_KERNEL/kernel" "see $BUILD/debug-kernel.log"
+	fi
+	echo "debug kernel done in $(since "$t0") s"
+fi
 
 # --- summary -------------------------------------------------------------------
 phase "summary"

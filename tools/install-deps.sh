@@ -8,7 +8,8 @@ set -euo pipefail
 
 pkgs=(make gcc libc6-dev debootstrap qemu-system-x86 busybox-static cpio
       xz-utils zstd socat ca-certificates
-      dpkg-dev debhelper dh-dkms binutils lintian libkmod-dev "$@")
+      dpkg-dev debhelper dh-dkms binutils lintian libkmod-dev rpm jq openssl kmod
+      bc bison flex libelf-dev "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -8,6 +8,8 @@
 # (the staged Kbuild descends into them), so they link against the
 # module's exports; they land in build/matrix/SERIES/selftests/drivers/.
 # Finally print which probe macros differ between the kernels.
+# SERIES "6.1-debug" is the debug kernel (tools/debug-kernel.sh), built
+# for with the host's compiler against its build tree.
 #
 #   tools/matrix.sh [SERIES...]
 set -euo pipefail
@@ -15,8 +17,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] && KERNELS="$*"
-# shellcheck disable=SC2086
-"$TOP/tools/kernels.sh" prepare $KERNELS
+# shellcheck disable=SC2086 # a word list
+distro=$(printf '%s\n' $KERNELS | grep -vx '6\.1-debug' | xargs)
+if [ -n "$distro" ]; then
+	# shellcheck disable=SC2086
+	"$TOP/tools/kernels.sh" prepare $distro
+fi
 
 fails=0
 for k in $KERNELS; do
@@ -31,9 +37,14 @@ for k in $KERNELS; do
 		echo 'obj-m += selftests/drivers/' >>"$stage/Kbuild"
 	fi
 	t0=$(date +%s)
-	rel=$("$TOP/tools/kernels.sh" release "$k")
-	if "$TOP/tools/kernels.sh" build "$k" "$stage" "$out" W=1 modules \
-		>/dev/null 2>&1; then
+	if [ "$k" = 6.1-debug ]; then
+		rel=$("$TOP/tools/debug-kernel.sh" release)
+		builder=("$TOP/tools/debug-kernel.sh" build-module)
+	else
+		rel=$("$TOP/tools/kernels.sh" release "$k")
+		builder=("$TOP/tools/kernels.sh" build "$k")
+	fi
+	if "${builder[@]}" "$stage" "$out" W=1 modules >/dev/null 2>&1; then
 		rc=0
 	else
 		rc=$?

@@ -62,6 +62,57 @@ struct scatterlist *p2pdma_ext_alloc_sgl(struct pci_dev *pdev,
 void p2pdma_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl);
 bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
 
+/*
+ * Provider handles (src/provider_handle.c has the full kernel-doc): the
+ * per-BAR provider-lifecycle object of upstream Linux 6.19, on every kernel.
+ */
+
+/**
+ * struct p2pdma_ext_provider - a memory BAR as a source of peer-to-peer DMA
+ * @owner: the device the BAR belongs to (&pdev->dev)
+ * @bus_offset: PCI bus address minus CPU physical address, for every
+ *	address of the BAR
+ *
+ * The members, their order and their meaning are those of the kernel's
+ * struct p2pdma_provider (Linux 6.19 and later). Where the kernel has that
+ * object (it exports pcim_p2pdma_provider(), e.g. Debian 7.2), a handle
+ * from p2pdma_ext_provider_get() *is* the kernel's object, at the address
+ * pcim_p2pdma_provider() returns (the module checks the layout when it is
+ * built), so it may be cast to struct p2pdma_provider * and passed to
+ * kernel functions that take one. This header cannot use the kernel's name
+ * itself: older kernels do not define it, newer ones always do.
+ *
+ * A handle is valid while the driver that called p2pdma_ext_provider_init()
+ * stays bound to @owner; see p2pdma_ext_provider_get() for the rule on DMA
+ * mappings made from it.
+ */
+struct p2pdma_ext_provider {
+	struct device *owner;
+	u64 bus_offset;
+};
+
+int p2pdma_ext_provider_init(struct pci_dev *pdev);
+struct p2pdma_ext_provider *p2pdma_ext_provider_get(struct pci_dev *pdev,
+						    int bar);
+
+/**
+ * p2pdma_ext_bus_addr_map() - PCI bus address of a CPU physical address
+ * @provider: handle of the BAR that holds @paddr
+ * @paddr: CPU physical address inside that BAR
+ *
+ * What a peer below the same PCI switch puts in its DMA descriptors (map
+ * type P2PDMA_EXT_MAP_BUS_ADDR); upstream's pci_p2pdma_bus_addr_map().
+ *
+ * Context: any context.
+ * Return: @paddr + @provider->bus_offset.
+ */
+static inline dma_addr_t
+p2pdma_ext_bus_addr_map(const struct p2pdma_ext_provider *provider,
+			phys_addr_t paddr)
+{
+	return paddr + provider->bus_offset;
+}
+
 /**
  * p2pdma_ext_find() - the published provider nearest to one client
  * @client: the device that will DMA to the memory

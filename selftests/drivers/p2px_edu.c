@@ -39,10 +39,14 @@
  *                      edu reads LEN bytes at dma-buf offset OFF into RAM
  *                      (shown as "read" below), then writes the pattern
  *                      there;
- *         "unmap", "detach".
+ *         "unmap", "detach";
+ *         "slow 0|1"   1: the notify callback only counts and leaves the
+ *                      mapping until "unmap" (a slow importer, which
+ *                      revoke must wait for); default 0.
  *         Read: "attached A mapped M notified N map_errors E last_error
- *         X dma ADDR\nread HEX" (ADDR: DMA address of the last "dma",
- *         HEX: the first 64 bytes it read).
+ *         X dma ADDR\nread HEX\nsg0 SG" (ADDR: DMA address of the last
+ *         "dma", HEX: the first 64 bytes it read, SG: DMA address of the
+ *         current mapping's first entry, 0 if unmapped).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -83,6 +87,7 @@
  * @attach: its attachment
  * @sgt: its mapping, or NULL (under the dma-buf's resv lock)
  * @notified: notify callbacks seen (under the resv lock)
+ * @slow: the notify callback leaves the mapping to "unmap"
  * @map_errors: failed maps
  * @last_error: errno of the last failed map
  * @dma: DMA address of the last "dma" command
@@ -101,6 +106,7 @@ struct p2px_edu {
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 	unsigned int notified;
+	bool slow;
 	unsigned int map_errors;
 	int last_error;
 	u64 dma;
@@ -398,7 +404,7 @@ static void p2px_edu_notify(struct dma_buf_attachment *attach)
 	struct p2px_edu *e = attach->importer_priv;
 
 	e->notified++;
-	if (e->sgt) {
+	if (e->sgt && !READ_ONCE(e->slow)) {
 		dma_buf_unmap_attachment(attach, e->sgt, DMA_BIDIRECTIONAL);
 		e->sgt = NULL;
 	}
@@ -559,6 +565,9 @@ static ssize_t p2px_edu_dmabuf_write(struct file *file,
 			dma_resv_unlock(e->dmabuf->resv);
 			ret = 0;
 		}
+	} else if (sscanf(buf, "slow %u", &len) == 1) {
+		WRITE_ONCE(e->slow, !!len);
+		ret = 0;
 	} else if (!strncmp(buf, "detach", 6)) {
 		ret = e->dmabuf ? 0 : -ENOENT;
 		p2px_edu_detach(e);
@@ -573,7 +582,8 @@ static ssize_t p2px_edu_dmabuf_read(struct file *file, char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
 	struct p2px_edu *e = file->private_data;
-	char buf[256];
+	dma_addr_t sg0 = 0;
+	char buf[320];
 	int n, i;
 
 	mutex_lock(&e->lock);
@@ -583,11 +593,13 @@ static ssize_t p2px_edu_dmabuf_read(struct file *file, char __user *ubuf,
 		      "attached %d mapped %d notified %u map_errors %u last_error %d dma %#llx\nread ",
 		      !!e->dmabuf, !!e->sgt, e->notified, e->map_errors,
 		      e->last_error, e->dma);
+	if (e->sgt)
+		sg0 = sg_dma_address(e->sgt->sgl);
 	if (e->dmabuf)
 		dma_resv_unlock(e->dmabuf->resv);
 	for (i = 0; i < EDU_SHOW; i++)
 		n += scnprintf(buf + n, sizeof(buf) - n, "%02x", e->read[i]);
-	n += scnprintf(buf + n, sizeof(buf) - n, "\n");
+	n += scnprintf(buf + n, sizeof(buf) - n, "\nsg0 %#llx\n", (u64)sg0);
 	mutex_unlock(&e->lock);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
 }

@@ -46,7 +46,7 @@ P2PX_PROG=run-vm
 
 # Kernel log lines that fail a run, and known harmless lines that match.
 PROBLEM_RE='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|KASAN|UBSAN|kmemleak|possible circular locking|INFO: task .* blocked'
-BENIGN_RE='kmemleak: Kernel memory leak detector (initialized|disabled)|kmemleak: Automatic memory scanning thread started'
+BENIGN_RE='kmemleak: Kernel memory leak detector (initialized|disabled)|kmemleak: Automatic memory scanning thread started|kmemleak: Cannot allocate a scan area, scanning the full object'
 TAIL_LINES=150
 
 usage() {

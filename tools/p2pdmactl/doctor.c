@@ -454,8 +454,8 @@ int cmd_doctor(int argc, char **argv)
 		printf("usage: p2pdmactl doctor\n"
 		       "  Check kernel config, module build and load state, IOMMU,\n"
 		       "  ACS redirect, host bridge allowlist, BARs above the direct\n"
-		       "  map and Secure Boot; print a verdict and fixes.\n"
-		       "  Exit 0 without problems, 6 with at least one FAIL.\n");
+		       "  map and Secure Boot; print a verdict and fixes.\n");
+		help_footer(stdout, "doctor");
 		return EX_OK;
 	}
 	if (argc > 1) {

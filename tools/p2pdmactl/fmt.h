@@ -28,6 +28,8 @@
 
 /* doctor.c */
 int cmd_doctor(int argc, char **argv);
+/* p2pdmactl.c: "root: ...", "exit codes: ..." lines of COMMAND --help */
+void help_footer(FILE *f, const char *name);
 
 /* --- JSON emitter ------------------------------------------------------ */
 #define JSON_MAX_DEPTH	16

@@ -81,7 +81,7 @@ static int open_ctl(void)
 	if (fd >= 0)
 		return fd;
 	if (errno == EACCES || errno == EPERM) {
-		errmsg("%s: %s; run as root", P2PDMA_EXT_DEVICE, strerror(errno));
+		errmsg("%s: %s; this needs root", P2PDMA_EXT_DEVICE, strerror(errno));
 		return -EX_NOPERM;
 	}
 	if (!module_loaded()) {
@@ -151,6 +151,7 @@ static void usage_load(FILE *f)
 	fprintf(f, "usage: p2pdmactl load [--module PATH] [PARAM=VALUE...]\n"
 		   "  Load p2pdma_ext (found by libkmod in /lib/modules/$(uname -r),\n"
 		   "  or the .ko at PATH) with the given module parameters.\n");
+	help_footer(f, "load");
 }
 
 static int cmd_load(int argc, char **argv)
@@ -259,6 +260,7 @@ static int cmd_unload(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: p2pdmactl unload\n  Unload p2pdma_ext.\n");
+		help_footer(stdout, "unload");
 		return EX_OK;
 	}
 	if (argc > 1) {
@@ -328,7 +330,9 @@ static int cmd_status(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: p2pdmactl status [--json]\n"
 			       "  Whether p2pdma_ext is loaded, its version, back end\n"
-			       "  (native or ext) and current parameter values.\n");
+			       "  (native or ext; without root: unknown) and current\n"
+			       "  parameter values.\n");
+			help_footer(stdout, "status");
 			return EX_OK;
 		}
 		if (strcmp(argv[i], "--json")) {
@@ -427,6 +431,7 @@ static int cmd_set(int argc, char **argv)
 		printf("usage: p2pdmactl set PARAM VALUE\n"
 		       "  Change a runtime parameter of p2pdma_ext (host_bridge_allow,\n"
 		       "  host_bridge_deny, trust_all_host_bridges, provider_bars).\n");
+		help_footer(stdout, "set");
 		return EX_OK;
 	}
 	if (argc != 3 || check_param_name(argv[1])) {
@@ -615,6 +620,7 @@ static void usage_topology(FILE *f)
 		   "  Cell: distance and map type (bus = by PCI bus address,\n"
 		   "  hb = through the host bridge, no = not supported); row =\n"
 		   "  provider, column = client.\n");
+	help_footer(f, "topology");
 }
 
 static int cmd_topology(int argc, char **argv)
@@ -769,6 +775,7 @@ static int cmd_why(int argc, char **argv)
 			printf("usage: p2pdmactl why [--json] PROVIDER CLIENT\n"
 			       "  Why PROVIDER's memory can (not) be used by CLIENT\n"
 			       "  peer-to-peer, and what would change it.\n");
+			help_footer(stdout, "why");
 			return EX_OK;
 		} else if (na < 2 && argv[i][0] != '-') {
 			args[na++] = argv[i];
@@ -840,6 +847,7 @@ static int cmd_providers(int argc, char **argv)
 			printf("usage: p2pdmactl providers [--json]\n"
 			       "  PCI devices with peer-to-peer memory (p2pmem/ in sysfs):\n"
 			       "  size, available bytes, published.\n");
+			help_footer(stdout, "providers");
 			return EX_OK;
 		}
 		if (strcmp(argv[i], "--json")) {
@@ -908,20 +916,47 @@ static int cmd_providers(int argc, char **argv)
 
 /* --- main --------------------------------------------------------------- */
 
+/*
+ * Per command: whether it needs root and the exit codes it can return
+ * (printed by "COMMAND --help"; the man page lists the same, which
+ * tests/cli_test.sh checks).
+ */
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	bool root;
+	const char *exits;
 } cmds[] = {
-	{ "load", cmd_load, "load the module (libkmod) [--module PATH] [PARAM=VALUE...]" },
-	{ "unload", cmd_unload, "unload the module" },
-	{ "status", cmd_status, "loaded?, version, back end, parameters [--json]" },
-	{ "set", cmd_set, "set a runtime parameter: set PARAM VALUE" },
-	{ "topology", cmd_topology, "peer-to-peer matrix [--json] [DEV...]" },
-	{ "why", cmd_why, "explain one pair: why [--json] PROVIDER CLIENT" },
-	{ "providers", cmd_providers, "devices with p2pmem [--json]" },
-	{ "doctor", cmd_doctor, "check the system and suggest fixes" },
+	{ "load", cmd_load, "load the module (libkmod) [--module PATH] [PARAM=VALUE...]", true,
+	  "0 loaded (or already loaded), 1 the kernel refused, 2 usage,\n"
+	  "  3 module not found, 4 needs root, 5 built for another kernel" },
+	{ "unload", cmd_unload, "unload the module", true,
+	  "0 unloaded, 1 in use or refused, 2 usage, 3 not loaded,\n  4 needs root" },
+	{ "status", cmd_status, "loaded?, version, back end, parameters [--json]", false,
+	  "0 loaded, 1 output error, 2 usage, 3 not loaded" },
+	{ "set", cmd_set, "set a runtime parameter: set PARAM VALUE", true,
+	  "0 set, 1 the kernel refused the value, 2 usage or unknown\n"
+	  "  parameter, 3 not loaded, 4 needs root" },
+	{ "topology", cmd_topology, "peer-to-peer matrix [--json] [DEV...]", true,
+	  "0 ok, 1 failed, 2 usage or no such device, 3 not loaded,\n  4 needs root" },
+	{ "why", cmd_why, "explain one pair: why [--json] PROVIDER CLIENT", true,
+	  "0 ok, 1 failed, 2 usage or no such device, 3 not loaded,\n  4 needs root" },
+	{ "providers", cmd_providers, "devices with p2pmem [--json]", false,
+	  "0 ok (also when there is none), 1 failed, 2 usage" },
+	{ "doctor", cmd_doctor, "check the system and suggest fixes", true,
+	  "0 no FAIL finding, 1 output error, 2 usage, 4 needs root,\n  6 at least one FAIL" },
 };
+
+void help_footer(FILE *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(cmds[i].name, name))
+			fprintf(f, "  root: %s\n  exit codes: %s\n",
+				cmds[i].root ? "needed" : "not needed", cmds[i].exits);
+}
 
 static void print_usage(FILE *f)
 {

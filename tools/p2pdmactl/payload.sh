@@ -7,18 +7,34 @@
 # PAYLOAD/p2pdmactl is a wrapper that runs it through that loader (the
 # busybox initramfs has no libc).
 #
-#   payload.sh BUILT-BINARY PAYLOAD-DIR
+#   payload.sh [--root DIR] BINARY PAYLOAD-DIR
+#
+# --root DIR: BINARY is a path inside the system root DIR (a suite root of
+# tools/kernels.sh with p2pdma-ext-utils installed): its libraries are
+# resolved by that root's ldd (chroot) and copied from DIR, so the test bed
+# runs the packaged tool with that suite's libkmod and libc.
 set -euo pipefail
+root=
+if [ "${1:-}" = --root ]; then
+	root=$2
+	shift 2
+fi
 bin=$1 payload=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
 mkdir -p "$payload/lib" "$payload/tests"
-cp "$bin" "$payload/lib/p2pdmactl.bin"
+cp "$root$bin" "$payload/lib/p2pdmactl.bin"
 loader=
+# in_root CMD...: CMD in the root (chroot) or on this system
+in_root() {
+	if [ -n "$root" ]; then chroot "$root" "$@"; else "$@"; fi
+}
+deps=$(in_root ldd "$bin")
 while read -r lib; do
-	cp -L "$lib" "$payload/lib/"
+	# Symbolic links are resolved inside the root (they may be absolute).
+	cp "$root$(in_root readlink -f "$lib")" "$payload/lib/$(basename "$lib")"
 	case $lib in */ld-linux*) loader=$(basename "$lib") ;; esac
-done < <(ldd "$bin" | awk '/=> \//{ print $3 } /^[ \t]*\/.*ld-linux/{ print $1 }')
+done < <(awk '/=> \//{ print $3 } /^[ \t]*\/.*ld-linux/{ print $1 }' <<<"$deps")
 [ -n "$loader" ] || { echo "payload.sh: no dynamic loader found for $bin" >&2; exit 1; }
 cat >"$payload/p2pdmactl" <<EOW
 #!/bin/sh

@@ -53,6 +53,21 @@ P2PDMA_EXT_IMPORT_NS();
 #define pci_has_p2pmem(pdev) \
 	p2pdma_ext_has_p2pmem(pdev)
 
+/*
+ * The provider-lifecycle API of Linux 6.19. struct p2pdma_provider is
+ * renamed to p2pdma_ext's struct (same members) rather than defined here:
+ * kernels from 6.19 on define it even without CONFIG_PCI_P2PDMA, older
+ * ones do not, and a header cannot tell which. The kernel's stubs that
+ * take or return the kernel's type are bypassed by the macros below.
+ */
+#define p2pdma_provider p2pdma_ext_provider
+#define pcim_p2pdma_init(pdev) \
+	p2pdma_ext_provider_init(pdev)
+#define pcim_p2pdma_provider(pdev, bar) \
+	p2pdma_ext_provider_get(pdev, bar)
+#define pci_p2pdma_bus_addr_map(provider, paddr) \
+	p2pdma_ext_bus_addr_map(provider, paddr)
+
 #endif /* !CONFIG_PCI_P2PDMA */
 
 #endif /* P2PDMA_EXT_COMPAT_PCI_P2PDMA_H */

@@ -36,6 +36,36 @@ for c in load unload status set topology why providers doctor; do
 		echo "not ok $n p2pdmactl.cli_man_$c"
 	fi
 done
+# Each command's --help states root need and exit codes, and the man page's
+# "Per command" list says the same.
+man_codes() {	# man_codes CMD: "root|noroot CODES" from the man page
+	awk -v c=".B $1" '
+		/^\.SS Per command/ { sec = 1; next }
+		sec && /^\.S[HS]/ { sec = 0 }
+		sec && $0 == c { on = 1; next }
+		on && /^\./ { exit }
+		on { print }' "$MAN" | tr '\n' ' ' |
+		awk '{ r = /Needs root/ ? "root" : /Works without root/ ? "noroot" : "?"
+		       gsub(/[^0-9]+/, " "); print r, $0 }' | tr -s ' ' | sed 's/ $//'
+}
+help_codes() {	# help_codes CMD: the same from CMD --help
+	"$CTL" "$1" --help | awk '
+		/^  root: needed$/ { r = "root" } /^  root: not needed$/ { r = "noroot" }
+		/exit codes:/ { on = 1; sub(/.*exit codes:/, "") }
+		on { s = s " " $0 }
+		END { gsub(/[^0-9]+/, " ", s); print r, s }' | tr -s ' ' | sed 's/ $//'
+}
+for c in load unload status set topology why providers doctor; do
+	n=$((n + 1))
+	m=$(man_codes "$c") h=$(help_codes "$c")
+	if [ -n "$h" ] && [ "$m" = "$h" ] && [ "${h#* }" != "$h" ]; then
+		echo "ok $n p2pdmactl.cli_exit_codes_$c"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n p2pdmactl.cli_exit_codes_$c"
+		echo "# --help: '$h', man page: '$m'"
+	fi
+done
 t load_not_param 2 load notaparam
 t load_bad_param_name 2 load 'a-b=1'
 t load_unknown_option 2 load --bogus

@@ -37,6 +37,24 @@ run() {
 	rc=$?
 }
 
+# run_user CMD...: like run, as the unprivileged user p2pxuser (busybox su;
+# the initramfs has no /etc/passwd until we write one)
+USER_UID=1000
+run_user() {
+	if ! grep -q '^p2pxuser:' /etc/passwd 2>/dev/null; then
+		echo "p2pxuser:x:$USER_UID:$USER_UID::/tmp:/bin/sh" >>/etc/passwd
+		echo "p2pxuser:x:$USER_UID:" >>/etc/group
+	fi
+	su -s /bin/sh -c "exec $CTL $*" p2pxuser >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+# dump_json NAME: $OUT as "# json NAME: ..." diagnostics, which the package
+# test (tools/pkgtest.sh) parses on the host with jq
+dump_json() {
+	sed "s/^/# json $1: /" "$OUT"
+}
+
 # BDF of the first function with vendor:device $1
 find_dev() {
 	for d in /sys/bus/pci/devices/*; do
@@ -107,6 +125,7 @@ run load --module "$KO" trust_all_host_bridges=Y
 ok $? load_again_with_params "exit $rc"
 
 run status --json
+dump_json status
 case $(uname -r) in 7.*) want=native ;; *) want=ext ;; esac
 [ "$rc" -eq 0 ] && [ "$(json_field "$OUT" loaded)" = true ] &&
 	[ "$(json_field "$OUT" backend)" = "$want" ] &&
@@ -218,7 +237,9 @@ ok $? providers_none "exit $rc"
 echo p2pdma_ext_provider >"/sys/bus/pci/devices/$SHM/driver_override"
 echo "$SHM" >/sys/bus/pci/drivers_probe 2>/dev/null
 run providers --json
+dump_json providers
 size=$(cat "/sys/bus/pci/devices/$SHM/p2pmem/size" 2>/dev/null)
+echo "# p2pmem $SHM size $size"
 [ "$rc" -eq 0 ] && [ -n "$size" ] && [ "$size" -gt 0 ] &&
 	[ "$(json_field "$OUT" bdf)" = "$SHM" ] &&
 	[ "$(json_field "$OUT" size)" = "$size" ] &&
@@ -227,6 +248,39 @@ ok $? providers_json "exit $rc, size '$size'"
 run providers
 [ "$rc" -eq 0 ] && grep -q "^$SHM " "$OUT"
 ok $? providers_table "exit $rc"
+
+# Without root: status and providers work (status without the back end:
+# the control device is root-only), everything else exits 4 "needs root"
+# and changes nothing.
+run_user status --json
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" loaded)" = true ] &&
+	[ "$(json_field "$OUT" version)" = "$(cat /sys/module/p2pdma_ext/version)" ] &&
+	[ "$(json_field "$OUT" backend)" = null ]
+ok $? nonroot_status_json "exit $rc"
+run_user status
+[ "$rc" -eq 0 ] && grep -q "^backend: unknown .*root needed" "$OUT"
+ok $? nonroot_status_text "exit $rc"
+run_user providers --json
+[ "$rc" -eq 0 ] && [ "$(json_field "$OUT" bdf)" = "$SHM" ] &&
+	[ "$(json_field "$OUT" size)" = "$size" ]
+ok $? nonroot_providers_json "exit $rc"
+[ "$(su -s /bin/sh -c 'id -u' p2pxuser)" = "$USER_UID" ]
+ok $? nonroot_uid_dropped
+for t in "load:load" "unload:unload" "set:set host_bridge_allow 1ae0:1234" \
+	"topology:topology" "topology_json:topology --json $SHM $EDU" \
+	"why:why $SHM $EDU" "doctor:doctor"; do
+	# shellcheck disable=SC2086
+	run_user ${t#*:}
+	[ "$rc" -eq 4 ] && grep -q "needs root" "$ERR" && [ ! -s "$OUT" ]
+	ok $? "nonroot_${t%%:*}_needs_root" "p2pdmactl ${t#*:}: exit $rc"
+done
+grep -q '^p2pdma_ext ' /proc/modules &&
+	! grep -q 1ae0:1234 /sys/module/p2pdma_ext/parameters/host_bridge_allow
+ok $? nonroot_changed_nothing
+run_user status --help
+[ "$rc" -eq 0 ] && grep -q "root: not needed" "$OUT"
+ok $? nonroot_help "exit $rc"
+
 echo "$SHM" >/sys/bus/pci/drivers/p2pdma_ext_provider/unbind 2>/dev/null
 echo >"/sys/bus/pci/devices/$SHM/driver_override"
 
