@@ -160,16 +160,28 @@ u64 p2px_pci_id(struct pci_dev *pdev)
  * p2px_pci_get_by_id() - look up a PCI function by topology id
  * @id: P2PX_TOPO_ID() of the function
  *
+ * Finds the bus, then the function on it, rather than stepping through
+ * every PCI device (pci_get_domain_bus_and_slot()); the rescan/remove
+ * lock keeps the bus from going away in between.
+ *
+ * Context: process context; takes pci_lock_rescan_remove(), so the caller
+ * must not hold a device lock.
  * Return: the function with a reference (pci_dev_put() it), or NULL.
  */
 struct pci_dev *p2px_pci_get_by_id(u64 id)
 {
 	u64 domain = P2PX_TOPO_ID_DOMAIN(id);
+	struct pci_dev *pdev = NULL;
+	struct pci_bus *bus;
 
 	if (domain > INT_MAX)
 		return NULL;
-	return pci_get_domain_bus_and_slot((int)domain, P2PX_TOPO_ID_BUS(id),
-					   P2PX_TOPO_ID_DEVFN(id));
+	pci_lock_rescan_remove();
+	bus = pci_find_bus((int)domain, P2PX_TOPO_ID_BUS(id));
+	if (bus)
+		pdev = pci_get_slot(bus, P2PX_TOPO_ID_DEVFN(id));
+	pci_unlock_rescan_remove();
+	return pdev;
 }
 
 /**
