@@ -90,8 +90,8 @@ static inline void vfio_close(struct vfio *v)
 
 /* VFIO_DEVICE_FEATURE_DMA_BUF: the dma-buf fd or -errno. */
 static inline int vfio_export(int device, __u32 region, __u32 flags,
-		       __u32 open_flags,
-		       const struct p2pdma_ext_dmabuf_range *r, __u32 n)
+			      __u32 open_flags,
+			      const struct p2pdma_ext_dmabuf_range *r, __u32 n)
 {
 	size_t size = sizeof(struct vfio_device_feature) +
 		      sizeof(struct vfio_dmabuf_arg) + n * sizeof(*r);
