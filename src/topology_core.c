@@ -646,29 +646,17 @@ static int p2px_path_find(const struct p2px_topo_node *provider,
 }
 
 /*
- * Calls @note (when not NULL) for every device on the path whose ACS
- * redirects P2P: the provider side up to and including the common
- * device, the client side below it. Without @note, stops at the first.
+ * Notes in @note (when not NULL) every device of the @count nodes from @n
+ * up whose ACS redirects P2P; without @note, stops at the first.
  * Return: whether any device redirects.
  */
-static bool p2px_path_redirects(const struct p2px_topo_node *provider,
-				const struct p2px_topo_node *client,
-				const struct p2px_path *path,
+static bool p2px_nodes_redirect(const struct p2px_topo_node *n, int count,
 				struct p2px_topo_result *note)
 {
-	const struct p2px_topo_node *n;
 	bool any = false;
 	int i;
 
-	for (n = provider, i = 0; i <= path->psteps; n = n->up, i++) {
-		if (!p2px_acs_redir_bits(n))
-			continue;
-		if (!note)
-			return true;
-		p2px_note_acs(note, n);
-		any = true;
-	}
-	for (n = client, i = 0; i < path->csteps; n = n->up, i++) {
+	for (i = 0; i < count; n = n->up, i++) {
 		if (!p2px_acs_redir_bits(n))
 			continue;
 		if (!note)
@@ -677,6 +665,22 @@ static bool p2px_path_redirects(const struct p2px_topo_node *provider,
 		any = true;
 	}
 	return any;
+}
+
+/*
+ * The same for the path: the provider side up to and including the common
+ * device, then the client side below it.
+ */
+static bool p2px_path_redirects(const struct p2px_topo_node *provider,
+				const struct p2px_topo_node *client,
+				const struct p2px_path *path,
+				struct p2px_topo_result *note)
+{
+	bool p = p2px_nodes_redirect(provider, path->psteps + 1, note);
+
+	if (p && !note)
+		return true;
+	return p2px_nodes_redirect(client, path->csteps, note) || p;
 }
 
 static void p2px_describe_host(const struct p2px_topo_bridge *br,

@@ -74,7 +74,7 @@ if wants dmabuf && case " $BENCH_KERNELS " in *" 7.2 "*) true ;; *) false ;; esa
 	cp "$BUILD/matrix/7.2/p2pdma_ext.ko" \
 		"$BUILD/matrix/7.2/selftests/drivers/p2px_bench.ko" \
 		"$BUILD/bench-tools/dmabuf_bench" "$TOP/selftests/modules.list" "$dir/payload/"
-	cp "$TOP/tools/bench/guest-dmabuf.sh" "$dir/payload/run"
+	cp "$TOP/tools/bench/guest.sh" "$dir/payload/run"
 	t0=$(date +%s)
 	rc=0
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir 7.2)" \
