@@ -3,7 +3,8 @@
 #
 # Runs inside the test VM (busybox sh) as /payload/run: every test binary
 # in /payload/tests, its TAP lines prefixed with the binary's name so that
-# results from different binaries stay apart.
+# results from different binaries stay apart. After each binary the host
+# checks the device memory it claims to have written.
 set -o pipefail
 cd /payload || exit 1
 # Settings from the host for the tests, e.g. the debug kernel's budgets.
@@ -24,7 +25,13 @@ for t in tests/*; do
 		awk '/^#  RUN /{ cur = $3 }
 		     /^ok [0-9]+ # SKIP/{ sub(/^ok [0-9]+ /, "&" cur " ") }
 		     { print; fflush() }' |
-		sed "s/^\(\(not \)\{0,1\}ok [0-9]* \)/\1$name./" || rc=1
+		sed "s/^\(\(not \)\{0,1\}ok [0-9]* \)/\1$name./" |
+		tee /tmp/p2px-test.out || rc=1
+	# "# HOSTCHECK NAME OFFSET HEX": the host compares now, before a later
+	# test can reuse that device memory (verdicts in OUT/hostchecks).
+	grep '^# HOSTCHECK ' /tmp/p2px-test.out | while read -r _ _ dev off hex; do
+		p2px-host HOSTCHECK "$dev" "$off" "$hex" >/dev/null
+	done
 done
 [ ! -x leakcheck.sh ] || ./leakcheck.sh report || rc=1
 exit $rc

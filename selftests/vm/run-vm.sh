@@ -94,7 +94,7 @@ out=$(cd -- "$out" && pwd)
 ((${#out} < 90)) || p2px_die "--out path too long for a unix socket: $out"
 rm -rf -- "$out/backing"
 rm -f -- "$out"/{console.log,results.log,payload.log,dmesg.log,results.tap} \
-	"$out"/{summary,devices,problems,status,qemu.log,hostreq.log,qmp.sock}
+	"$out"/{summary,devices,problems,status,qemu.log,hostreq.log,hostchecks,qmp.sock}
 mkdir -p -- "$out/backing"
 
 topo_parse "$topology" "$out/backing" || p2px_die "cannot parse topology '$topology'"
@@ -192,6 +192,31 @@ hmp_call() {
 # (QEMU 7.2 aborts when a memory backend is attached a second time).
 declare -A replug_gen=()
 
+# host_check NAME OFFSET HEX: are the bytes HEX at OFFSET of device NAME's
+# backing file (OUT/devices, else OUT/backing/NAME.mem) now? Records
+# "PASS|FAIL NAME OFFSET [detail]" in OUT/hostchecks and sets $reply. The
+# guest asks right after the test that wrote them, before any later test
+# can reuse that memory.
+host_check() {
+	local name=${1:-} off=${2:-} hex=${3:-} file got
+	if [[ ! $name =~ ^[A-Za-z0-9_-]+$ || ! $off =~ ^[0-9]+$ ||
+		! $hex =~ ^([0-9a-f]{2})+$ ]]; then
+		reply="ERR HOSTCHECK needs NAME OFFSET HEX"
+		return
+	fi
+	file=$(awk -v n="$name" '$1 == n { print $2 }' "$out/devices")
+	[[ -f $file ]] || file=$out/backing/$name.mem
+	got=$(od -An -v -tx1 -j "$off" -N $((${#hex} / 2)) "$file" 2>/dev/null | tr -d ' \n')
+	if [[ $got == "$hex" ]]; then
+		echo "PASS $name $off" >>"$out/hostchecks"
+		reply="OK $name@$off matches"
+	else
+		echo "FAIL $name $off host file has '${got:0:32}...', guest expected '${hex:0:32}...'" \
+			>>"$out/hostchecks"
+		reply="ERR $name@$off: host file has '${got:0:32}...'"
+	fi
+}
+
 # handle_request LINE: sets $reply to "OK ..." or "ERR ..." for LINE.
 handle_request() {
 	local verb rest name dev gen id i rc
@@ -204,6 +229,10 @@ handle_request() {
 		reply="OK PONG"
 		return
 		;;
+	HOSTCHECK)
+		host_check $rest
+		return
+		;;
 	QMP | HMP | UNPLUG | REPLUG)
 		if [[ -z $qmp ]]; then
 			reply="ERR QMP is off (run-vm.sh --qmp)"
@@ -211,7 +240,7 @@ handle_request() {
 		fi
 		;;
 	*)
-		reply="ERR unknown request '$verb' (PING, QMP, HMP, UNPLUG, REPLUG)"
+		reply="ERR unknown request '$verb' (PING, HOSTCHECK, QMP, HMP, UNPLUG, REPLUG)"
 		return
 		;;
 	esac
