@@ -295,9 +295,10 @@ static int p2px_stats_show(struct seq_file *m, void *v)
 	struct p2px_cache_stats st;
 
 	p2px_topo_cache_stats(&st);
-	seq_printf(m, "entries %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
-		   st.entries, st.hits, st.misses, st.fresh, st.refreshed,
-		   st.invalidations, st.cache_gen, st.policy_gen);
+	seq_printf(m, "entries %u\ndetailed %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
+		   st.entries, st.detailed, st.hits, st.misses, st.fresh,
+		   st.refreshed, st.invalidations, st.cache_gen,
+		   st.policy_gen);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(p2px_stats);
