@@ -914,6 +914,7 @@ FIXTURE_TEARDOWN(fuzzer)
 static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 {
 	unsigned long long size, avail;
+	char path[400];
 	int i;
 
 	for (i = 0; i < fz->nfds; i++)
@@ -934,6 +935,8 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 	EXPECT_EQ(size, avail) TH_LOG("P2P memory not given back");
 	EXPECT_EQ(0, p2px_unload("p2px_edu"));
 	EXPECT_EQ(0, unbind_dev(fz->shm));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", fz->shm);
+	EXPECT_EQ(0, p2px_write_file(path, "\n"));
 	EXPECT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
 }
 

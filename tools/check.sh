@@ -106,10 +106,17 @@ vm_kernel_dir() {
 	fi
 }
 
-# Extra run-vm.sh arguments for kernel $1 (payload dir $2 gets test.env).
+# Extra run-vm.sh arguments for kernel $1, topology $3 (payload dir $2 gets
+# test.env). The debug kernel runs the whole suite in every topology, with
+# the long budgets where they find most: the 100k-call fuzz in "switch",
+# the long stress in "rootports" (the one with PCI hot-unplug cycles).
 vm_kernel_args() {
 	[ "$1" = "$DEBUG_KERNEL" ] || return 0
-	printf '%s\n' P2PX_FUZZ_CALLS=100000 P2PX_STRESS_SECONDS=60 >"$2/test.env"
+	case $3 in
+	switch) echo P2PX_FUZZ_CALLS=100000 P2PX_FUZZ_MAX_SECONDS=1800 P2PX_STRESS_SECONDS=20 ;;
+	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=120 ;;
+	*) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=20 ;;
+	esac | tr ' ' '\n' >"$2/test.env"
 	echo --timeout 3000 --qemu-arg -smp --qemu-arg 2
 }
 
@@ -152,8 +159,11 @@ t0=$(date +%s)
 [ -z "$KERNELS" ] || "$TOP/tools/matrix.sh" $KERNELS
 echo "matrix done in $(since "$t0") s"
 
-"$TOP/tools/test-probes.sh"
-"$TOP/tools/test-version.sh"
+# Both look at the Debian kernels' builds ($KERNELS, the debug kernel left out).
+if [ -n "$KERNELS" ]; then
+	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-probes.sh"
+	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-version.sh"
+fi
 
 # --- 3. VM selftests ---------------------------------------------------------
 phase "VM selftests ($KERNELS x $TOPOLOGIES)"
@@ -175,6 +185,7 @@ vm_run() {
 	cp "$BUILD"/selftests/* "$dir/payload/tests/"
 	cp "$TOP/selftests/run-in-vm.sh" "$dir/payload/run"
 	cp "$TOP/selftests/leakcheck.sh" "$dir/payload/"
+	cp "$TOP/selftests/kernel-log.allow" "$dir/payload/"
 	cp "$TOP/selftests/modules.list" "$dir/payload/"
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
@@ -185,7 +196,7 @@ vm_run() {
 	# shellcheck disable=SC2046 # vm_kernel_args prints words
 	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$(vm_kernel_dir "$k")" \
 		--topology "$topo" --payload "$dir/payload" --out "$dir/out" \
-		--timeout 600 --qmp $(vm_kernel_args "$k" "$dir/payload") >"$dir/run.log" 2>&1
+		--timeout 600 --qmp $(vm_kernel_args "$k" "$dir/payload" "$topo") >"$dir/run.log" 2>&1
 	echo $? >"$dir/rc"
 }
 
@@ -264,6 +275,12 @@ if [ "$debug_run" = 1 ]; then
 		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
 		"$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
 		vm_phase "$DEBUG_KERNEL"
+		# The reliability figures of this run (README "Reliability").
+		for topo in $TOPOLOGIES; do
+			sed -n 's/^# \(FUZZ-SUMMARY\|STRESS-SUMMARY\|FAULT-WALK\)/\1/p' \
+				"$BUILD/vm/$DEBUG_KERNEL-$topo/out/results.tap" 2>/dev/null |
+				sed "s/^/$topo: /"
+		done
 	else
 		tail -n 30 "$BUILD/debug-kernel.log"
 		result FAIL "build/$DEBUG_KERNEL/kernel" "see $BUILD/debug-kernel.log"

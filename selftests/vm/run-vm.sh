@@ -45,8 +45,10 @@ P2PX_PROG=run-vm
 . "$P2PX_VM_DIR/initramfs.sh"
 
 # Kernel log lines that fail a run, and known harmless lines that match.
-PROBLEM_RE='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|KASAN|UBSAN|kmemleak|possible circular locking|INFO: task .* blocked'
-BENIGN_RE='kmemleak: Kernel memory leak detector (initialized|disabled)|kmemleak: Automatic memory scanning thread started|kmemleak: Cannot allocate a scan area, scanning the full object'
+# A detector switching itself off (kmemleak "disabled", ODEBUG "disabled")
+# fails the run: what it would have found after that is not known.
+PROBLEM_RE='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|KASAN|UBSAN|kmemleak|ODEBUG|possible circular locking|INFO: task .* blocked'
+BENIGN_RE='kmemleak: Kernel memory leak detector initialized|kmemleak: Automatic memory scanning thread (started|ended)|kmemleak: Cannot allocate a scan area, scanning the full object'
 TAIL_LINES=150
 
 usage() {
@@ -396,10 +398,20 @@ grep -a -E '^[[:space:]]*((not )?ok([[:space:]]|$)|#|TAP version|1\.\.[0-9]+)' \
 
 # Kernel problems: console.log and the dmesg block, timestamps dropped,
 # each distinct line once; PAYLOAD/kernel-log.allow adds allowed patterns.
+# An allowed line may open a stack dump (an allowed WARNING, an allocation
+# failure report): up to its "</TASK>" (80 lines at most), the dump's own
+# lines ("Call Trace:", frames) are allowed with it; any other problem
+# line counts, and ends it.
 cat "$out/console.log" ${have_dmesg:+"$out/dmesg.log"} |
 	sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' |
-	grep -a -E -e "$PROBLEM_RE" | grep -a -v -E -e "$allow_re" |
-	awk '!seen[$0]++' >"$out/problems" || true
+	P2PX_PROBLEM_RE=$PROBLEM_RE P2PX_ALLOW_RE=$allow_re awk '
+	BEGIN { problem = ENVIRON["P2PX_PROBLEM_RE"]; allow = ENVIRON["P2PX_ALLOW_RE"] }
+	dump && (++dump > 80 || /^ *<\/TASK>$/) { dump = 0 }
+	dump && (/^Call Trace:$/ || /^ *<\/?(TASK|IRQ)>$/ ||
+		/^ *(\? )?[A-Za-z0-9_.]+\+0x[0-9a-f]+\/0x[0-9a-f]+( \[[A-Za-z0-9_]+\])?$/) { next }
+	$0 ~ allow { dump = 1; next }
+	$0 ~ problem { dump = 0; if (!seen[$0]++) print }
+	' >"$out/problems" || true
 nproblems=$(wc -l <"$out/problems")
 
 # Verdict, with a synthetic TAP line for failures the payload could not

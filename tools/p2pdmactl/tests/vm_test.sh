@@ -85,8 +85,10 @@ SHM=$(find_dev 1af4:1110)
 EDU=$(find_dev 1234:11e8)
 [ -n "$SHM" ] && [ -n "$EDU" ] || { echo "1..0 # SKIP no ivshmem/edu"; exit 0; }
 
-# A clean start: the module unloaded (an earlier test may have left it).
+# A clean start: the module unloaded and the ivshmem not pinned to the
+# provider driver (an earlier test may have left either).
 grep -q '^p2pdma_ext ' /proc/modules && rmmod p2pdma_ext 2>/dev/null
+echo >"/sys/bus/pci/devices/$SHM/driver_override"
 
 run --help
 grep -q "^  doctor" "$OUT" && grep -q "exit codes" "$OUT"
