@@ -184,9 +184,18 @@ static void *mapper(void *arg)
 			continue;
 		}
 		touch_pages(w, p, pages);
-		if (pages > 2 && wrnd(w, 2))
-			munmap(p + PAGE, PAGE);	/* splits the VMA */
-		munmap(p, len);
+		if (pages > 2 && wrnd(w, 2)) {
+			/*
+			 * Split the VMA, then unmap the two pieces: unmapping
+			 * all of @len would also unmap what the other mapper
+			 * may have mapped into the hole meanwhile.
+			 */
+			munmap(p + PAGE, PAGE);
+			munmap(p, PAGE);
+			munmap(p + 2 * PAGE, len - 2 * PAGE);
+		} else {
+			munmap(p, len);
+		}
 	}
 	return NULL;
 }
