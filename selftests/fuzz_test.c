@@ -482,6 +482,7 @@ static void do_dmabuf_op(struct __test_metadata *_metadata, struct fuzz *fz)
 	struct pollfd pfd;
 	int fd, i;
 	long ret = 0;
+	size_t len;
 	void *p;
 
 	if (!fz->nfds) {
@@ -496,11 +497,11 @@ static void do_dmabuf_op(struct __test_metadata *_metadata, struct fuzz *fz)
 		ret = lseek(fd, (off_t)rnd_num(fz, 1 << 20), rnd(fz, 5));
 		break;
 	case 1:
-		p = mmap(NULL, PAGE * (1 + rnd(fz, 4)), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
+		len = PAGE * (1 + rnd(fz, 4));
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		ret = p == MAP_FAILED ? -1 : 0;
 		if (!ret)
-			munmap(p, PAGE);
+			munmap(p, len);
 		break;
 	case 2:
 		sync.flags = chance(fz, 4) ? rnd64(fz) :
