@@ -463,30 +463,7 @@ FIXTURE_TEARDOWN(last)
 
 TEST_F(last, teardown_releases_everything)
 {
-	char bdf[64], path[300];
-	const char *dev[2] = { NULL, NULL };
-	char nvme[64];
-	int i;
-
-	if (p2px_path_exists(ALLOW_PARAM))
-		allow_host_bridge("");
-	if (p2px_path_exists("/sys/module/p2px_edu"))
-		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
-		dev[0] = bdf;
-	if (find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
-		dev[1] = nvme;
-	for (i = 0; i < 2; i++) {
-		if (!dev[i])
-			continue;
-		if (bound_to(dev[i], PROVIDER_DRV))
-			ASSERT_EQ(0, unbind_dev(dev[i]));
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
-			 dev[i]);
-		ASSERT_EQ(0, p2px_write_file(path, "\n"));
-	}
-	if (p2px_module_loaded())
-		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+	p2px_dmabuf_teardown(_metadata);
 }
 
 TEST_HARNESS_MAIN

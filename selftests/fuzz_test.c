@@ -3,7 +3,7 @@
  * p2pdma-ext fuzzer, run inside the test VM as root: a bounded stream of
  * random calls into every user interface of the module and of p2px_edu:
  *
- *   - ioctls on /dev/p2pdma_ext: the five commands of
+ *   - ioctls on /dev/p2pdma_ext: the six commands of
  *     include/uapi/linux/p2pdma_ext.h with random sizes, flags, device ids,
  *     counts and pointers (good ones, NULL, unmapped, kernel addresses,
  *     buffers running into a guard page), and random other command numbers;
@@ -13,7 +13,8 @@
  *     numbers, garbage, long strings) and reads of every parameter;
  *   - p2pmem/allocate mmap with random lengths, offsets and flags, touches,
  *     partial munmaps, forks; reads of the p2pmem files;
- *   - debugfs p2pdma_ext/{pair,flush,bench} writes and every file's read,
+ *   - debugfs p2pdma_ext/{pair,flush,bench} writes and every file's read
+ *     (dmabufs too),
  *     p2px_edu/registry (find, alloc, add, publish).
  *
  * The random generator is seeded with P2PX_FUZZ_SEED (default below); the
@@ -48,19 +49,19 @@ enum kind {
 	K_INFO, K_PAIRS, K_MATRIX, K_EXPORT, K_REVOKE, K_IOC_OTHER,
 	K_DMABUF_OP, K_EDU_DMABUF, K_PARAM_WRITE, K_PARAM_READ, K_P2PMEM_READ,
 	K_ALLOC_MMAP, K_MUNMAP, K_FORK, K_DBG_WRITE, K_DBG_READ, K_REGISTRY,
-	K_COUNT
+	K_LIST, K_COUNT
 };
 
 static const char * const kind_names[K_COUNT] = {
 	"ioctl-info", "ioctl-pairs", "ioctl-matrix", "ioctl-export",
 	"ioctl-revoke", "ioctl-other", "dmabuf-op", "edu-dmabuf",
 	"param-write", "param-read", "p2pmem-read", "allocate-mmap", "munmap",
-	"fork", "debugfs-write", "debugfs-read", "edu-registry",
+	"fork", "debugfs-write", "debugfs-read", "edu-registry", "ioctl-list",
 };
 
 /* Relative frequencies of the kinds, in the order of enum kind. */
 static const unsigned int kind_weight[K_COUNT] = {
-	4, 14, 10, 12, 5, 6, 8, 6, 6, 3, 3, 6, 4, 1, 6, 2, 4,
+	4, 14, 10, 12, 5, 6, 8, 6, 6, 3, 3, 6, 4, 1, 6, 2, 4, 4,
 };
 
 /* Errnos each kind may fail with (0-terminated). */
@@ -429,6 +430,35 @@ static void do_revoke(struct __test_metadata *_metadata, struct fuzz *fz)
 	outcome(_metadata, fz, K_REVOKE, ret, errno, ok_ioctl, "DMABUF_REVOKE");
 }
 
+/* DMABUF_LIST: random sizes, strides, counts, flags and pointers. */
+static void do_list(struct __test_metadata *_metadata, struct fuzz *fz)
+{
+	struct p2pdma_ext_dmabuf_list *l = rnd_ptr(fz, sizeof(*l));
+	size_t stride;
+	long ret;
+
+	if (in_buf(fz, l, sizeof(*l))) {
+		memset(l, 0, sizeof(*l));
+		l->argsz = rnd_argsz(fz, sizeof(*l));
+		l->flags = chance(fz, 10) ? (__u32)rnd64(fz) : 0;
+		l->reserved = chance(fz, 20);
+		stride = chance(fz, 6) ? (size_t)rnd_num(fz, 5000) :
+					 sizeof(struct p2pdma_ext_dmabuf_info);
+		l->entry_size = (__u32)stride;
+		l->count = chance(fz, 8) ? (__u32)rnd_num(fz, 2000) :
+					   rnd(fz, MAX_FDS + 2);
+		/* The entries live in the upper half of the buffer. */
+		l->entries = chance(fz, 10) ?
+			     (uintptr_t)rnd_ptr(fz, (size_t)l->count * stride) :
+			     (uintptr_t)(fz->buf + BUF_SIZE / 2);
+	}
+	ret = ioctl(fz->ctl, P2PDMA_EXT_IOC_DMABUF_LIST, l);
+	outcome(_metadata, fz, K_LIST, ret, errno, ok_ioctl, "DMABUF_LIST");
+	if (!ret && (!in_buf(fz, l, sizeof(*l)) || l->count > l->total) &&
+	    fz->bad++ < MAX_REPORTS)
+		TH_LOG("DMABUF_LIST succeeded with a bad argument or filled more than there are");
+}
+
 /* Any command: our magic with other numbers, sizes, directions; others. */
 static void do_ioc_other(struct __test_metadata *_metadata, struct fuzz *fz)
 {
@@ -737,9 +767,9 @@ static void do_dbg_read(struct __test_metadata *_metadata, struct fuzz *fz)
 {
 	static const char * const f[] = {
 		DBG "/topology", DBG "/pair", DBG "/stats", DBG "/bench",
-		EDU_DMABUF, EDU_REGISTRY,
+		EDU_DMABUF, EDU_REGISTRY, DBG "/dmabufs",
 	};
-	const char *path = f[chance(fz, 8) ? 0 : 1 + rnd(fz, 5)];
+	const char *path = f[chance(fz, 8) ? 0 : 1 + rnd(fz, 6)];
 	long ret = read_all(path);
 
 	outcome(_metadata, fz, K_DBG_READ, ret, errno, ok_dbg, path);
@@ -784,7 +814,7 @@ static void (* const handlers[K_COUNT])(struct __test_metadata *,
 	do_info, do_pairs, do_matrix, do_export, do_revoke, do_ioc_other,
 	do_dmabuf_op, do_edu_dmabuf, do_param_write, do_param_read,
 	do_p2pmem_read, do_alloc_mmap, do_munmap, do_fork, do_dbg_write,
-	do_dbg_read, do_registry,
+	do_dbg_read, do_registry, do_list,
 };
 
 static enum kind rnd_kind(struct fuzz *fz)

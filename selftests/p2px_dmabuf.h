@@ -306,4 +306,37 @@ static inline void close_fds_from(int first)
 		close(fd);
 }
 
+/*
+ * With every fd closed: the allowlist cleared, p2px_edu unloaded, the
+ * ivshmem and the NVMe unbound from the provider driver (driver_override
+ * cleared) and p2pdma_ext unloaded, each asserted.
+ */
+static inline void p2px_dmabuf_teardown(struct __test_metadata *_metadata)
+{
+	char bdf[64], path[300];
+	const char *dev[2] = { NULL, NULL };
+	char nvme[64];
+	int i;
+
+	if (p2px_path_exists(ALLOW_PARAM))
+		allow_host_bridge("");
+	if (p2px_path_exists("/sys/module/p2px_edu"))
+		ASSERT_EQ(0, p2px_unload("p2px_edu"));
+	if (find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf, sizeof(bdf)))
+		dev[0] = bdf;
+	if (find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+		dev[1] = nvme;
+	for (i = 0; i < 2; i++) {
+		if (!dev[i])
+			continue;
+		if (bound_to(dev[i], PROVIDER_DRV))
+			ASSERT_EQ(0, unbind_dev(dev[i]));
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
+			 dev[i]);
+		ASSERT_EQ(0, p2px_write_file(path, "\n"));
+	}
+	if (p2px_module_loaded())
+		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+}
+
 #endif /* P2PX_DMABUF_H */

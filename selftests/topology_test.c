@@ -849,6 +849,51 @@ TEST(lookup_cost)
 	EXPECT_EQ(-EINVAL, p2px_write_file(DBG_DIR "/bench", "0000:00:00.0"));
 }
 
+/* Parity report of p2px_parity (loaded for the call) in @report. */
+static int parity_report(char *report, size_t len)
+{
+	int ret = p2px_load("/payload/p2px_parity.ko", NULL), unload;
+
+	if (ret)
+		return ret;
+	ret = p2px_read_file("/sys/kernel/debug/p2px_parity/report", report,
+			     len);
+	unload = p2px_unload("p2px_parity");
+	return ret ? ret : unload;
+}
+
+static long report_value(const char *report, const char *key)
+{
+	char want[40];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s ", key);
+	p = strstr(report, want);
+	return p ? strtol(p + strlen(want), NULL, 10) : -1;
+}
+
+/*
+ * On every kernel: the answer kernel users get (decided without the
+ * explanation) equals the explained one, for every pair.
+ */
+TEST(quick_answer_equals_explained)
+{
+	struct topo_devs t;
+	char report[4096], *p;
+	long walks, bad;
+
+	detect(&t);
+	ASSERT_EQ(0, reload(NULL));
+	ASSERT_EQ(0, parity_report(report, sizeof(report)));
+	walks = report_value(report, "walks");
+	bad = report_value(report, "walk_mismatches");
+	fprintf(stderr, "# quick vs explained (%s):\n", topo_names[t.topo]);
+	for (p = strtok(report, "\n"); p; p = strtok(NULL, "\n"))
+		fprintf(stderr, "#   %s\n", p);
+	EXPECT_LT(0, walks);
+	EXPECT_EQ(0, bad);
+}
+
 /* On a kernel with CONFIG_PCI_P2PDMA, our answers equal the kernel's. */
 TEST(parity_with_kernel)
 {

@@ -15,8 +15,9 @@
  *
  * Locking: p2px_policy points to an immutable snapshot. Writers build a new
  * snapshot and swap it in under p2px_policy_lock; readers dereference it
- * under rcu_read_lock(). p2px_policy_gen counts the swaps so that cached
- * topology answers can tell that they were computed under an older policy.
+ * under rcu_read_lock(). Every swap invalidates the topology cache (after
+ * the new snapshot is published); p2px_policy_gen counts the swaps, for the
+ * debugfs statistics.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,6 +114,7 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	smp_mb__before_atomic();
 	atomic_inc(&p2px_policy_gen);
 	mutex_unlock(&p2px_policy_lock);
+	p2px_topo_invalidate();
 
 	if (old != &p2px_policy_default)
 		kfree_rcu(old, rcu);

@@ -54,6 +54,8 @@ static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return p2px_ioctl_dmabuf_export(uarg);
 	case P2PDMA_EXT_IOC_DMABUF_REVOKE:
 		return p2px_ioctl_dmabuf_revoke(uarg);
+	case P2PDMA_EXT_IOC_DMABUF_LIST:
+		return p2px_ioctl_dmabuf_list(uarg);
 	default:
 		return -ENOTTY;
 	}

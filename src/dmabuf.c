@@ -75,11 +75,13 @@ MODULE_INFO(import_ns, "DMA_BUF");
  * @revoked: no more attaches and maps (written under the resv lock)
  * @revoke_done: a revoke has finished: @revoked set, fences signalled,
  *	no mapping left (set once, with release semantics)
+ * @by_ioctl: exported by P2PDMA_EXT_IOC_DMABUF_EXPORT (else the kernel API)
+ * @ino: the dma-buf's inode number (its file may be gone in release)
  * @maps: live mappings
- * @revokers: p2pdma_ext_dmabuf_revoke_dev() callers working on this
- *	buffer outside p2px_dmabuf_lock (under p2px_dmabuf_lock); release
- *	waits for them
- * @wq: woken when @maps or @revokers drops
+ * @pins: holders working on this buffer outside p2px_dmabuf_lock:
+ *	p2pdma_ext_dmabuf_revoke_dev() callers and listers (under
+ *	p2px_dmabuf_lock); release waits for them
+ * @wq: woken when @maps or @pins drops
  * @node: in p2px_dmabufs (under p2px_dmabuf_lock)
  * @nr_ranges: entries of @ranges
  * @ranges: CPU physical address (@offset) and length of each range
@@ -93,8 +95,10 @@ struct p2px_dmabuf {
 	unsigned int nents;
 	bool revoked;
 	bool revoke_done;
+	bool by_ioctl;
+	unsigned long ino;
 	atomic_t maps;
-	unsigned int revokers;
+	unsigned int pins;
 	wait_queue_head_t wq;
 	struct list_head node;
 	unsigned int nr_ranges;
@@ -107,17 +111,24 @@ struct p2px_dmabuf {
  *   It is only held to walk or change the list, never across a wait, so
  *   a slow importer of one buffer holds up no export or revoke of any
  *   other buffer or device.
- * - A revoke_dev caller pins a buffer it found on the list by raising its
- *   @revokers under p2px_dmabuf_lock and revokes it after dropping the
- *   lock; release unlinks the buffer under the lock (no new revoker can
- *   find it) and waits until @revokers, read under the lock, is zero
- *   before the dma-buf core frees the buffer and its reservation object.
+ * - A revoke_dev caller or a lister (p2px_dmabuf_pin_all()) pins a buffer
+ *   it found on the list by raising its @pins under p2px_dmabuf_lock and
+ *   works on it after dropping the lock; release unlinks the buffer under
+ *   the lock (nobody new can find it) and waits until @pins, read under
+ *   the lock, is zero before the dma-buf core frees the buffer and its
+ *   reservation object.
  * - @revoked is written under the buffer's reservation lock (dma_resv);
  *   map and pin read it with that lock held by the caller. Attach reads
  *   it without: an attach racing with a revoke may succeed, but its maps
  *   then fail. The notify callbacks run with the reservation lock held.
- * - Nothing here takes p2px_dmabuf_lock with a reservation lock held, and
- *   no importer callback runs under p2px_dmabuf_lock.
+ * - The dma-buf core keeps a buffer's attachments list under its
+ *   reservation lock; a lister walks it with that lock held, after
+ *   dropping p2px_dmabuf_lock. Each attachment's exporter data
+ *   (struct p2px_dmabuf_att) is set before the core lists it and freed
+ *   after the core unlisted it.
+ * - Nothing here takes p2px_dmabuf_lock with a reservation lock held, nor
+ *   a reservation lock with p2px_dmabuf_lock held, and no importer
+ *   callback runs under p2px_dmabuf_lock.
  */
 static DEFINE_MUTEX(p2px_dmabuf_lock);
 static LIST_HEAD(p2px_dmabufs);
@@ -153,10 +164,19 @@ static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv, struct device *dev)
 	return type;
 }
 
+/**
+ * struct p2px_dmabuf_att - exporter data of one attachment (attach->priv)
+ * @maps: live mappings of this attachment
+ */
+struct p2px_dmabuf_att {
+	atomic_t maps;
+};
+
 static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
 {
 	struct p2px_dmabuf *priv = dmabuf->priv;
+	struct p2px_dmabuf_att *att;
 	int type;
 
 	if (!attach->peer2peer || !p2px_dma_buf_attach_revocable(attach))
@@ -165,7 +185,22 @@ static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
 		return -ENODEV;
 	/* Refuse early; map decides again (the policy may change). */
 	type = p2px_dmabuf_map_type(priv, attach->dev);
-	return type < 0 ? type : 0;
+	if (type < 0)
+		return type;
+	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	if (!att)
+		return -ENOMEM;
+	atomic_set(&att->maps, 0);
+	attach->priv = att;
+	return 0;
+}
+
+/* The core has unlisted @attach (under the resv lock) before this. */
+static void p2px_dmabuf_detach(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach)
+{
+	kfree(attach->priv);
+	attach->priv = NULL;
 }
 
 static int p2px_dmabuf_pin(struct dma_buf_attachment *attach)
@@ -262,6 +297,7 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 		}
 	}
 	atomic_inc(&priv->maps);
+	atomic_inc(&((struct p2px_dmabuf_att *)attach->priv)->maps);
 	return &map->sgt;
 
 err_unmap:
@@ -283,6 +319,7 @@ static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
 	p2px_dmabuf_unmap_sg(priv, attach, map, priv->nents, dir);
 	sg_free_table(&map->sgt);
 	kfree(map);
+	atomic_dec(&((struct p2px_dmabuf_att *)attach->priv)->maps);
 	if (atomic_dec_and_test(&priv->maps))
 		wake_up_all(&priv->wq);
 }
@@ -294,13 +331,13 @@ static void p2px_dmabuf_release(struct dma_buf *dmabuf)
 	mutex_lock(&p2px_dmabuf_lock);
 	list_del(&priv->node);
 	/*
-	 * A revoke_dev caller that found it before may still be at work;
-	 * it drops @revokers and wakes us under the lock, so once we see
-	 * zero under the lock it no longer touches @priv.
+	 * A revoke_dev caller or a lister that found it before may still be
+	 * at work; it drops @pins and wakes us under the lock, so once we
+	 * see zero under the lock it no longer touches @priv.
 	 */
-	while (priv->revokers) {
+	while (priv->pins) {
 		mutex_unlock(&p2px_dmabuf_lock);
-		wait_event(priv->wq, !READ_ONCE(priv->revokers));
+		wait_event(priv->wq, !READ_ONCE(priv->pins));
 		mutex_lock(&p2px_dmabuf_lock);
 	}
 	mutex_unlock(&p2px_dmabuf_lock);
@@ -310,6 +347,7 @@ static void p2px_dmabuf_release(struct dma_buf *dmabuf)
 
 static const struct dma_buf_ops p2px_dmabuf_ops = {
 	.attach = p2px_dmabuf_attach,
+	.detach = p2px_dmabuf_detach,
 	.map_dma_buf = p2px_dmabuf_map,
 	.unmap_dma_buf = p2px_dmabuf_unmap,
 	.release = p2px_dmabuf_release,
@@ -318,6 +356,7 @@ static const struct dma_buf_ops p2px_dmabuf_ops = {
 /* The same, with pin/unpin, for kernels that pin around every map. */
 static const struct dma_buf_ops p2px_dmabuf_pin_ops = {
 	.attach = p2px_dmabuf_attach,
+	.detach = p2px_dmabuf_detach,
 	.pin = p2px_dmabuf_pin,
 	.unpin = p2px_dmabuf_unpin,
 	.map_dma_buf = p2px_dmabuf_map,
@@ -331,30 +370,10 @@ static bool p2px_is_ours(struct dma_buf *dmabuf)
 	       dmabuf->ops == &p2px_dmabuf_pin_ops;
 }
 
-/**
- * p2pdma_ext_dmabuf_export() - export ranges of a BAR as a dma-buf
- * @pdev: a PCI device whose driver (the caller) is bound
- * @bar: a memory BAR of @pdev, claimed by the caller
- * @ranges: @nr_ranges ranges of the BAR (offset and length multiples of
- *	PAGE_SIZE, length not zero); the dma-buf is their concatenation
- * @nr_ranges: 1..P2PDMA_EXT_DMABUF_MAX_RANGES
- *
- * Importers must attach with dma_buf_dynamic_attach(), peer2peer allowed
- * and a notify callback; they get scatterlists with DMA addresses only
- * (sg_dma_address()/sg_dma_len(), no pages). The caller must revoke the
- * buffer (p2pdma_ext_dmabuf_revoke() or p2pdma_ext_dmabuf_revoke_dev())
- * before its remove() returns; the buffer itself lives until its last
- * reference is dropped. Install it in a file descriptor with dma_buf_fd().
- *
- * Context: process context; may sleep.
- * Return: the dma-buf, or ERR_PTR(): -EINVAL for a bad BAR or range,
- * -E2BIG for too many ranges or scatterlist entries, -ERANGE for a range
- * past the end of the BAR, -EOVERFLOW for an overflowing size, -ENODEV if
- * @pdev has no driver, -ENOMEM.
- */
-struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
-					 const struct p2pdma_ext_bar_range *ranges,
-					 unsigned int nr_ranges)
+/* p2pdma_ext_dmabuf_export(), remembering whether the ioctl asked. */
+static struct dma_buf *p2px_dmabuf_export(struct pci_dev *pdev, int bar,
+					  const struct p2pdma_ext_bar_range *ranges,
+					  unsigned int nr_ranges, bool by_ioctl)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct p2px_dmabuf *priv;
@@ -418,12 +437,144 @@ struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
 		return dmabuf;
 	}
 	priv->dmabuf = dmabuf;
+	priv->by_ioctl = by_ioctl;
+	priv->ino = file_inode(dmabuf->file)->i_ino;
 	mutex_lock(&p2px_dmabuf_lock);
 	list_add_tail(&priv->node, &p2px_dmabufs);
 	mutex_unlock(&p2px_dmabuf_lock);
 	return dmabuf;
 }
+
+/**
+ * p2pdma_ext_dmabuf_export() - export ranges of a BAR as a dma-buf
+ * @pdev: a PCI device whose driver (the caller) is bound
+ * @bar: a memory BAR of @pdev, claimed by the caller
+ * @ranges: @nr_ranges ranges of the BAR (offset and length multiples of
+ *	PAGE_SIZE, length not zero); the dma-buf is their concatenation
+ * @nr_ranges: 1..P2PDMA_EXT_DMABUF_MAX_RANGES
+ *
+ * Importers must attach with dma_buf_dynamic_attach(), peer2peer allowed
+ * and a notify callback; they get scatterlists with DMA addresses only
+ * (sg_dma_address()/sg_dma_len(), no pages). The caller must revoke the
+ * buffer (p2pdma_ext_dmabuf_revoke() or p2pdma_ext_dmabuf_revoke_dev())
+ * before its remove() returns; the buffer itself lives until its last
+ * reference is dropped. Install it in a file descriptor with dma_buf_fd().
+ *
+ * Context: process context; may sleep.
+ * Return: the dma-buf, or ERR_PTR(): -EINVAL for a bad BAR or range,
+ * -E2BIG for too many ranges or scatterlist entries, -ERANGE for a range
+ * past the end of the BAR, -EOVERFLOW for an overflowing size, -ENODEV if
+ * @pdev has no driver, -ENOMEM.
+ */
+struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
+					 const struct p2pdma_ext_bar_range *ranges,
+					 unsigned int nr_ranges)
+{
+	return p2px_dmabuf_export(pdev, bar, ranges, nr_ranges, false);
+}
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_export);
+
+/**
+ * p2px_dmabuf_pin_all() - pin the exported buffers for a lister
+ * @bufs: room for @max buffers (may be NULL when @max is 0)
+ * @max: pin at most this many, the oldest first
+ *
+ * The buffers stay allocated (their release waits) until
+ * p2px_dmabuf_unpin_bufs(); they may be revoked or closed meanwhile.
+ *
+ * Context: process context; takes p2px_dmabuf_lock, waits for nothing
+ * under it.
+ * Return: the number of buffers on the list (may exceed @max).
+ */
+unsigned int p2px_dmabuf_pin_all(struct p2px_dmabuf **bufs, unsigned int max)
+{
+	struct p2px_dmabuf *priv;
+	unsigned int n = 0;
+
+	mutex_lock(&p2px_dmabuf_lock);
+	list_for_each_entry(priv, &p2px_dmabufs, node) {
+		if (n < max) {
+			priv->pins++;
+			bufs[n] = priv;
+		}
+		n++;
+	}
+	mutex_unlock(&p2px_dmabuf_lock);
+	return n;
+}
+
+/**
+ * p2px_dmabuf_unpin_bufs() - drop pins taken by p2px_dmabuf_pin_all()
+ * @bufs: the pinned buffers
+ * @n: how many
+ *
+ * Context: process context; takes p2px_dmabuf_lock.
+ */
+void p2px_dmabuf_unpin_bufs(struct p2px_dmabuf **bufs, unsigned int n)
+{
+	unsigned int i;
+
+	mutex_lock(&p2px_dmabuf_lock);
+	for (i = 0; i < n; i++)
+		if (!--bufs[i]->pins)
+			wake_up_all(&bufs[i]->wq);
+	mutex_unlock(&p2px_dmabuf_lock);
+}
+
+/**
+ * p2px_dmabuf_describe() - what a pinned buffer is now, and who imports it
+ * @priv: a buffer pinned by p2px_dmabuf_pin_all()
+ * @info: filled in (zeroed first)
+ *
+ * Reads the buffer and its attachments under its reservation lock (the
+ * dma-buf core keeps the attachments list under it).
+ *
+ * Context: process context; sleeps. No p2px_dmabuf_lock held, nor any
+ * reservation lock.
+ * Return: 0, or -EINTR if a signal came while waiting for the lock.
+ */
+int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
+			 struct p2pdma_ext_dmabuf_info *info)
+{
+	struct dma_resv *resv = priv->dmabuf->resv;
+	struct dma_buf_attachment *attach;
+	unsigned int n = 0;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	info->ino = priv->ino;
+	info->device = p2px_pci_id(priv->pdev);
+	info->size = priv->size;
+	info->bar = priv->bar;
+	info->nr_ranges = priv->nr_ranges;
+	if (priv->by_ioctl)
+		info->flags |= P2PDMA_EXT_DMABUF_F_IOCTL;
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	if (priv->revoked)
+		info->flags |= P2PDMA_EXT_DMABUF_F_REVOKED;
+	info->maps = atomic_read(&priv->maps);
+	list_for_each_entry(attach, &priv->dmabuf->attachments, node) {
+		struct p2px_dmabuf_att *att = attach->priv;
+		struct p2pdma_ext_dmabuf_importer *imp;
+
+		if (n < P2PDMA_EXT_DMABUF_MAX_IMPORTERS) {
+			imp = &info->importers[n];
+			strscpy(imp->name, dev_name(attach->dev),
+				sizeof(imp->name));
+			imp->maps = atomic_read(&att->maps);
+			if (imp->maps)
+				imp->flags |= P2PDMA_EXT_DMABUF_IMP_MAPPED;
+		}
+		n++;
+	}
+	dma_resv_unlock(resv);
+	info->nr_importers = n;
+	if (n > P2PDMA_EXT_DMABUF_MAX_IMPORTERS)
+		info->flags |= P2PDMA_EXT_DMABUF_F_TRUNCATED;
+	return 0;
+}
 
 static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
 {
@@ -494,7 +645,7 @@ void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 				continue;
 			/* Pairs with the release in p2px_dmabuf_do_revoke(). */
 			if (!smp_load_acquire(&priv->revoke_done)) {
-				priv->revokers++;
+				priv->pins++;
 				found = priv;
 				break;
 			}
@@ -503,10 +654,7 @@ void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 		if (!found)
 			return;
 		p2px_dmabuf_do_revoke(found);
-		mutex_lock(&p2px_dmabuf_lock);
-		if (!--found->revokers)
-			wake_up_all(&found->wq);
-		mutex_unlock(&p2px_dmabuf_lock);
+		p2px_dmabuf_unpin_bufs(&found, 1);
 	}
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke_dev);
@@ -597,8 +745,8 @@ long p2px_ioctl_dmabuf_export(void __user *uarg)
 	device_lock(&pdev->dev);
 	ret = p2px_provider_bar_claimed(pdev, arg.bar);
 	if (!ret) {
-		dmabuf = p2pdma_ext_dmabuf_export(pdev, arg.bar, ranges,
-						  arg.nr_ranges);
+		dmabuf = p2px_dmabuf_export(pdev, arg.bar, ranges,
+					    arg.nr_ranges, true);
 		ret = PTR_ERR_OR_ZERO(dmabuf);
 	}
 	device_unlock(&pdev->dev);

@@ -23,8 +23,12 @@ void p2px_allowlist_exit(void);
 struct device;
 struct pci_dev;
 struct p2px_topo_result;
+struct p2px_topo_answer;
+struct p2px_cache_row;
 int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res);
+int p2px_answer_pair(struct pci_dev *provider, struct pci_dev *client,
+		     struct p2px_topo_answer *ans);
 int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		       int num_clients, bool verbose);
 
@@ -37,6 +41,17 @@ int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
 long p2px_ioctl_dmabuf_export(void __user *uarg);
 long p2px_ioctl_dmabuf_revoke(void __user *uarg);
 void p2px_dmabuf_exit(void);
+struct p2px_dmabuf;
+struct p2pdma_ext_dmabuf_info;
+unsigned int p2px_dmabuf_pin_all(struct p2px_dmabuf **bufs, unsigned int max);
+void p2px_dmabuf_unpin_bufs(struct p2px_dmabuf **bufs, unsigned int n);
+int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
+			 struct p2pdma_ext_dmabuf_info *info);
+
+/* dmabuf_list.c: the exported dma-bufs, by ioctl and in debugfs */
+struct dentry;
+long p2px_ioctl_dmabuf_list(void __user *uarg);
+void p2px_dmabuf_list_debugfs_init(struct dentry *dir);
 
 /* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
@@ -50,7 +65,8 @@ void p2px_dmabuf_exit(void);
  * @fresh: lookups that recomputed on purpose (explanations)
  * @refreshed: recomputations that found the cache out of date
  * @invalidations: times the whole cache was invalidated
- * @entries: entries now in the cache
+ * @entries: current answers in the cache
+ * @detailed: entries holding a whole result (for the explaining queries)
  * @cache_gen: cache generation
  * @policy_gen: allowlist policy generation
  */
@@ -61,6 +77,7 @@ struct p2px_cache_stats {
 	u64 refreshed;
 	u64 invalidations;
 	unsigned int entries;
+	unsigned int detailed;
 	unsigned int cache_gen;
 	unsigned int policy_gen;
 };
@@ -71,6 +88,21 @@ int p2px_parse_bdf(const char *s, u64 *id, const char **end);
 int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		  struct p2px_topo_result *res, unsigned int flags,
 		  unsigned int *oflags);
+/**
+ * struct p2px_answer_query - cached answers for one provider, many clients
+ * @provider: the provider
+ * @row: its row of the cache, or NULL (no memory, or no cache index)
+ * @epoch: the cache generation the query started in
+ */
+struct p2px_answer_query {
+	struct pci_dev *provider;
+	struct p2px_cache_row *row;
+	unsigned long epoch;
+};
+
+void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider);
+int p2px_answer_get(struct p2px_answer_query *q, struct pci_dev *client,
+		    struct p2px_topo_answer *ans);
 void p2px_topo_invalidate(void);
 void p2px_topo_cache_stats(struct p2px_cache_stats *st);
 int p2px_topo_cache_init(void);

@@ -147,10 +147,10 @@ void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 {
 	if (!pdev || !size)
 		return NULL;
-	/* Hot path: a direct call where the kernel's pool does the work. */
+	/* Hot path: direct calls, no back end table. */
 	if (p2px_native_p2pdma())
 		return pci_alloc_p2pmem(pdev, size);
-	return p2px_be()->alloc(pdev, size);
+	return p2px_ext_alloc(pdev, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
 
@@ -169,7 +169,7 @@ void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 	if (p2px_native_p2pdma())
 		pci_free_p2pmem(pdev, addr, size);
 	else
-		p2px_be()->free(pdev, addr, size);
+		p2px_ext_free(pdev, addr, size);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
 

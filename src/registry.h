@@ -48,6 +48,9 @@ extern const struct p2px_backend p2px_backend_native;
 
 /* registry_ext.c: nothing may be registered any more at module unload. */
 void p2px_ext_exit(void);
+/* registry_ext.c: the hot calls, called directly by registry.c. */
+void *p2px_ext_alloc(struct pci_dev *pdev, size_t size);
+void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size);
 
 /*
  * memremap_pages() maps whole memory subsections: the start and the size

@@ -41,6 +41,12 @@
  * memory is returned to the pool at once. Unbind neither waits for the
  * mappings to go nor refuses; the emptied VMAs stay until unmapped.
  *
+ * Pool search: the provider's gen_pool uses p2px_fit_search()
+ * (pool_fit.h), which finds what first fit finds without stepping over
+ * every small hole at the bottom of a fragmented pool each time. Each
+ * chunk's owner is its struct p2px_ext_range: the range's pgmap reference
+ * and its search hints.
+ *
  * The kernel has no pdev->p2pdma here, so providers live in a
  * module-private list.
  */
@@ -62,12 +68,30 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "pool_fit.h"
 #include "registry.h"
+
+/**
+ * struct p2px_ext_range - one registered range: a chunk of the pool
+ * @node: entry in the provider's @ranges
+ * @start: kernel virtual address of the range
+ * @size: its length
+ * @ref: its pgmap's reference, one per allocation
+ * @fit: search hints of its chunk
+ */
+struct p2px_ext_range {
+	struct list_head node;
+	unsigned long start;
+	size_t size;
+	struct percpu_ref *ref;
+	struct p2px_fit fit;
+};
 
 /**
  * struct p2px_ext_dev - a provider: a PCI device with P2P memory
  * @node: entry in p2px_ext_devs
  * @pdev: the device (reference held)
+ * @ranges: its registered ranges (struct p2px_ext_range.node), RCU list
  * @pool: its P2P memory; "phys" addresses in the pool are bus addresses
  * @published: p2pdma_ext_find_many() may return this device
  * @rcu: for freeing after readers of p2px_ext_devs are done
@@ -78,6 +102,7 @@
 struct p2px_ext_dev {
 	struct list_head node;
 	struct pci_dev *pdev;
+	struct list_head ranges;
 	struct gen_pool *pool;
 	bool published;
 	struct rcu_head rcu;
@@ -103,18 +128,19 @@ struct p2px_map {
 };
 
 /*
- * Locking: p2px_ext_lock serialises changes to p2px_ext_devs and walks
- * that may sleep (find_many). Lookups that must not sleep (alloc, free,
- * virt_to_bus, sysfs) walk the list under RCU; an entry is freed only an
- * RCU grace period after it was unlinked, and its pool is destroyed only
- * after every range in it was unmapped (so no allocation is left).
+ * Locking: p2px_ext_lock serialises changes to p2px_ext_devs and to every
+ * provider's @ranges, and walks that may sleep (find_many). Lookups that
+ * must not sleep (alloc, free, virt_to_bus, sysfs, the pool's search) walk
+ * the lists under RCU; an entry is freed only an RCU grace period after it
+ * was unlinked, and its pool is destroyed only after every range in it was
+ * unmapped (so no allocation is left).
  * @published is written with WRITE_ONCE and read with READ_ONCE.
  *
  * p2px_map_lock protects every struct p2px_map and the @maps and
  * @revoked members of every provider (@revoked is also read without it,
- * under RCU, by p2px_ext_alloc(): written with WRITE_ONCE). It nests inside mmap_lock (mmap,
- * fault, open and close run under it) and is never held across
- * unmap_mapping_range(). p2px_mnt is set once under p2px_ext_lock.
+ * under RCU, by p2px_ext_alloc(): written with WRITE_ONCE). It nests
+ * inside mmap_lock (mmap, fault, open and close run under it) and is never
+ * held across unmap_mapping_range(). p2px_mnt is set once under p2px_ext_lock.
  */
 static DEFINE_MUTEX(p2px_ext_lock);
 static LIST_HEAD(p2px_ext_devs);
@@ -131,6 +157,33 @@ static struct p2px_ext_dev *p2px_ext_lookup(struct pci_dev *pdev)
 		if (d->pdev == pdev)
 			return d;
 	return NULL;
+}
+
+/* The range of @d holding [@addr, @addr + @size). Caller holds RCU. */
+static struct p2px_ext_range *p2px_ext_range_of(struct p2px_ext_dev *d,
+						unsigned long addr,
+						size_t size)
+{
+	struct p2px_ext_range *r;
+
+	list_for_each_entry_rcu(r, &d->ranges, node)
+		if (addr >= r->start && size <= r->size &&
+		    addr - r->start <= r->size - size)
+			return r;
+	return NULL;
+}
+
+/* gen_pool's search, per chunk: the chunk's range keeps the hints. */
+static unsigned long p2px_ext_fit(unsigned long *map, unsigned long size,
+				  unsigned long start, unsigned int nr,
+				  void *data, struct gen_pool *pool,
+				  unsigned long start_addr)
+{
+	struct p2px_ext_range *r = p2px_ext_range_of(data, start_addr, 1);
+
+	if (!r)
+		return bitmap_find_next_zero_area(map, size, start, nr, 0);
+	return p2px_fit_search(&r->fit, map, size, start, nr);
 }
 
 /* --- sysfs: the upstream p2pmem group ------------------------------------ */
@@ -179,9 +232,6 @@ static ssize_t published_show(struct device *dev,
 static DEVICE_ATTR_RO(published);
 
 /* --- p2pmem/allocate -------------------------------------------------------- */
-
-static void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size);
-static void *p2px_ext_alloc(struct pci_dev *pdev, size_t size);
 
 /* Give @map's memory back to the pool. Caller holds p2px_map_lock. */
 static void p2px_map_release(struct p2px_map *map)
@@ -419,6 +469,14 @@ static void p2px_ext_release(void *data)
 	/* Every map was revoked; VMAs still open hold the inode themselves. */
 	iput(d->inode);
 	gen_pool_destroy(d->pool);
+	while (!list_empty(&d->ranges)) {
+		struct p2px_ext_range *r = list_first_entry(&d->ranges,
+							    struct p2px_ext_range,
+							    node);
+
+		list_del(&r->node);
+		kfree(r);
+	}
 	pci_dev_put(d->pdev);
 	kfree(d);
 }
@@ -438,6 +496,7 @@ static struct p2px_ext_dev *p2px_ext_get_dev(struct pci_dev *pdev)
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&d->maps);
+	INIT_LIST_HEAD(&d->ranges);
 	d->inode = p2px_new_inode();
 	if (IS_ERR(d->inode)) {
 		ret = PTR_ERR(d->inode);
@@ -448,6 +507,7 @@ static struct p2px_ext_dev *p2px_ext_get_dev(struct pci_dev *pdev)
 		ret = -ENOMEM;
 		goto out_iput;
 	}
+	gen_pool_set_algo(d->pool, p2px_ext_fit, d);
 	ret = sysfs_create_group(&pdev->dev.kobj, &p2px_p2pmem_group);
 	if (ret)
 		goto out_pool;
@@ -476,11 +536,16 @@ out_free:
 static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 				 u64 offset)
 {
+	struct p2px_ext_range *range;
 	struct dev_pagemap *pgmap;
 	struct p2px_ext_dev *d;
+	bool listed = false;
 	void *addr;
 	int ret;
 
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return -ENOMEM;
 	mutex_lock(&p2px_ext_lock);
 	d = p2px_ext_get_dev(pdev);
 	if (IS_ERR(d)) {
@@ -510,18 +575,26 @@ static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 	ret = devm_add_action(&pdev->dev, p2px_ext_revoke, d);
 	if (ret)
 		goto out_unmap;
+	range->start = (unsigned long)addr;
+	range->size = size;
+	range->ref = p2px_pgmap_ref(pgmap);
+	p2px_fit_init(&range->fit);
+	/* Searches look the chunk's range up: it goes in first. */
+	list_add_tail_rcu(&range->node, &d->ranges);
+	listed = true;
 	ret = gen_pool_add_owner(d->pool, (unsigned long)addr,
 				 pci_bus_address(pdev, bar) + offset, size,
-				 dev_to_node(&pdev->dev), p2px_pgmap_ref(pgmap));
+				 dev_to_node(&pdev->dev), range);
 	if (ret)
-		goto out_revoke;
+		goto out_range;
 	mutex_unlock(&p2px_ext_lock);
 
 	pci_info(pdev, "p2pdma_ext: added peer-to-peer memory %#llx-%#llx\n",
 		 (u64)pgmap->range.start, (u64)pgmap->range.end);
 	return 0;
 
-out_revoke:
+out_range:
+	list_del_rcu(&range->node);
 	devm_remove_action(&pdev->dev, p2px_ext_revoke, d);
 out_unmap:
 	devm_memunmap_pages(&pdev->dev, pgmap);
@@ -529,6 +602,10 @@ out_free:
 	devm_kfree(&pdev->dev, pgmap);
 out_unlock:
 	mutex_unlock(&p2px_ext_lock);
+	/* Never in the pool: once RCU readers are done, nobody sees it. */
+	if (listed)
+		synchronize_rcu();
+	kfree(range);
 	return ret;
 }
 
@@ -601,9 +678,17 @@ static void p2px_ext_explain(struct device **clients, int num_clients)
 	mutex_unlock(&p2px_ext_lock);
 }
 
-static void *p2px_ext_alloc(struct pci_dev *pdev, size_t size)
+/**
+ * p2px_ext_alloc() - allocate from a provider's pool
+ * @pdev: the provider
+ * @size: bytes
+ *
+ * Context: any context (does not sleep).
+ * Return: the kernel virtual address of the memory, or NULL.
+ */
+void *p2px_ext_alloc(struct pci_dev *pdev, size_t size)
 {
-	struct percpu_ref *ref;
+	struct p2px_ext_range *range;
 	struct p2px_ext_dev *d;
 	void *addr = NULL;
 
@@ -612,11 +697,11 @@ static void *p2px_ext_alloc(struct pci_dev *pdev, size_t size)
 	/* Going away: its pgmaps may be freed already (p2px_ext_revoke()). */
 	if (!d || READ_ONCE(d->revoked))
 		goto out;
-	addr = (void *)gen_pool_alloc_owner(d->pool, size, (void **)&ref);
+	addr = (void *)gen_pool_alloc_owner(d->pool, size, (void **)&range);
 	if (!addr)
 		goto out;
 	/* A range whose unmapping has begun hands out nothing more. */
-	if (!percpu_ref_tryget_live(ref)) {
+	if (!percpu_ref_tryget_live(range->ref)) {
 		gen_pool_free(d->pool, (unsigned long)addr, size);
 		addr = NULL;
 	}
@@ -625,16 +710,33 @@ out:
 	return addr;
 }
 
-static void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size)
+/**
+ * p2px_ext_free() - give memory back to a provider's pool
+ * @pdev: the provider
+ * @addr: what p2px_ext_alloc() returned
+ * @size: the size given to it
+ *
+ * Memory the provider does not own is refused with one log line.
+ *
+ * Context: any context (does not sleep).
+ */
+void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 {
+	struct p2px_ext_range *range = NULL;
 	struct percpu_ref *ref = NULL;
+	unsigned long a = (unsigned long)addr;
 	struct p2px_ext_dev *d;
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(pdev);
-	if (d && gen_pool_has_addr(d->pool, (unsigned long)addr, size))
-		gen_pool_free_owner(d->pool, (unsigned long)addr, size,
-				    (void **)&ref);
+	/* Our own list of ranges: gen_pool_free() BUG()s on a stranger. */
+	if (d)
+		range = p2px_ext_range_of(d, a, size);
+	if (range) {
+		gen_pool_free_owner(d->pool, a, size, NULL);
+		ref = range->ref;
+		p2px_fit_freed(&range->fit, (a - range->start) >> PAGE_SHIFT);
+	}
 	rcu_read_unlock();
 	if (ref)
 		percpu_ref_put(ref);

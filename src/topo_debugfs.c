@@ -9,6 +9,7 @@
  *   stats     cache counters
  *   bench     write "PROVIDER CLIENT [ITERATIONS]": times cached and
  *             uncached lookups of that pair; read the result
+ *   dmabufs   the exported dma-bufs and their importers (dmabuf_list.c)
  *
  * Locking: p2px_dbg_lock protects the pair and bench state below.
  */
@@ -294,9 +295,10 @@ static int p2px_stats_show(struct seq_file *m, void *v)
 	struct p2px_cache_stats st;
 
 	p2px_topo_cache_stats(&st);
-	seq_printf(m, "entries %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
-		   st.entries, st.hits, st.misses, st.fresh, st.refreshed,
-		   st.invalidations, st.cache_gen, st.policy_gen);
+	seq_printf(m, "entries %u\ndetailed %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
+		   st.entries, st.detailed, st.hits, st.misses, st.fresh,
+		   st.refreshed, st.invalidations, st.cache_gen,
+		   st.policy_gen);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(p2px_stats);
@@ -436,6 +438,7 @@ void p2px_topo_debugfs_init(void)
 			    &p2px_stats_fops);
 	debugfs_create_file("bench", 0600, p2px_dbg_dir, NULL,
 			    &p2px_bench_fops);
+	p2px_dmabuf_list_debugfs_init(p2px_dbg_dir);
 }
 
 /**

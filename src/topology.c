@@ -20,6 +20,9 @@
 /* Deeper PCI hierarchies than this are refused rather than walked. */
 #define P2PX_CHAIN_MAX	32
 
+/* Nodes per chain kept on the stack; deeper chains are allocated. */
+#define P2PX_WALK_NODES	8
+
 /*
  * A device and every bridge above it, nearest first, plus its host bridge;
  * @dev[i] is the device of @node[i], @len the number of nodes, @max the
@@ -31,6 +34,17 @@ struct p2px_chain {
 	struct pci_dev **dev;
 	int len;
 	int max;
+};
+
+/*
+ * The two chains of one provider/client pair. Their nodes live in @node
+ * and @dev, or, for hierarchies deeper than P2PX_WALK_NODES, in @heap.
+ */
+struct p2px_walk {
+	struct p2px_chain c[2];
+	struct p2px_topo_node node[2][P2PX_WALK_NODES];
+	struct pci_dev *dev[2][P2PX_WALK_NODES];
+	void *heap;
 };
 
 /* Nodes in the chain of @pdev: itself and every bridge above it. */
@@ -58,29 +72,30 @@ static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
 	b->root_device = b->has_root ? root->device : 0;
 }
 
+/* The nodes of @pdev's chain; the host bridge is left to p2px_walk_hosts(). */
 static int p2px_chain_build(struct pci_dev *pdev, struct p2px_chain *c)
 {
+	struct p2px_topo_node *node, *prev = NULL;
 	struct pci_dev *d;
 	int n = 0;
 
-	p2px_host_describe(pdev, &c->host);
 	for (d = pdev; d; d = pci_upstream_bridge(d)) {
-		struct p2px_topo_node *node;
-
 		if (n == c->max)
 			return -E2BIG;
 		node = &c->node[n];
-		memset(node, 0, sizeof(*node));
+		node->up = NULL;
 		node->id = P2PX_TOPO_ID(pci_domain_nr(d->bus), d->bus->number,
 					d->devfn);
 		node->vendor = d->vendor;
 		node->device = d->device;
-		node->host = &c->host;
+		node->acs_ctrl = 0;
 		/* Read later, and only where the decision needs it. */
 		node->has_acs = d->acs_cap != 0;
+		node->host = NULL;
 		c->dev[n] = d;
-		if (n)
-			c->node[n - 1].up = node;
+		if (prev)
+			prev->up = node;
+		prev = node;
 		n++;
 	}
 	c->len = n;
@@ -118,54 +133,200 @@ static void p2px_chains_read_acs(struct p2px_chain *p, struct p2px_chain *c)
 	p2px_chain_read_acs(c, cs);
 }
 
+/* Point the chains of @w at @node and @dev arrays of @max entries each. */
+static void p2px_walk_room(struct p2px_walk *w, struct p2px_topo_node *node,
+			   struct pci_dev **dev, int max)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		w->c[i].node = node + i * max;
+		w->c[i].dev = dev + i * max;
+		w->c[i].max = max;
+	}
+}
+
+/*
+ * Describe the chains of @provider and @client in @w and read the ACS
+ * registers on the path between them. Release with p2px_walk_done().
+ */
+static int p2px_walk_begin(struct p2px_walk *w, struct pci_dev *provider,
+			   struct pci_dev *client)
+{
+	const size_t per_node = sizeof(struct p2px_topo_node) +
+				sizeof(struct pci_dev *);
+	int ret, max;
+
+	w->heap = NULL;
+	p2px_walk_room(w, &w->node[0][0], &w->dev[0][0], P2PX_WALK_NODES);
+	ret = p2px_chain_build(provider, &w->c[0]);
+	if (!ret)
+		ret = p2px_chain_build(client, &w->c[1]);
+	if (ret == -E2BIG) {
+		max = max(p2px_chain_depth(provider), p2px_chain_depth(client));
+		if (max > P2PX_CHAIN_MAX)
+			return -E2BIG;
+		/*
+		 * Just the room needed: with init_on_alloc the kernel clears
+		 * all of it, which costs more than the walk itself.
+		 */
+		w->heap = kmalloc_array(2 * max, per_node, GFP_KERNEL);
+		if (!w->heap)
+			return -ENOMEM;
+		p2px_walk_room(w, w->heap,
+			       (struct pci_dev **)((struct p2px_topo_node *)
+						   w->heap + 2 * max), max);
+		ret = p2px_chain_build(provider, &w->c[0]);
+		if (!ret)
+			ret = p2px_chain_build(client, &w->c[1]);
+	}
+	if (ret) {
+		kfree(w->heap);
+		return ret;
+	}
+	p2px_chains_read_acs(&w->c[0], &w->c[1]);
+	return 0;
+}
+
+/* The host bridges of both ends, for a decision that needs them. */
+static void p2px_walk_hosts(struct p2px_walk *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		p2px_host_describe(w->c[i].dev[0], &w->c[i].host);
+		w->c[i].node[0].host = &w->c[i].host;
+	}
+}
+
+static void p2px_walk_done(struct p2px_walk *w)
+{
+	kfree(w->heap);
+}
+
 /**
- * p2px_calc_pair() - how @client can reach memory of @provider
+ * p2px_calc_pair() - how @client can reach memory of @provider, and why
  * @provider: device whose BAR is the P2P memory
  * @client: device that would DMA to it
  * @res: the answer and its reasons
  *
- * Context: process context (reads config space, allocates).
+ * Context: process context (reads config space, may allocate).
  * Return: 0 with @res filled in, or a negative errno.
  */
 int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res)
 {
-	const size_t per_node = sizeof(struct p2px_topo_node) +
-				sizeof(struct pci_dev *);
-	int plen = p2px_chain_depth(provider), clen = p2px_chain_depth(client);
-	struct p2px_topo_node *nodes;
+	/* Not cleared on entry (init_stack_all_zero): every field read is set. */
+	struct p2px_walk w __uninitialized;
 	struct p2px_topo_policy pol;
-	struct p2px_chain *c;
 	int ret;
 
-	if (plen > P2PX_CHAIN_MAX || clen > P2PX_CHAIN_MAX)
-		return -E2BIG;
-	/*
-	 * One allocation of just the room needed: with init_on_alloc the
-	 * kernel clears all of it, which costs more than the walk itself.
-	 */
-	c = kmalloc(2 * sizeof(*c) + (plen + clen) * per_node, GFP_KERNEL);
-	if (!c)
-		return -ENOMEM;
-	nodes = (struct p2px_topo_node *)(c + 2);
-	c[0].node = nodes;
-	c[0].max = plen;
-	c[1].node = nodes + plen;
-	c[1].max = clen;
-	c[0].dev = (struct pci_dev **)(nodes + plen + clen);
-	c[1].dev = c[0].dev + plen;
-	ret = p2px_chain_build(provider, &c[0]);
-	if (!ret)
-		ret = p2px_chain_build(client, &c[1]);
-	if (!ret) {
-		p2px_chains_read_acs(&c[0], &c[1]);
-		rcu_read_lock();
-		p2px_policy_fill(&pol);
-		ret = p2px_topo_calc(&c[0].node[0], &c[1].node[0], &pol, res);
-		rcu_read_unlock();
-	}
-	kfree(c);
+	ret = p2px_walk_begin(&w, provider, client);
+	if (ret)
+		return ret;
+	p2px_walk_hosts(&w);
+	rcu_read_lock();
+	p2px_policy_fill(&pol);
+	ret = p2px_topo_calc(&w.c[0].node[0], &w.c[1].node[0], &pol, res);
+	rcu_read_unlock();
+	p2px_walk_done(&w);
 	return ret;
+}
+
+/* @pdev's chain as pointers, nearest first; its length or -E2BIG. */
+static int p2px_chain_fill(struct pci_dev *pdev, struct pci_dev **chain)
+{
+	int n = 0;
+
+	for (; pdev; pdev = pci_upstream_bridge(pdev)) {
+		if (n == P2PX_CHAIN_MAX)
+			return -E2BIG;
+		chain[n++] = pdev;
+	}
+	return n;
+}
+
+static bool p2px_acs_redirects(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	if (!pdev->acs_cap)
+		return false;
+	pci_read_config_word(pdev, pdev->acs_cap + PCI_ACS_CTRL, &ctrl);
+	return ctrl & P2PX_TOPO_ACS_REDIR;
+}
+
+/*
+ * p2px_topo_direct() on struct pci_dev itself, without describing the
+ * chains as nodes: the answer kernel users ask for most costs one walk of
+ * pointers, as upstream's does. The rules are the decision core's (the
+ * p2px_parity test module compares the two on every kernel): the first
+ * provider-side device that is also on the client's way up is the common
+ * one; ACS counts on the provider's side up to it, on the client's side
+ * below it. Return: 1 for a direct path, 0 for one through the host
+ * bridge (*@distance set either way), -E2BIG for a chain that is too deep.
+ */
+static int p2px_direct(struct pci_dev *provider, struct pci_dev *client,
+		       int *distance)
+{
+	/* Not cleared on entry (init_stack_all_zero): only filled slots are read. */
+	struct pci_dev *chain[2][P2PX_CHAIN_MAX] __uninitialized;
+	int plen, clen, i, j;
+
+	plen = p2px_chain_fill(provider, chain[0]);
+	clen = p2px_chain_fill(client, chain[1]);
+	if (plen < 0 || clen < 0)
+		return -E2BIG;
+	for (i = 0; i < plen; i++)
+		for (j = 0; j < clen; j++)
+			if (chain[0][i] == chain[1][j])
+				goto meet;
+	*distance = plen + clen;
+	return 0;
+meet:
+	*distance = i + j;
+	for (; i >= 0; i--)
+		if (p2px_acs_redirects(chain[0][i]))
+			return 0;
+	while (j--)
+		if (p2px_acs_redirects(chain[1][j]))
+			return 0;
+	return 1;
+}
+
+/**
+ * p2px_answer_pair() - map type and distance of a pair, without the why
+ * @provider: device whose BAR is the P2P memory
+ * @client: device that would DMA to it
+ * @ans: the answer: what p2px_calc_pair() would say in @map and @distance
+ *
+ * Looks at the host bridges and the allowlist only when the path goes
+ * through the host bridge.
+ *
+ * Context: process context (reads config space).
+ * Return: 0 with @ans filled in, or a negative errno.
+ */
+int p2px_answer_pair(struct pci_dev *provider, struct pci_dev *client,
+		     struct p2px_topo_answer *ans)
+{
+	struct p2px_topo_bridge host[2];
+	struct p2px_topo_policy pol;
+	int ret;
+
+	ret = p2px_direct(provider, client, &ans->distance);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		ans->map = P2PX_TOPO_MAP_BUS_ADDR;
+		return 0;
+	}
+	p2px_host_describe(provider, &host[0]);
+	p2px_host_describe(client, &host[1]);
+	rcu_read_lock();
+	p2px_policy_fill(&pol);
+	ans->map = p2px_topo_host_map(&host[0], &host[1], &pol);
+	rcu_read_unlock();
+	return 0;
 }
 
 /* The public map type of a decision core answer. */
@@ -181,7 +342,7 @@ static enum p2pdma_ext_map_type p2px_map_type(enum p2px_topo_map map)
 	}
 }
 
-/* The nearest PCI device at or above @dev, with a reference, or NULL. */
+/* The nearest PCI device above @dev, with a reference, or NULL. */
 static struct pci_dev *p2px_pci_ancestor(struct device *dev)
 {
 	for (; dev; dev = dev->parent)
@@ -190,59 +351,61 @@ static struct pci_dev *p2px_pci_ancestor(struct device *dev)
 	return NULL;
 }
 
-/**
- * p2px_distance_many() - total distance from @provider to all @clients
- * @provider: device whose BAR is the P2P memory
- * @clients: devices that would DMA to it (the nearest PCI ancestor counts)
- * @num_clients: number of entries in @clients
- * @verbose: log why each refused client cannot use @provider; the answers
- *	are then recomputed rather than taken from the cache
- *
- * Context: process context.
- * Return: the sum of the distances, or -1 if any client cannot do P2P with
- * @provider (as upstream pci_p2pdma_distance_many()).
+/*
+ * The cached answer for one client of p2px_distance_many(). A PCI client
+ * is the caller's own pointer, valid for the call: no reference needed.
  */
-int p2px_distance_many(struct pci_dev *provider, struct device **clients,
-		       int num_clients, bool verbose)
+static int p2px_client_answer(struct p2px_answer_query *q, struct device *dev,
+			      struct p2px_topo_answer *ans)
 {
-	unsigned int flags = verbose ? 0 : P2PX_PAIR_CACHED;
-	struct p2px_topo_result res;
-	bool refused = false;
-	int i, total = 0;
+	struct pci_dev *client;
+	int ret;
 
-	if (!provider || !clients || num_clients <= 0)
-		return -1;
+	if (dev && dev_is_pci(dev))
+		return p2px_answer_get(q, to_pci_dev(dev), ans);
+	client = p2px_pci_ancestor(dev);
+	if (!client)
+		return -ENODEV;
+	ret = p2px_answer_get(q, client, ans);
+	pci_dev_put(client);
+	return ret;
+}
 
-	for (i = 0; i < num_clients; i++) {
-		struct pci_dev *client = p2px_pci_ancestor(clients[i]);
+/*
+ * The answer for one client of a verbose p2px_distance_many(): recomputed
+ * from the hardware, and if it is no, logged with the reason why.
+ */
+static int p2px_client_verbose(struct pci_dev *provider, struct device *dev,
+			       struct p2px_topo_answer *ans)
+{
+	struct pci_dev *client = p2px_pci_ancestor(dev);
+	struct p2px_topo_result *res;
+	char *why = NULL;
+	int ret = -ENOMEM;
 
-		if (!client) {
-			if (verbose && clients[i])
-				dev_warn(clients[i], "not a PCI device: cannot be used for peer-to-peer DMA\n");
-			refused = true;
-			if (!verbose)
-				break;
-			continue;
-		}
-		if (p2px_pair_get(provider, client, &res, flags, NULL) ||
-		    res.map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
-			refused = true;
-			if (verbose) {
-				char *why = kmalloc(P2PX_WHY_MAX, GFP_KERNEL);
-
-				if (why)
-					p2px_topo_explain(&res, why, P2PX_WHY_MAX);
-				pci_warn(client, "%s\n", why ? why : "no peer-to-peer DMA");
-				kfree(why);
-			}
-		} else if (!refused) {
-			total += res.distance;
-		}
-		pci_dev_put(client);
-		if (refused && !verbose)
-			break;
+	if (!client) {
+		if (dev)
+			dev_warn(dev, "not a PCI device: cannot be used for peer-to-peer DMA\n");
+		return -ENODEV;
 	}
-	return refused ? -1 : total;
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (res)
+		ret = p2px_pair_get(provider, client, res, 0, NULL);
+	if (!ret) {
+		ans->map = res->map;
+		ans->distance = res->distance;
+		if (res->map != P2PX_TOPO_MAP_NOT_SUPPORTED)
+			goto out;
+		why = kmalloc(P2PX_WHY_MAX, GFP_KERNEL);
+		if (why)
+			p2px_topo_explain(res, why, P2PX_WHY_MAX);
+	}
+	pci_warn(client, "%s\n", why ? why : "no peer-to-peer DMA");
+out:
+	kfree(why);
+	kfree(res);
+	pci_dev_put(client);
+	return ret;
 }
 
 /**
@@ -261,9 +424,48 @@ int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
 			     int num_clients, bool verbose)
 {
-	return p2px_distance_many(provider, clients, num_clients, verbose);
+	struct p2px_answer_query q;
+	struct p2px_topo_answer ans;
+	bool refused = false;
+	int i, total = 0;
+
+	if (!provider || !clients || num_clients <= 0)
+		return -1;
+	if (!verbose)
+		p2px_answer_begin(&q, provider);
+
+	for (i = 0; i < num_clients; i++) {
+		if (verbose) {
+			if (p2px_client_verbose(provider, clients[i], &ans) ||
+			    ans.map == P2PX_TOPO_MAP_NOT_SUPPORTED)
+				refused = true;
+		} else if (p2px_client_answer(&q, clients[i], &ans) ||
+			   ans.map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
+			return -1;
+		}
+		if (!refused)
+			total += ans.distance;
+	}
+	return refused ? -1 : total;
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
+
+/**
+ * p2px_distance_many() - p2pdma_ext_distance_many(), for the module itself
+ * @provider: device whose BAR is the P2P memory
+ * @clients: devices that would DMA to it (the nearest PCI ancestor counts)
+ * @num_clients: number of entries in @clients
+ * @verbose: log why each refused client cannot use @provider (recomputed)
+ *
+ * Context: process context.
+ * Return: as p2pdma_ext_distance_many().
+ */
+int p2px_distance_many(struct pci_dev *provider, struct device **clients,
+		       int num_clients, bool verbose)
+{
+	return p2pdma_ext_distance_many(provider, clients, num_clients,
+					verbose);
+}
 
 /**
  * p2pdma_ext_map_type() - how @client would reach @provider's memory
@@ -277,20 +479,15 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
 enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 					     struct device *client)
 {
-	struct p2px_topo_result res;
-	struct pci_dev *pclient;
-	int ret;
+	struct p2px_answer_query q;
+	struct p2px_topo_answer ans;
 
 	if (!provider)
 		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
-	pclient = p2px_pci_ancestor(client);
-	if (!pclient)
+	p2px_answer_begin(&q, provider);
+	if (p2px_client_answer(&q, client, &ans))
 		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
-	ret = p2px_pair_get(provider, pclient, &res, P2PX_PAIR_CACHED, NULL);
-	pci_dev_put(pclient);
-	if (ret)
-		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
-	return p2px_map_type(res.map);
+	return p2px_map_type(ans.map);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
 

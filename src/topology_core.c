@@ -596,14 +596,17 @@ p2px_topo_meeting_point(const struct p2px_topo_node *provider, int plen,
 	return NULL;
 }
 
+/* The P2PX_TOPO_ACS_REDIR bits @n has set, 0 without an ACS capability. */
+static u16 p2px_acs_redir_bits(const struct p2px_topo_node *n)
+{
+	return n->has_acs ? n->acs_ctrl & P2PX_TOPO_ACS_REDIR : 0;
+}
+
 static void p2px_note_acs(struct p2px_topo_result *res,
 			  const struct p2px_topo_node *n)
 {
-	u16 bits;
+	u16 bits = p2px_acs_redir_bits(n);
 
-	if (!n->has_acs)
-		return;
-	bits = n->acs_ctrl & P2PX_TOPO_ACS_REDIR;
 	if (!bits)
 		return;
 	if (res->acs_count < P2PX_TOPO_MAX_ACS) {
@@ -613,12 +616,77 @@ static void p2px_note_acs(struct p2px_topo_result *res,
 	res->acs_count++;
 }
 
-static void p2px_describe_host(const struct p2px_topo_node *n,
+/*
+ * The path between two nodes: where they meet, how far apart they are,
+ * the nodes whose ACS settings count. Both p2px_topo_calc() and
+ * p2px_topo_direct() decide on it, so the two cannot disagree.
+ */
+struct p2px_path {
+	const struct p2px_topo_node *common;
+	int psteps;
+	int csteps;
+	int distance;
+};
+
+static int p2px_path_find(const struct p2px_topo_node *provider,
+			  const struct p2px_topo_node *client,
+			  struct p2px_path *path)
+{
+	int plen = p2px_chain_len(provider), clen = p2px_chain_len(client);
+
+	if (plen < 0 || clen < 0)
+		return -ELOOP;
+	path->psteps = 0;
+	path->csteps = 0;
+	path->common = p2px_topo_meeting_point(provider, plen, client, clen,
+					       &path->psteps, &path->csteps);
+	path->distance = path->common ? path->psteps + path->csteps :
+					plen + clen;
+	return 0;
+}
+
+/*
+ * Notes in @note (when not NULL) every device of the @count nodes from @n
+ * up whose ACS redirects P2P; without @note, stops at the first.
+ * Return: whether any device redirects.
+ */
+static bool p2px_nodes_redirect(const struct p2px_topo_node *n, int count,
+				struct p2px_topo_result *note)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < count; n = n->up, i++) {
+		if (!p2px_acs_redir_bits(n))
+			continue;
+		if (!note)
+			return true;
+		p2px_note_acs(note, n);
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * The same for the path: the provider side up to and including the common
+ * device, then the client side below it.
+ */
+static bool p2px_path_redirects(const struct p2px_topo_node *provider,
+				const struct p2px_topo_node *client,
+				const struct p2px_path *path,
+				struct p2px_topo_result *note)
+{
+	bool p = p2px_nodes_redirect(provider, path->psteps + 1, note);
+
+	if (p && !note)
+		return true;
+	return p2px_nodes_redirect(client, path->csteps, note) || p;
+}
+
+static void p2px_describe_host(const struct p2px_topo_bridge *br,
 			       const struct p2px_topo_allowlist *al,
 			       struct p2px_topo_hb_info *hb)
 {
-	const struct p2px_topo_bridge *br = n->host;
-
 	if (!br)
 		return;
 	hb->known = true;
@@ -632,13 +700,18 @@ static void p2px_describe_host(const struct p2px_topo_node *n,
 					      &hb->flags);
 }
 
+static bool p2px_same_host(const struct p2px_topo_bridge *p,
+			   const struct p2px_topo_bridge *c)
+{
+	return p && c && (p == c || p->id == c->id);
+}
+
 /* What the allowlist alone says about the path through the host bridge. */
 static enum p2px_topo_reason
-p2px_judge_hosts(const struct p2px_topo_result *res)
+p2px_judge_hosts(const struct p2px_topo_hb_info *p,
+		 const struct p2px_topo_hb_info *c, bool same_host)
 {
-	const struct p2px_topo_hb_info *p = &res->hb[0], *c = &res->hb[1];
-
-	if (res->same_host) {
+	if (same_host) {
 		if (!p->has_root)
 			return P2PX_TOPO_REASON_NO_HOST_ROOT;
 		return p->listed ? P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED :
@@ -651,6 +724,30 @@ p2px_judge_hosts(const struct p2px_topo_result *res)
 	if ((p->flags | c->flags) & P2PX_TOPO_F_SAME_HB)
 		return P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY;
 	return P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
+}
+
+/*
+ * Why a path through the host bridge is allowed (CPU_ALLOWS,
+ * HOST_BRIDGE_ALLOWED, TRUSTED_BY_PARAM) or refused (@hb_verdict).
+ */
+static enum p2px_topo_reason
+p2px_host_reason(const struct p2px_topo_policy *pol,
+		 enum p2px_topo_reason hb_verdict)
+{
+	if (pol->cpu_allows)
+		return P2PX_TOPO_REASON_CPU_ALLOWS;
+	if (hb_verdict == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED)
+		return P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
+	if (pol->trust_all)
+		return P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
+	return hb_verdict;
+}
+
+static bool p2px_host_allows(enum p2px_topo_reason reason)
+{
+	return reason == P2PX_TOPO_REASON_CPU_ALLOWS ||
+	       reason == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED ||
+	       reason == P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
 }
 
 static void p2px_result_init(struct p2px_topo_result *res)
@@ -690,8 +787,7 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   struct p2px_topo_result *res)
 {
 	static const struct p2px_topo_policy no_policy;
-	const struct p2px_topo_node *common, *n;
-	int plen, clen, psteps = 0, csteps = 0, i;
+	struct p2px_path path;
 
 	if (!res)
 		return -EINVAL;
@@ -704,54 +800,129 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 	res->provider_id = provider->id;
 	res->client_id = client->id;
 
-	plen = p2px_chain_len(provider);
-	clen = p2px_chain_len(client);
-	if (plen < 0 || clen < 0) {
+	if (p2px_path_find(provider, client, &path)) {
 		res->reason = P2PX_TOPO_REASON_TOO_DEEP;
 		return -ELOOP;
 	}
 
-	p2px_describe_host(provider, pol->allow, &res->hb[0]);
-	p2px_describe_host(client, pol->allow, &res->hb[1]);
-	res->same_host = provider->host && client->host &&
-			 (provider->host == client->host ||
-			  provider->host->id == client->host->id);
-	res->hb_verdict = p2px_judge_hosts(res);
+	p2px_describe_host(provider->host, pol->allow, &res->hb[0]);
+	p2px_describe_host(client->host, pol->allow, &res->hb[1]);
+	res->same_host = p2px_same_host(provider->host, client->host);
+	res->hb_verdict = p2px_judge_hosts(&res->hb[0], &res->hb[1],
+					   res->same_host);
 
-	common = p2px_topo_meeting_point(provider, plen, client, clen,
-					 &psteps, &csteps);
-	if (common) {
+	res->distance = path.distance;
+	if (path.common) {
 		res->has_common = true;
-		res->common_id = common->id;
-		res->distance = psteps + csteps;
-
-		for (n = provider, i = 0; i <= psteps; n = n->up, i++)
-			p2px_note_acs(res, n);
-		for (n = client, i = 0; i < csteps; n = n->up, i++)
-			p2px_note_acs(res, n);
-
-		if (!res->acs_count) {
+		res->common_id = path.common->id;
+		if (!p2px_path_redirects(provider, client, &path, res)) {
 			res->map = P2PX_TOPO_MAP_BUS_ADDR;
 			res->reason = P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE;
 			return 0;
 		}
 		res->detour = P2PX_TOPO_REASON_ACS_REDIRECT;
 	} else {
-		res->distance = plen + clen;
 		res->detour = P2PX_TOPO_REASON_NO_COMMON_UPSTREAM;
 	}
 
-	res->map = P2PX_TOPO_MAP_THRU_HOST_BRIDGE;
-	if (pol->cpu_allows) {
-		res->reason = P2PX_TOPO_REASON_CPU_ALLOWS;
-	} else if (res->hb_verdict == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED) {
-		res->reason = P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
-	} else if (pol->trust_all) {
-		res->reason = P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
-	} else {
-		res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
-		res->reason = res->hb_verdict;
+	res->reason = p2px_host_reason(pol, res->hb_verdict);
+	res->map = p2px_host_allows(res->reason) ?
+		   P2PX_TOPO_MAP_THRU_HOST_BRIDGE : P2PX_TOPO_MAP_NOT_SUPPORTED;
+	return 0;
+}
+
+/**
+ * p2px_topo_direct() - can two devices talk by PCI bus address?
+ * @provider: the device whose memory is used
+ * @client: the device doing the DMA
+ * @distance: receives the distance, also when the answer is no
+ *
+ * The first half of p2px_topo_calc(), for callers that want the answer
+ * without its explanation: it reads neither the host bridges
+ * (&struct p2px_topo_node.host may still be unset) nor the allowlist.
+ *
+ * Return: 1 for a direct path (MAP_BUS_ADDR), 0 when the traffic has to
+ * go through the host bridge (decide with p2px_topo_host_map()), -EINVAL
+ * for a NULL argument, -ELOOP for a chain longer than P2PX_TOPO_MAX_DEPTH.
+ */
+int p2px_topo_direct(const struct p2px_topo_node *provider,
+		     const struct p2px_topo_node *client, int *distance)
+{
+	struct p2px_path path;
+	int ret;
+
+	if (!provider || !client || !distance)
+		return -EINVAL;
+	ret = p2px_path_find(provider, client, &path);
+	if (ret)
+		return ret;
+	*distance = path.distance;
+	return path.common && !p2px_path_redirects(provider, client, &path,
+						   NULL);
+}
+
+/**
+ * p2px_topo_host_map() - mapping type of a path through the host bridge
+ * @provider: the provider's host bridge, or NULL if unknown
+ * @client: the client's host bridge, or NULL if unknown
+ * @pol: host bridge policy; NULL means the built-in allowlist only
+ *
+ * The second half of p2px_topo_calc(), for a pair that p2px_topo_direct()
+ * (or the kernel's own walk) found to need the host bridge.
+ *
+ * Return: P2PX_TOPO_MAP_THRU_HOST_BRIDGE or P2PX_TOPO_MAP_NOT_SUPPORTED.
+ */
+enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
+				      const struct p2px_topo_bridge *client,
+				      const struct p2px_topo_policy *pol)
+{
+	static const struct p2px_topo_policy no_policy;
+	struct p2px_topo_hb_info hb[2] = {};
+	enum p2px_topo_reason verdict = P2PX_TOPO_REASON_NONE;
+
+	if (!pol)
+		pol = &no_policy;
+	/* The CPU rule comes first: no need to look the bridges up. */
+	if (!pol->cpu_allows) {
+		p2px_describe_host(provider, pol->allow, &hb[0]);
+		p2px_describe_host(client, pol->allow, &hb[1]);
+		verdict = p2px_judge_hosts(&hb[0], &hb[1],
+					   p2px_same_host(provider, client));
 	}
+	return p2px_host_allows(p2px_host_reason(pol, verdict)) ?
+	       P2PX_TOPO_MAP_THRU_HOST_BRIDGE : P2PX_TOPO_MAP_NOT_SUPPORTED;
+}
+
+/**
+ * p2px_topo_answer() - mapping type and distance, without the explanation
+ * @provider: the device whose memory is used
+ * @client: the device doing the DMA
+ * @pol: host bridge policy; NULL means the built-in allowlist only
+ * @ans: receives what p2px_topo_calc() would put in its @map and
+ *	@distance fields
+ *
+ * p2px_topo_direct(), then, only for a path through the host bridge,
+ * p2px_topo_host_map().
+ *
+ * Return: as p2px_topo_calc().
+ */
+int p2px_topo_answer(const struct p2px_topo_node *provider,
+		     const struct p2px_topo_node *client,
+		     const struct p2px_topo_policy *pol,
+		     struct p2px_topo_answer *ans)
+{
+	int ret;
+
+	if (!ans)
+		return -EINVAL;
+	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
+	ret = p2px_topo_direct(provider, client, &ans->distance);
+	if (ret < 0) {
+		ans->distance = -1;
+		return ret;
+	}
+	ans->map = ret ? P2PX_TOPO_MAP_BUS_ADDR :
+		   p2px_topo_host_map(provider->host, client->host, pol);
 	return 0;
 }
 

@@ -239,6 +239,16 @@ struct p2px_topo_result {
 	struct p2px_topo_hb_info hb[2];
 };
 
+/**
+ * struct p2px_topo_answer - what p2px_topo_answer() decides
+ * @map: the mapping type (&struct p2px_topo_result.map)
+ * @distance: the distance (&struct p2px_topo_result.distance)
+ */
+struct p2px_topo_answer {
+	enum p2px_topo_map map;
+	int distance;
+};
+
 const char *p2px_topo_map_str(enum p2px_topo_map map);
 const char *p2px_topo_reason_str(enum p2px_topo_reason reason);
 
@@ -261,6 +271,15 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
 		   const struct p2px_topo_policy *pol,
 		   struct p2px_topo_result *res);
+int p2px_topo_direct(const struct p2px_topo_node *provider,
+		     const struct p2px_topo_node *client, int *distance);
+enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
+				      const struct p2px_topo_bridge *client,
+				      const struct p2px_topo_policy *pol);
+int p2px_topo_answer(const struct p2px_topo_node *provider,
+		     const struct p2px_topo_node *client,
+		     const struct p2px_topo_policy *pol,
+		     struct p2px_topo_answer *ans);
 int p2px_topo_distance_many(const struct p2px_topo_node *provider,
 			    const struct p2px_topo_node *const *clients,
 			    unsigned int n, const struct p2px_topo_policy *pol,

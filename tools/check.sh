@@ -227,6 +227,8 @@ for k in "$@"; do
 		if [ -f "$tap" ] && grep -qE '^(not )?ok ' "$tap"; then
 			tap_results "vm/$k/$topo" "$tap"
 			host_checks "vm/$k/$topo" "$dir/out"
+			# p2pdmactl buffers --json against what the guest set up
+			"$TOP/tools/p2pdmactl/tests/host_check.sh" "vm/$k/$topo" "$tap"
 		fi
 		if [ "$(cat "$dir/rc")" -ne 0 ]; then
 			echo "--- vm/$k/$topo failed (exit $(cat "$dir/rc")); runner output:"

@@ -30,8 +30,10 @@
  *                       and distance-cached-N
  *   alloc SIZE          allocate+free SIZE bytes, p2pdma_ext_alloc() vs
  *                       pci_alloc_p2pmem(), in the fresh pool and with its
- *                       first half fragmented: 4 KiB blocks, every other
- *                       one held (rows alloc-fresh-SIZE, alloc-frag-SIZE)
+ *                       first half fragmented: all of it allocated in
+ *                       4 KiB blocks, then every other block freed, so
+ *                       4 KiB holes lie below all the free space (rows
+ *                       alloc-fresh-SIZE, alloc-frag-SIZE)
  *   register BDF N      N times: p2pdma_ext_add_resource() vs
  *                       pci_p2pdma_add_resource() of all of BDF's BAR 2,
  *                       then undone (row register-SIZE); and
@@ -501,23 +503,28 @@ static void p2px_bench_granule_free(struct gen_pool *base, void *p)
 
 /*
  * Fragment the first half of a pool of @pool_size bytes (@base, or ours
- * if NULL): 4 KiB blocks, every other one freed again. @held receives the
- * blocks still held; returns their number.
+ * if NULL) into a checkerboard: allocate it all in 4 KiB blocks (first
+ * fit hands them out in address order), then free every other one. That
+ * leaves 4 KiB holes every 8 KiB below all the free space: a 4 KiB
+ * allocation fits the first hole, a larger one does not fit any of them.
+ * @held (room for half the pool in blocks) receives the blocks still
+ * held; returns their number.
  */
 static unsigned int p2px_bench_fragment(struct gen_pool *base,
 					size_t pool_size, void **held)
 {
-	unsigned int i, n = pool_size / 2 / P2PX_BENCH_GRANULE, kept = 0;
-	void *p;
+	unsigned int i, n = pool_size / 2 / P2PX_BENCH_GRANULE, got, kept = 0;
 
-	for (i = 0; i < n; i++) {
-		p = p2px_bench_granule(base);
-		if (!p)
+	for (got = 0; got < n; got++) {
+		held[got] = p2px_bench_granule(base);
+		if (!held[got])
 			break;
+	}
+	for (i = 0; i < got; i++) {
 		if (i & 1)
-			held[kept++] = p;
+			held[kept++] = held[i];
 		else
-			p2px_bench_granule_free(base, p);
+			p2px_bench_granule_free(base, held[i]);
 	}
 	return kept;
 }

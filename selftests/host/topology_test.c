@@ -680,11 +680,40 @@ TEST(bad_input)
 	EXPECT_EQ(-EINVAL, p2px_topo_explain(NULL, NULL, 0));
 }
 
+/* The answer alone: no host bridge needed for a direct path. */
+TEST(answer_without_host_bridges)
+{
+	struct p2px_topo_answer ans;
+	struct q35 q;
+	int dist = 0;
+
+	q35_build(&q, 0x8086, 0x29c0);
+	q.b.host = NULL;
+	q.c.host = NULL;
+	EXPECT_EQ(1, p2px_topo_direct(&q.b, &q.c, &dist));
+	EXPECT_EQ(4, dist);
+	ASSERT_EQ(0, p2px_topo_answer(&q.b, &q.c, NULL, &ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, ans.map);
+	EXPECT_EQ(4, ans.distance);
+	/* through the (unlisted) host bridge: distance set, answer no */
+	EXPECT_EQ(0, p2px_topo_direct(&q.a, &q.f, &dist));
+	EXPECT_EQ(4, dist);
+	ASSERT_EQ(0, p2px_topo_answer(&q.a, &q.f, NULL, &ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
+	EXPECT_EQ(4, ans.distance);
+	EXPECT_EQ(-EINVAL, p2px_topo_direct(NULL, &q.a, &dist));
+	EXPECT_EQ(-EINVAL, p2px_topo_direct(&q.a, &q.a, NULL));
+	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, NULL, NULL, &ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
+	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, &q.a, NULL, NULL));
+}
+
 TEST(depth_limit_and_loops)
 {
 	static struct p2px_topo_node chain[P2PX_TOPO_MAX_DEPTH + 1];
 	const struct p2px_topo_node *cl[1];
 	struct p2px_topo_node x, y;
+	struct p2px_topo_answer ans;
 	struct p2px_topo_result r;
 	unsigned int i;
 
@@ -702,6 +731,10 @@ TEST(depth_limit_and_loops)
 	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, r.map);
 	EXPECT_EQ(P2PX_TOPO_REASON_TOO_DEEP, r.reason);
 	EXPECT_TRUE(has(explain(&r), "loop"));
+	EXPECT_EQ(-ELOOP, p2px_topo_answer(&chain[P2PX_TOPO_MAX_DEPTH],
+					   &chain[0], NULL, &ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
+	EXPECT_EQ(-1, ans.distance);
 
 	/* a cycle */
 	node_init(&x, &y, NULL, 0, 1, 0, 0);
@@ -1426,6 +1459,7 @@ static const char *check_pair(const struct sweep *t, int p, int c,
 {
 	char text[EXPLAIN_LEN], name_p[24], name_c[24];
 	struct p2px_topo_result res;
+	struct p2px_topo_answer ans;
 	struct ref_answer ref;
 	bool same, has_common;
 	int i, len;
@@ -1455,6 +1489,11 @@ static const char *check_pair(const struct sweep *t, int p, int c,
 			return "acs list";
 	if (ref.verdict != res.hb_verdict)
 		return "hb_verdict";
+	/* The answer without the explanation is the same answer. */
+	if (p2px_topo_answer(&t->n[p], &t->n[c], &t->pol, &ans))
+		return "answer: return value";
+	if (ans.map != res.map || ans.distance != res.distance)
+		return "answer: map type or distance";
 	same = t->hbi[p] == t->hbi[c];
 	if (res.same_host != same)
 		return "same_host";

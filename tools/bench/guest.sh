@@ -6,7 +6,9 @@
 # their BAR 2 size, runs the benchmark commands and prints each result as
 # "# BENCH ROW IMPL MEDIAN_NS P10_NS P90_NS SAMPLES" plus one TAP line per
 # command. Timings are reported, never judged: a command fails only when
-# the operation itself failed.
+# the operation itself failed. In the dma-buf VM (topology "iommu", the
+# payload holds dmabuf_bench; the runner loaded vfio-pci from
+# modules.list) it runs dmabuf_bench instead, which prints the same lines.
 cd /payload || exit 1
 # Every registration logs a line: keep the serial console out of the timing.
 echo 4 >/proc/sys/kernel/printk
@@ -21,6 +23,17 @@ tap() { # tap OK|FAIL TEXT
 for m in p2pdma_ext p2px_bench; do
 	if insmod "./$m.ko"; then tap OK "insmod $m"; else tap FAIL "insmod $m"; exit 1; fi
 done
+
+if [ -x ./dmabuf_bench ]; then
+	./dmabuf_bench
+	case $? in
+	0) tap OK "dmabuf_bench" ;;
+	4) echo "ok $((n = n + 1)) dmabuf_bench # SKIP no vfio-pci dma-buf here" ;;
+	*) tap FAIL "dmabuf_bench" ;;
+	esac
+	echo "1..$n"
+	exit $rc
+fi
 
 # BAR 2 size of ivshmem functions, in bus order: "BDF BYTES".
 ivshmem=$(for d in /sys/bus/pci/devices/*; do
@@ -50,7 +63,11 @@ for d in $POOL $REG16M $REG1G $REGBIG; do
 done
 
 RUN=/sys/kernel/debug/p2px_bench/run
-bench() { # bench COMMAND...: run it, print its results
+ONLY=$(cat only 2>/dev/null)
+bench() { # bench COMMAND...: run it (unless "only" leaves it out), print its results
+	if [ -n "$ONLY" ] && [ "$1" != pool ]; then
+		case " $ONLY " in *" $1 "*) ;; *) return 0 ;; esac
+	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	if echo "$*" >"$RUN"; then ok=OK; else ok=FAIL; fi
 	sed -e 's/^# /# info: /' -e t -e 's/^/# BENCH /' "$RUN"

@@ -3,6 +3,7 @@
  * p2pdmactl: JSON emitter, tables, device and parameter specs.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -378,4 +379,141 @@ void table_free(struct table *t)
 		for (c = 0; c < TABLE_MAX_COLS; c++)
 			free(t->cell[r][c]);
 	table_init(t);
+}
+
+static unsigned int buf_importers_shown(const struct p2pdma_ext_dmabuf_info *b)
+{
+	return b->nr_importers < P2PDMA_EXT_DMABUF_MAX_IMPORTERS ?
+	       b->nr_importers : P2PDMA_EXT_DMABUF_MAX_IMPORTERS;
+}
+
+/* The importer's name as the kernel gave it, NUL-terminated here. */
+static void buf_importer_name(char *out, const struct p2pdma_ext_dmabuf_importer *imp)
+{
+	memcpy(out, imp->name, sizeof(imp->name));
+	out[sizeof(imp->name) - 1] = 0;
+}
+
+void buffers_json(struct json *j, const struct buf_row *rows, unsigned int n)
+{
+	char bdf[16], name[P2PDMA_EXT_DMABUF_NAME_LEN];
+	unsigned int i, k;
+
+	json_arr_begin(j, NULL);
+	for (i = 0; i < n; i++) {
+		const struct p2pdma_ext_dmabuf_info *b = rows[i].info;
+
+		json_obj_begin(j, NULL);
+		json_int(j, "id", (long long)b->ino);
+		format_bdf(bdf, sizeof(bdf), b->device);
+		json_str(j, "provider", bdf);
+		json_int(j, "bar", b->bar);
+		json_int(j, "size", (long long)b->size);
+		json_int(j, "ranges", b->nr_ranges);
+		json_str(j, "exporter",
+			 b->flags & P2PDMA_EXT_DMABUF_F_IOCTL ? "ioctl" : "kernel");
+		json_bool(j, "revoked", b->flags & P2PDMA_EXT_DMABUF_F_REVOKED);
+		json_int(j, "maps", b->maps);
+		json_int(j, "importers_total", b->nr_importers);
+		json_bool(j, "importers_truncated",
+			  b->flags & P2PDMA_EXT_DMABUF_F_TRUNCATED);
+		json_arr_begin(j, "importers");
+		for (k = 0; k < buf_importers_shown(b); k++) {
+			buf_importer_name(name, &b->importers[k]);
+			json_obj_begin(j, NULL);
+			json_str(j, "device", name);
+			json_bool(j, "mapped", b->importers[k].flags &
+				  P2PDMA_EXT_DMABUF_IMP_MAPPED);
+			json_int(j, "maps", b->importers[k].maps);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_arr_begin(j, "holders");
+		for (k = 0; k < rows[i].nr_holders && k < BUF_MAX_HOLDERS; k++) {
+			json_obj_begin(j, NULL);
+			json_int(j, "pid", rows[i].holders[k].pid);
+			json_str(j, "comm", rows[i].holders[k].comm);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* Appends printf output to @buf (of @len) at *@used; truncates silently. */
+__printf(4, 5)
+static void buf_append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
+}
+
+int buffers_table(struct table *t, const struct buf_row *rows, unsigned int n)
+{
+	static const char *const head[] = {
+		"id", "provider", "bar", "size", "ranges", "exporter", "state",
+		"maps", "importers", "holders",
+	};
+	char cell[512], name[P2PDMA_EXT_DMABUF_NAME_LEN];
+	unsigned int i, k, shown = 0;
+	int c, r = 0;
+
+	for (c = 0; c < (int)ARRAY_SIZE(head); c++)
+		r |= table_set(t, 0, c, head[c], COLOR_NONE);
+	for (i = 0; i < n && i + 1 < TABLE_MAX_ROWS && !r; i++) {
+		const struct p2pdma_ext_dmabuf_info *b = rows[i].info;
+		bool revoked = b->flags & P2PDMA_EXT_DMABUF_F_REVOKED;
+		size_t used = 0;
+		int row = (int)i + 1;
+
+		snprintf(cell, sizeof(cell), "%llu", (unsigned long long)b->ino);
+		r |= table_set(t, row, 0, cell, COLOR_NONE);
+		format_bdf(cell, sizeof(cell), b->device);
+		r |= table_set(t, row, 1, cell, COLOR_NONE);
+		snprintf(cell, sizeof(cell), "%u", b->bar);
+		r |= table_set(t, row, 2, cell, COLOR_NONE);
+		snprintf(cell, sizeof(cell), "%llu", (unsigned long long)b->size);
+		r |= table_set(t, row, 3, cell, COLOR_NONE);
+		snprintf(cell, sizeof(cell), "%u", b->nr_ranges);
+		r |= table_set(t, row, 4, cell, COLOR_NONE);
+		r |= table_set(t, row, 5, b->flags & P2PDMA_EXT_DMABUF_F_IOCTL ?
+			       "ioctl" : "kernel", COLOR_NONE);
+		r |= table_set(t, row, 6, revoked ? "revoked" : "live",
+			       revoked ? COLOR_RED : COLOR_GREEN);
+		snprintf(cell, sizeof(cell), "%u", b->maps);
+		r |= table_set(t, row, 7, cell, COLOR_NONE);
+
+		cell[0] = 0;
+		for (k = 0; k < buf_importers_shown(b); k++) {
+			buf_importer_name(name, &b->importers[k]);
+			buf_append(cell, sizeof(cell), &used, "%s%s%s", k ? "," : "",
+				   name, b->importers[k].flags &
+				   P2PDMA_EXT_DMABUF_IMP_MAPPED ? "(mapped)" : "");
+		}
+		if (b->nr_importers > k)
+			buf_append(cell, sizeof(cell), &used, ",+%u more",
+				   b->nr_importers - k);
+		r |= table_set(t, row, 8, b->nr_importers ? cell : "-", COLOR_NONE);
+
+		used = 0;
+		cell[0] = 0;
+		for (k = 0; k < rows[i].nr_holders && k < BUF_MAX_HOLDERS; k++)
+			buf_append(cell, sizeof(cell), &used, "%s%d(%s)", k ? "," : "",
+				   rows[i].holders[k].pid, rows[i].holders[k].comm);
+		if (rows[i].nr_holders > k)
+			buf_append(cell, sizeof(cell), &used, ",+%u more",
+				   rows[i].nr_holders - k);
+		r |= table_set(t, row, 9, rows[i].nr_holders ? cell : "-", COLOR_NONE);
+		shown++;
+	}
+	return r ? -1 : (int)shown;
 }

@@ -106,4 +106,30 @@ int table_set(struct table *t, int row, int col, const char *text,
 int table_print(const struct table *t, FILE *f, bool color);
 void table_free(struct table *t);
 
+/* --- buffers: the module's exported dma-bufs ---------------------------- */
+#define BUF_MAX_HOLDERS	8
+
+struct p2pdma_ext_dmabuf_info;
+
+/* A process with a file descriptor of a dma-buf. */
+struct buf_holder {
+	int pid;
+	char comm[17];
+};
+
+/* One dma-buf as listed by P2PDMA_EXT_IOC_DMABUF_LIST, with its holders. */
+struct buf_row {
+	const struct p2pdma_ext_dmabuf_info *info;
+	unsigned int nr_holders;	/* may exceed BUF_MAX_HOLDERS */
+	struct buf_holder holders[BUF_MAX_HOLDERS];
+};
+
+/* A JSON array of the buffers (fields in p2pdmactl.8). */
+void buffers_json(struct json *j, const struct buf_row *rows, unsigned int n);
+/*
+ * A header row and one row per buffer (at most TABLE_MAX_ROWS - 1; the
+ * number of buffers shown is returned, or -1 on failure).
+ */
+int buffers_table(struct table *t, const struct buf_row *rows, unsigned int n);
+
 #endif /* P2PDMACTL_FMT_H */

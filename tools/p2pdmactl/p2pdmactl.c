@@ -2,7 +2,8 @@
 /*
  * p2pdmactl - load, inspect and diagnose the p2pdma_ext module.
  *
- * Subcommands: load, unload, status, set, topology, why, providers, doctor.
+ * Subcommands: load, unload, status, set, topology, why, providers, buffers,
+ * doctor.
  * Exit codes are those of fmt.h (EX_*), documented in p2pdmactl.8.
  */
 #include <dirent.h>
@@ -914,6 +915,177 @@ static int cmd_providers(int argc, char **argv)
 	return ret ? EX_FAIL : EX_OK;
 }
 
+/* --- buffers -------------------------------------------------------------- */
+
+/* Every exported dma-buf: *@out (free it) gets *@n entries; 0 or -EX_*. */
+static int list_dmabufs(int fd, struct p2pdma_ext_dmabuf_info **out,
+			unsigned int *n)
+{
+	struct p2pdma_ext_dmabuf_list l;
+	struct p2pdma_ext_dmabuf_info *e = NULL, *ne;
+	unsigned int cap = 0;
+	int tries;
+
+	/* Buffers may come and go between calls: retry with more room. */
+	for (tries = 0; tries < 8; tries++) {
+		memset(&l, 0, sizeof(l));
+		l.argsz = sizeof(l);
+		l.entry_size = sizeof(*e);
+		l.count = cap;
+		l.entries = (uintptr_t)e;
+		if (ioctl(fd, P2PDMA_EXT_IOC_DMABUF_LIST, &l)) {
+			errmsg("buffers: DMABUF_LIST: %s%s", strerror(errno),
+			       errno == ENOTTY ? " (module older than ABI 4)" : "");
+			free(e);
+			return -EX_FAIL;
+		}
+		if (l.total <= l.count || cap == P2PDMA_EXT_DMABUF_LIST_MAX) {
+			*out = e;
+			*n = l.count;
+			return 0;
+		}
+		cap = l.total + 8 < P2PDMA_EXT_DMABUF_LIST_MAX ?
+		      l.total + 8 : P2PDMA_EXT_DMABUF_LIST_MAX;
+		ne = realloc(e, (size_t)cap * sizeof(*e));
+		if (!ne) {
+			errmsg("out of memory");
+			free(e);
+			return -EX_FAIL;
+		}
+		e = ne;
+	}
+	errmsg("buffers: the list keeps changing; try again");
+	free(e);
+	return -EX_FAIL;
+}
+
+/* Processes holding a file descriptor of a dma-buf: matched by inode. */
+static void find_holders(struct buf_row *rows, unsigned int n)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *pe, *fe;
+
+	while (n && proc && (pe = readdir(proc))) {
+		char path[PATH_MAX], link[64], comm[sizeof(rows->holders[0].comm)];
+		int pid = atoi(pe->d_name);
+		unsigned int i, k;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (read_file(path, comm, sizeof(comm)))
+			snprintf(comm, sizeof(comm), "?");
+		while ((fe = readdir(fds))) {
+			struct stat st;
+			ssize_t len;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, fe->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = 0;
+			/* dma-bufs are named "/dmabuf:NAME" in /proc */
+			if (strncmp(link, "/dmabuf:", 8) || stat(path, &st))
+				continue;
+			for (i = 0; i < n; i++) {
+				struct buf_row *r = &rows[i];
+
+				if (r->info->ino != (uint64_t)st.st_ino)
+					continue;
+				for (k = 0; k < r->nr_holders && k < BUF_MAX_HOLDERS; k++)
+					if (r->holders[k].pid == pid)
+						break;
+				if (k < r->nr_holders)
+					break;	/* this process again */
+				if (k < BUF_MAX_HOLDERS) {
+					r->holders[k].pid = pid;
+					memcpy(r->holders[k].comm, comm, sizeof(comm));
+				}
+				r->nr_holders++;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+static void usage_buffers(FILE *f)
+{
+	fprintf(f, "usage: p2pdmactl buffers [--json]\n"
+		   "  The dma-bufs p2pdma_ext exported: id (inode number), provider,\n"
+		   "  BAR, size, ranges, exporter (ioctl or kernel API), live or\n"
+		   "  revoked, live mappings, importers (device, mapped) and the\n"
+		   "  processes holding a file descriptor of it.\n");
+	help_footer(f, "buffers");
+}
+
+static int cmd_buffers(int argc, char **argv)
+{
+	struct p2pdma_ext_dmabuf_info *infos = NULL;
+	struct buf_row *rows = NULL;
+	bool json = false;
+	unsigned int i, n = 0;
+	int fd, r, ret = EX_OK;
+
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage_buffers(stdout);
+			return EX_OK;
+		}
+		if (strcmp(argv[i], "--json")) {
+			errmsg("buffers: unknown argument '%s'", argv[i]);
+			usage_buffers(stderr);
+			return EX_USAGE;
+		}
+		json = true;
+	}
+	fd = open_ctl();
+	if (fd < 0)
+		return -fd;
+	r = list_dmabufs(fd, &infos, &n);
+	close(fd);
+	if (r)
+		return -r;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		errmsg("out of memory");
+		free(infos);
+		return EX_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		rows[i].info = &infos[i];
+	find_holders(rows, n);
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		buffers_json(&j, rows, n);
+		if (json_finish(&j))
+			ret = EX_FAIL;
+	} else if (!n) {
+		printf("no dma-buf exported by %s\n", MOD_NAME);
+	} else {
+		struct table t;
+
+		table_init(&t);
+		r = buffers_table(&t, rows, n);
+		if (r < 0 || table_print(&t, stdout, isatty(STDOUT_FILENO)))
+			ret = EX_FAIL;
+		else if ((unsigned int)r < n)
+			printf("(%u more; see --json)\n", n - r);
+		table_free(&t);
+	}
+	free(rows);
+	free(infos);
+	return ret;
+}
+
 /* --- main --------------------------------------------------------------- */
 
 /*
@@ -944,6 +1116,9 @@ static const struct {
 	  "0 ok, 1 failed, 2 usage or no such device, 3 not loaded,\n  4 needs root" },
 	{ "providers", cmd_providers, "devices with p2pmem [--json]", false,
 	  "0 ok (also when there is none), 1 failed, 2 usage" },
+	{ "buffers", cmd_buffers, "exported dma-bufs and their importers [--json]", true,
+	  "0 ok (also when there is none), 1 failed, 2 usage, 3 not loaded,\n"
+	  "  4 needs root" },
 	{ "doctor", cmd_doctor, "check the system and suggest fixes", true,
 	  "0 no FAIL finding, 1 output error, 2 usage, 4 needs root,\n  6 at least one FAIL" },
 };

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever an ioctl is added or a structure grows. */
-#define P2PDMA_EXT_ABI_VERSION		3
+#define P2PDMA_EXT_ABI_VERSION		4
 
 #define P2PDMA_EXT_DEVICE		"/dev/p2pdma_ext"
 
@@ -301,11 +301,110 @@ struct p2pdma_ext_dmabuf_revoke {
 	__u32 reserved;
 };
 
+/* --- Listing the exported dma-bufs (ABI version 4) ----------------------- */
+
+/* Most entries one P2PDMA_EXT_IOC_DMABUF_LIST call fills. */
+#define P2PDMA_EXT_DMABUF_LIST_MAX	1024
+/* Importers described per entry; more are counted in nr_importers. */
+#define P2PDMA_EXT_DMABUF_MAX_IMPORTERS	8
+/* Bytes of an importer's device name, with the terminating NUL. */
+#define P2PDMA_EXT_DMABUF_NAME_LEN	64
+
+/* struct p2pdma_ext_dmabuf_importer.flags */
+#define P2PDMA_EXT_DMABUF_IMP_MAPPED	(1U << 0)	/* maps is not zero */
+
+/**
+ * struct p2pdma_ext_dmabuf_importer - one attachment of a dma-buf
+ * @name: dev_name() of the importing device, NUL-terminated (cut short
+ *	if longer than the field)
+ * @flags: P2PDMA_EXT_DMABUF_IMP_*
+ * @maps: live mappings of this attachment
+ */
+struct p2pdma_ext_dmabuf_importer {
+	char name[P2PDMA_EXT_DMABUF_NAME_LEN];
+	__u32 flags;
+	__u32 maps;
+};
+
+/* struct p2pdma_ext_dmabuf_info.flags */
+#define P2PDMA_EXT_DMABUF_F_IOCTL	(1U << 0)	/* by DMABUF_EXPORT; else the kernel API */
+#define P2PDMA_EXT_DMABUF_F_REVOKED	(1U << 1)	/* revoked: attach and map fail */
+#define P2PDMA_EXT_DMABUF_F_TRUNCATED	(1U << 2)	/* more importers than @importers holds */
+
+/**
+ * struct p2pdma_ext_dmabuf_info - one exported dma-buf, as listed
+ * @ino: the dma-buf's inode number: st_ino of fstat() on a file
+ *	descriptor of it (also the "ino:" line of /proc/PID/fdinfo/FD on
+ *	kernels that print one)
+ * @device: device id (P2PDMA_EXT_DEVID()) of the PCI function whose BAR
+ *	it is
+ * @size: bytes (the sum of the ranges)
+ * @bar: the BAR index
+ * @nr_ranges: ranges of the BAR the buffer is made of
+ * @flags: P2PDMA_EXT_DMABUF_F_*
+ * @maps: live mappings, all importers together
+ * @nr_importers: attachments, including those @importers has no room for
+ * @reserved: zero
+ * @importers: the first min(@nr_importers, P2PDMA_EXT_DMABUF_MAX_IMPORTERS)
+ *	attachments, newest first (the dma-buf core's order); the rest zero
+ */
+struct p2pdma_ext_dmabuf_info {
+	__u64 ino;
+	__u64 device;
+	__u64 size;
+	__u32 bar;
+	__u32 nr_ranges;
+	__u32 flags;
+	__u32 maps;
+	__u32 nr_importers;
+	__u32 reserved;
+	struct p2pdma_ext_dmabuf_importer importers[P2PDMA_EXT_DMABUF_MAX_IMPORTERS];
+};
+
+/**
+ * struct p2pdma_ext_dmabuf_list - argument of P2PDMA_EXT_IOC_DMABUF_LIST
+ * @argsz: in: sizeof(struct p2pdma_ext_dmabuf_list) as the caller knows it
+ * @flags: in: zero
+ * @entry_size: in: sizeof(struct p2pdma_ext_dmabuf_info) as the caller
+ *	knows it: the stride of @entries (at least the current size, at most
+ *	4096); the kernel zeroes what it does not fill of each entry
+ * @count: in: entries @entries has room for, 0..P2PDMA_EXT_DMABUF_LIST_MAX
+ *	(0: only count the buffers); out: entries filled
+ * @total: out: dma-bufs exported by the module now (may exceed @count;
+ *	call again with a larger buffer to see them all)
+ * @reserved: in: zero
+ * @entries: in: user pointer to @count * @entry_size bytes (may be 0 when
+ *	@count is 0)
+ *
+ * One entry per live dma-buf, in the order they were exported, revoked
+ * ones included, until their last file reference is gone. @total and the
+ * set of entries are one snapshot; each entry's details are read under
+ * that buffer's reservation lock right after, so a buffer closed in
+ * between is still listed, with what it had when it went.
+ *
+ * Errors: EINVAL for a bad @argsz, @flags, @entry_size or a non-zero
+ * @reserved; E2BIG for @count above P2PDMA_EXT_DMABUF_LIST_MAX; EFAULT for
+ * bad pointers; EINTR when a signal came while waiting for a buffer's
+ * reservation lock; ENOMEM.
+ */
+struct p2pdma_ext_dmabuf_list {
+	__u32 argsz;
+	__u32 flags;
+	__u32 entry_size;
+	__u32 count;
+	__u32 total;
+	__u32 reserved;
+	__u64 entries;
+};
+
 /* Export ranges of a provider's BAR as a dma-buf. */
 #define P2PDMA_EXT_IOC_DMABUF_EXPORT	\
 	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x10, struct p2pdma_ext_dmabuf_export)
 /* Revoke such a dma-buf. */
 #define P2PDMA_EXT_IOC_DMABUF_REVOKE	\
 	_IOW(P2PDMA_EXT_IOC_MAGIC, 0x11, struct p2pdma_ext_dmabuf_revoke)
+/* List the exported dma-bufs with their importers. */
+#define P2PDMA_EXT_IOC_DMABUF_LIST	\
+	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x12, struct p2pdma_ext_dmabuf_list)
 
 #endif /* _UAPI_LINUX_P2PDMA_EXT_H */

@@ -26,7 +26,7 @@ echo "TAP version 13"
 t no_args 2
 t help 0 --help
 t unknown_command 2 frobnicate
-for c in load unload status set topology why providers doctor; do
+for c in load unload status set topology why providers buffers doctor; do
 	t "help_$c" 0 "$c" --help
 	n=$((n + 1))
 	if grep -q "^\.B.*$c\|^\.BR $c\|^\.B $c" "$MAN"; then
@@ -55,7 +55,7 @@ help_codes() {	# help_codes CMD: the same from CMD --help
 		on { s = s " " $0 }
 		END { gsub(/[^0-9]+/, " ", s); print r, s }' | tr -s ' ' | sed 's/ $//'
 }
-for c in load unload status set topology why providers doctor; do
+for c in load unload status set topology why providers buffers doctor; do
 	n=$((n + 1))
 	m=$(man_codes "$c") h=$(help_codes "$c")
 	if [ -n "$h" ] && [ "$m" = "$h" ] && [ "${h#* }" != "$h" ]; then
@@ -79,6 +79,8 @@ t why_one_arg 2 why 0000:01:00.0
 t why_three_args 2 why a b c
 t why_bad_spec 2 why xx yy
 t providers_bad_arg 2 providers --bogus
+t buffers_bad_arg 2 buffers --bogus
+t buffers_extra_arg 2 buffers --json extra
 t doctor_extra_arg 2 doctor extra
 for code in 0 1 2 3 4 5 6; do
 	n=$((n + 1))

@@ -187,6 +187,201 @@ static void test_names(void)
 	   !find_remedy("Same upstream bridge.") && !find_remedy(NULL), "find_remedy");
 }
 
+/* Two buffers: one revoked with two importers (one mapped), one truncated. */
+static struct p2pdma_ext_dmabuf_info bufs[2];
+static struct buf_row buf_rows[2];
+
+static void setup_buffers(void)
+{
+	memset(bufs, 0, sizeof(bufs));
+	memset(buf_rows, 0, sizeof(buf_rows));
+	bufs[0].ino = 4242;
+	bufs[0].device = P2PDMA_EXT_DEVID(0, 1, 0);
+	bufs[0].bar = 2;
+	bufs[0].size = 12288;
+	bufs[0].nr_ranges = 2;
+	bufs[0].flags = P2PDMA_EXT_DMABUF_F_IOCTL;
+	bufs[0].maps = 1;
+	bufs[0].nr_importers = 2;
+	strcpy(bufs[0].importers[0].name, "0000:02:00.0");
+	bufs[0].importers[0].flags = P2PDMA_EXT_DMABUF_IMP_MAPPED;
+	bufs[0].importers[0].maps = 1;
+	strcpy(bufs[0].importers[1].name, "a\"b");
+	buf_rows[0].info = &bufs[0];
+	buf_rows[0].nr_holders = 1;
+	buf_rows[0].holders[0].pid = 77;
+	strcpy(buf_rows[0].holders[0].comm, "exporter");
+
+	bufs[1].ino = 7;
+	bufs[1].device = P2PDMA_EXT_DEVID(0x10, 0x2, (0x1f << 3) | 6);
+	bufs[1].bar = 4;
+	bufs[1].size = 1ULL << 40;
+	bufs[1].nr_ranges = 256;
+	bufs[1].flags = P2PDMA_EXT_DMABUF_F_REVOKED | P2PDMA_EXT_DMABUF_F_TRUNCATED;
+	bufs[1].nr_importers = 10;
+	for (int i = 0; i < P2PDMA_EXT_DMABUF_MAX_IMPORTERS; i++)
+		snprintf(bufs[1].importers[i].name, sizeof(bufs[1].importers[i].name),
+			 "imp%d", i);
+	/* A name filling the field without a NUL must not be overrun. */
+	memset(bufs[1].importers[7].name, 'x', sizeof(bufs[1].importers[7].name));
+	buf_rows[1].info = &bufs[1];
+	buf_rows[1].nr_holders = BUF_MAX_HOLDERS + 2;
+	for (int i = 0; i < BUF_MAX_HOLDERS; i++) {
+		buf_rows[1].holders[i].pid = 100 + i;
+		strcpy(buf_rows[1].holders[i].comm, "h");
+	}
+}
+
+static void emit_buffers_json(FILE *f, void *arg)
+{
+	struct json j;
+
+	json_init(&j, f);
+	buffers_json(&j, buf_rows, *(unsigned int *)arg);
+	json_rc = json_finish(&j);
+}
+
+static int table_rc;
+
+static void emit_buffers_table(FILE *f, void *arg)
+{
+	struct table t;
+
+	table_init(&t);
+	table_rc = buffers_table(&t, buf_rows, *(unsigned int *)arg);
+	table_print(&t, f, table_color);
+	table_free(&t);
+}
+
+/* @got and @want hold the same words and lines (spaces collapsed). */
+static int words_equal(const char *got, const char *want)
+{
+	while (*got && *want) {
+		if (*got == ' ' && *want == ' ') {
+			while (*got == ' ')
+				got++;
+			while (*want == ' ')
+				want++;
+		} else if (*got++ != *want++) {
+			return 0;
+		}
+	}
+	return !*got && !*want;
+}
+
+/*
+ * Every line as long as the first (right-aligned columns end together)
+ * and @row2_start where the second line starts (the first column is
+ * left-aligned).
+ */
+static int rows_aligned(const char *text, const char *row2_start)
+{
+	const char *nl = strchr(text, '\n'), *p;
+	size_t width = nl ? (size_t)(nl - text) : 0;
+
+	if (!nl || strncmp(nl + 1, row2_start, strlen(row2_start)))
+		return 0;
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl || (size_t)(nl - p) != width)
+			return 0;
+	}
+	return 1;
+}
+
+static void test_buffers(void)
+{
+	const char *want =
+		"[\n"
+		"  {\n"
+		"    \"id\": 4242,\n"
+		"    \"provider\": \"0000:01:00.0\",\n"
+		"    \"bar\": 2,\n"
+		"    \"size\": 12288,\n"
+		"    \"ranges\": 2,\n"
+		"    \"exporter\": \"ioctl\",\n"
+		"    \"revoked\": false,\n"
+		"    \"maps\": 1,\n"
+		"    \"importers_total\": 2,\n"
+		"    \"importers_truncated\": false,\n"
+		"    \"importers\": [\n"
+		"      {\n"
+		"        \"device\": \"0000:02:00.0\",\n"
+		"        \"mapped\": true,\n"
+		"        \"maps\": 1\n"
+		"      },\n"
+		"      {\n"
+		"        \"device\": \"a\\\"b\",\n"
+		"        \"mapped\": false,\n"
+		"        \"maps\": 0\n"
+		"      }\n"
+		"    ],\n"
+		"    \"holders\": [\n"
+		"      {\n"
+		"        \"pid\": 77,\n"
+		"        \"comm\": \"exporter\"\n"
+		"      }\n"
+		"    ]\n"
+		"  }\n"
+		"]\n";
+	/* The table's words; the alignment is checked apart. */
+	const char *want_words =
+		"id provider bar size ranges exporter state maps importers holders\n"
+		"4242 0000:01:00.0 2 12288 2 ioctl live 1 0000:02:00.0(mapped),a\"b 77(exporter)\n";
+	char xs[P2PDMA_EXT_DMABUF_NAME_LEN + 16];
+	unsigned int n = 1;
+	char *got;
+
+	setup_buffers();
+	got = capture(emit_buffers_json, &n);
+	ok(got && !strcmp(got, want) && json_rc == 0, "buffers_json_one");
+	if (got && strcmp(got, want))
+		printf("# got:\n%s", got);
+	free(got);
+
+	n = 0;
+	got = capture(emit_buffers_json, &n);
+	ok(got && !strcmp(got, "[]\n") && json_rc == 0, "buffers_json_empty");
+	free(got);
+
+	/* Revoked, truncated: 8 importers shown of 10, the unterminated name cut. */
+	n = 2;
+	got = capture(emit_buffers_json, &n);
+	snprintf(xs, sizeof(xs), "\"device\": \"%.*s\",",
+		 P2PDMA_EXT_DMABUF_NAME_LEN - 1,
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	ok(got && json_rc == 0 && strstr(got, "\"id\": 7,") &&
+	   strstr(got, "\"provider\": \"0010:02:1f.6\",") &&
+	   strstr(got, "\"size\": 1099511627776,") &&
+	   strstr(got, "\"exporter\": \"kernel\",") &&
+	   strstr(got, "\"revoked\": true,") &&
+	   strstr(got, "\"importers_total\": 10,") &&
+	   strstr(got, "\"importers_truncated\": true,") &&
+	   strstr(got, "\"device\": \"imp6\",") && strstr(got, xs) &&
+	   !strstr(got, "\"imp7\"") && strstr(got, "\"pid\": 107,") &&
+	   !strstr(got, "\"pid\": 108,"), "buffers_json_revoked_truncated");
+	free(got);
+
+	table_color = false;
+	n = 1;
+	got = capture(emit_buffers_table, &n);
+	ok(got && table_rc == 1 && words_equal(got, want_words) &&
+	   rows_aligned(got, "4242  0000:01:00.0"), "buffers_table_plain");
+	if (got && !words_equal(got, want_words))
+		printf("# got:\n%s", got);
+	free(got);
+
+	table_color = true;
+	n = 2;
+	got = capture(emit_buffers_table, &n);
+	ok(got && table_rc == 2 && strstr(got, "\033[32m   live\033[0m") &&
+	   strstr(got, "\033[31mrevoked\033[0m") &&
+	   strstr(got, "imp0,imp1,imp2,imp3,imp4,imp5,imp6,xxxx") &&
+	   strstr(got, ",+2 more") && strstr(got, "107(h),+2 more") &&
+	   !strstr(got, "\033[32mid"), "buffers_table_color_truncated");
+	free(got);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -195,6 +390,7 @@ int main(void)
 	test_dev_spec();
 	test_params();
 	test_names();
+	test_buffers();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
 }

@@ -93,7 +93,7 @@ echo >"/sys/bus/pci/devices/$SHM/driver_override"
 run --help
 grep -q "^  doctor" "$OUT" && grep -q "exit codes" "$OUT"
 ok $? help "exit $rc"
-for c in load unload status set topology why providers doctor; do
+for c in load unload status set topology why providers buffers doctor; do
 	run "$c" --help
 	[ "$rc" -eq 0 ] && grep -q "usage: p2pdmactl $c" "$OUT"
 	ok $? "help_$c"
@@ -108,6 +108,9 @@ ok $? status_not_loaded "exit $rc"
 run topology
 [ "$rc" -eq 3 ]
 ok $? topology_not_loaded "exit $rc"
+run buffers
+[ "$rc" -eq 3 ]
+ok $? buffers_not_loaded "exit $rc"
 run unload
 [ "$rc" -eq 3 ]
 ok $? unload_not_loaded "exit $rc"
@@ -251,6 +254,61 @@ run providers
 [ "$rc" -eq 0 ] && grep -q "^$SHM " "$OUT"
 ok $? providers_table "exit $rc"
 
+# buffers: none; then a dma-buf of the ivshmem's BAR2 exported through the
+# ioctl and imported and mapped by p2px_edu, held by "dmabuf_list_test
+# --hold" (its "ready" line says what it set up) while p2pdmactl lists it.
+# The host compares the JSON with that line (tests/host_check.sh).
+run buffers --json
+[ "$rc" -eq 0 ] && [ "$(tr -d ' \n' <"$OUT")" = "[]" ]
+ok $? buffers_none "exit $rc"
+run buffers
+[ "$rc" -eq 0 ] && grep -q "^no dma-buf exported" "$OUT"
+ok $? buffers_none_text "exit $rc"
+HOLD=${P2PX_DMABUF_HOLD:-/payload/tests/dmabuf_list_test}
+if [ -x "$HOLD" ] && [ -f /payload/p2px_edu.ko ]; then
+	rm -f /tmp/hold.stop /tmp/hold.out
+	# The holder keeps the buffer until its stdin ends: when the loop
+	# feeding it sees /tmp/hold.stop.
+	(while [ ! -e /tmp/hold.stop ]; do sleep 1; done) |
+		"$HOLD" --hold >/tmp/hold.out 2>&1 &
+	hold_pid=$!
+	i=0
+	while [ $i -lt 120 ] && ! grep -q '^ready\|^error' /tmp/hold.out 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2046 # the words of the ready line
+	set -- $(sed -n 's/^ready //p' /tmp/hold.out)
+	echo "# buffers-setup: $*"
+	b_ino=${2:-} b_dev=${4:-} b_size=${8:-} b_edu=${12:-} b_pid=${14:-}
+	run buffers --json
+	dump_json buffers
+	[ "$rc" -eq 0 ] && [ -n "$b_ino" ] && [ "$b_dev" = "$SHM" ] &&
+		[ "$b_edu" = "$EDU" ] &&
+		[ "$(json_field "$OUT" id)" = "$b_ino" ] &&
+		[ "$(json_field "$OUT" provider)" = "$SHM" ] &&
+		[ "$(json_field "$OUT" size)" = "$b_size" ] &&
+		[ "$(json_field "$OUT" exporter)" = ioctl ] &&
+		[ "$(json_field "$OUT" revoked)" = false ] &&
+		[ "$(json_field "$OUT" device)" = "$EDU" ] &&
+		[ "$(json_field "$OUT" mapped)" = true ] &&
+		[ "$(json_field "$OUT" pid)" = "$b_pid" ]
+	ok $? buffers_json "exit $rc, holder: $(head -c 200 /tmp/hold.out)"
+	run buffers
+	[ "$rc" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 2 ] &&
+		grep -q "^$b_ino  *$SHM  *2  *$b_size  *2  *ioctl  *live  *1  *$EDU(mapped)  *$b_pid(" "$OUT" &&
+		! grep -q "$(printf '\033')" "$OUT"
+	ok $? buffers_table "exit $rc"
+	touch /tmp/hold.stop
+	wait "$hold_pid"
+	hold_rc=$?
+	run buffers --json
+	[ "$hold_rc" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(tr -d ' \n' <"$OUT")" = "[]" ]
+	ok $? buffers_gone_after_close "holder exit $hold_rc, exit $rc"
+else
+	skip buffers_json "no $HOLD or /payload/p2px_edu.ko to export and import a dma-buf"
+fi
+
 # Without root: status and providers work (status without the back end:
 # the control device is root-only), everything else exits 4 "needs root"
 # and changes nothing.
@@ -270,7 +328,7 @@ ok $? nonroot_providers_json "exit $rc"
 ok $? nonroot_uid_dropped
 for t in "load:load" "unload:unload" "set:set host_bridge_allow 1ae0:1234" \
 	"topology:topology" "topology_json:topology --json $SHM $EDU" \
-	"why:why $SHM $EDU" "doctor:doctor"; do
+	"why:why $SHM $EDU" "buffers:buffers --json" "doctor:doctor"; do
 	# shellcheck disable=SC2086
 	run_user ${t#*:}
 	[ "$rc" -eq 4 ] && grep -q "needs root" "$ERR" && [ ! -s "$OUT" ]

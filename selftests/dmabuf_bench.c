@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmabuf_bench: the dma-buf rows of "make bench" (tools/bench.sh), run in
+ * the `iommu` topology on a kernel with vfio-pci dma-buf export (Debian
+ * 7.2; vfio needs an IOMMU group there). Our export of the ivshmem's BAR 2
+ * (bound to p2pdma_ext_provider) against vfio-pci's
+ * VFIO_DEVICE_FEATURE_DMA_BUF of the same BAR (bound to vfio-pci), for 1
+ * and 64 ranges of one page each (64 KiB apart):
+ *
+ *   dmabuf-export-N   export + close, timed here (CLOCK_MONOTONIC), so
+ *                     both sides include one ioctl and one close
+ *   dmabuf-cycle-N    attach + map + unmap + detach by edu, timed in the
+ *                     kernel by p2px_bench's "dmabuf" command
+ *
+ * edu's IOMMU group is put in an identity domain first, where both
+ * exporters hand out bus addresses (in the booted translating domain ours
+ * maps through the IOMMU and vfio-pci does not: see vfio_dmabuf_test).
+ * Prints "# BENCH ROW IMPL MEDIAN P10 P90 N" lines; vfio-pci is the
+ * "native" implementation. Exits 0 when every measurement was made, 4
+ * when the kernel has no vfio dma-buf (nothing measured), 1 otherwise.
+ */
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "p2px_dmabuf.h"
+#include "p2px_vfio.h"
+
+#define BENCH_RUN	"/sys/kernel/debug/p2px_bench/run"
+#define BENCH_SAMPLES	101
+#define CYCLE_SAMPLES	"51"
+#define RANGE_STRIDE	(64ULL << 10)
+#define MAX_RANGES	64
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One export by @impl ("ours" or "vfio"): the fd or -errno. */
+static int export_one(const char *impl, int handle, const char *bdf,
+		      const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
+{
+	if (!strcmp(impl, "ours")) {
+		struct p2pdma_ext_dmabuf_export arg = {
+			.argsz = sizeof(arg), .device = p2px_devid(bdf),
+			.bar = 2, .nr_ranges = n, .open_flags = O_CLOEXEC,
+			.ranges = (uintptr_t)r, .fd = -1,
+		};
+
+		return ioctl(handle, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg) ?
+		       -errno : arg.fd;
+	}
+	return vfio_export(handle, 2, 0, O_RDWR | O_CLOEXEC, r, n);
+}
+
+/* dmabuf-export-N: median and spread of export + close. */
+static int time_export(const char *impl, const char *name, int handle,
+		       const char *bdf,
+		       const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
+{
+	long long t[BENCH_SAMPLES], t0;
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < BENCH_SAMPLES; i++) {
+		t0 = now_ns();
+		fd = export_one(impl, handle, bdf, r, n);
+		if (fd < 0) {
+			fprintf(stderr, "# %s export: %s\n", impl, strerror(-fd));
+			return -1;
+		}
+		close(fd);
+		t[i] = now_ns() - t0;
+	}
+	qsort(t, BENCH_SAMPLES, sizeof(t[0]), cmp_ll);
+	printf("# BENCH dmabuf-export-%u %s %lld %lld %lld %d\n", n, name,
+	       t[BENCH_SAMPLES / 2], t[BENCH_SAMPLES / 10],
+	       t[BENCH_SAMPLES - 1 - BENCH_SAMPLES / 10], BENCH_SAMPLES);
+	return 0;
+}
+
+/* dmabuf-cycle-N: p2px_bench times attach + map + unmap + detach. */
+static int time_cycle(const char *impl, const char *name, int handle,
+		      const char *bdf, const char *edu,
+		      const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
+{
+	char cmd[160], out[4096];
+	int fd = export_one(impl, handle, bdf, r, n), ret;
+
+	if (fd < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "dmabuf %d " CYCLE_SAMPLES
+		 " dmabuf-cycle-%u %s %s", fd, n, name, edu);
+	ret = p2px_write_file(BENCH_RUN, cmd);
+	close(fd);
+	if (ret || p2px_read_file(BENCH_RUN, out, sizeof(out))) {
+		fprintf(stderr, "# %s: %s: %s\n", impl, cmd, strerror(-ret));
+		return -1;
+	}
+	printf("# BENCH %s\n", out);
+	return 0;
+}
+
+static int run(const char *impl, const char *name, int handle,
+	       const char *bdf, const char *edu)
+{
+	struct p2pdma_ext_dmabuf_range r[MAX_RANGES];
+	unsigned int i, n;
+	int bad = 0;
+
+	for (i = 0; i < MAX_RANGES; i++) {
+		r[i].offset = i * RANGE_STRIDE;
+		r[i].length = 4096;
+	}
+	for (n = 1; n <= MAX_RANGES; n *= MAX_RANGES) {
+		bad |= time_export(impl, name, handle, bdf, r, n);
+		bad |= time_cycle(impl, name, handle, bdf, edu, r, n);
+	}
+	return bad;
+}
+
+/* Put @edu's IOMMU group into an identity domain (edu has no driver). */
+static int edu_identity(const char *edu)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group/type", edu);
+	return p2px_write_file(path, "identity");
+}
+
+int main(void)
+{
+	char shm[64], edu[64];
+	struct vfio v;
+	int ctl, bad;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, shm, sizeof(shm)) ||
+	    !find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu))) {
+		fprintf(stderr, "# needs ivshmem and edu\n");
+		return 1;
+	}
+	if (!p2px_path_exists("/sys/bus/pci/drivers/" VFIO_DRV) ||
+	    iommu_group_of(shm) < 0) {
+		fprintf(stderr, "# no vfio-pci with an IOMMU group here\n");
+		return 4;
+	}
+	if (edu_identity(edu))
+		fprintf(stderr, "# edu's IOMMU group stays translating\n");
+
+	ctl = p2px_ctl_open();
+	if (ctl < 0 || use_driver(shm, PROVIDER_DRV)) {
+		fprintf(stderr, "# %s: cannot bind to %s\n", shm, PROVIDER_DRV);
+		return 1;
+	}
+	bad = run("ours", "ours", ctl, shm, edu);
+	close(ctl);
+
+	if (use_driver(shm, VFIO_DRV) || vfio_open(shm, &v)) {
+		fprintf(stderr, "# %s: no vfio device fd\n", shm);
+		return 1;
+	}
+	if (export_one("vfio", v.device, shm, NULL, 0) == -ENOTTY) {
+		fprintf(stderr, "# no vfio dma-buf in this kernel\n");
+		vfio_close(&v);
+		return 4;
+	}
+	bad |= run("vfio", "native", v.device, shm, edu);
+	vfio_close(&v);
+	return bad ? 1 : 0;
+}
