@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+#include "topology_core.h"
+
 #define P2PX_NAME	"p2pdma_ext"
 
 /* chardev.c: the control device /dev/p2pdma_ext */
@@ -24,13 +26,50 @@ struct device;
 struct pci_dev;
 struct p2px_topo_result;
 struct p2px_topo_answer;
-struct p2px_cache_row;
 int p2px_calc_pair(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res);
 int p2px_answer_pair(struct pci_dev *provider, struct pci_dev *client,
 		     struct p2px_topo_answer *ans);
 int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		       int num_clients, bool verbose);
+
+/* Devices per chain record; deeper chains are walked every time. */
+#define P2PX_REC_NODES	16
+
+/**
+ * struct p2px_chain_rec - a device's upstream chain, as p2px_rec_build() saw it
+ * @host: its host bridge
+ * @top: the chain from the device on the root bus (@top[0]) down to the
+ *	device itself (@top[@len - 1])
+ * @acs: bit k set: @top[k] has an ACS capability
+ * @len: entries in @top; 0: no record (the chain is too deep)
+ */
+struct p2px_chain_rec {
+	struct p2px_topo_bridge host;
+	struct pci_dev *top[P2PX_REC_NODES];
+	u16 acs;
+	u8 len;
+};
+
+/**
+ * struct p2px_rec_path - the path between two records (p2px_rec_path())
+ * @host: the host bridges of both ends (set if !@common or @nacs)
+ * @acs: the devices on the path that have an ACS capability
+ * @nacs: entries in @acs
+ * @distance: the distance
+ * @common: the two have a common upstream device
+ */
+struct p2px_rec_path {
+	struct p2px_topo_bridge host[2];
+	struct pci_dev *acs[2 * P2PX_REC_NODES];
+	int nacs;
+	int distance;
+	bool common;
+};
+
+void p2px_rec_build(struct pci_dev *pdev, struct p2px_chain_rec *r);
+void p2px_rec_answer(const struct p2px_rec_path *path,
+		     struct p2px_topo_answer *ans);
 
 /* provider.c: the generic provider driver "p2pdma_ext_provider" */
 int p2px_provider_init(void);
@@ -88,16 +127,21 @@ int p2px_parse_bdf(const char *s, u64 *id, const char **end);
 int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		  struct p2px_topo_result *res, unsigned int flags,
 		  unsigned int *oflags);
+struct p2px_dev;
 /**
  * struct p2px_answer_query - cached answers for one provider, many clients
  * @provider: the provider
- * @row: its row of the cache, or NULL (no memory, or no cache index)
+ * @dev: its entry in the cache, or NULL (no memory, or no cache index)
+ * @row: its answers (@dev's row), or NULL
  * @epoch: the cache generation the query started in
+ * @tgen: the topology generation it started in
  */
 struct p2px_answer_query {
 	struct pci_dev *provider;
-	struct p2px_cache_row *row;
+	struct p2px_dev *dev;
+	unsigned long **row;
 	unsigned long epoch;
+	unsigned int tgen;
 };
 
 void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider);

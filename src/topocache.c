@@ -3,20 +3,32 @@
  * p2pdma-ext topology cache: the walker's answers per provider/client pair,
  * kept true by invalidation.
  *
- * Layout: p2px_cache_rows maps a provider's id (PCI domain, bus, devfn) to
- * its row, a struct p2px_cache_row, which holds
- *  - the answers: one word per client (its epoch, the map type and the
- *    distance: all that p2pdma_ext_distance_many() and
- *    p2pdma_ext_map_type() need), in blocks of P2PX_BLOCK_SLOTS clients
- *    with consecutive ids, found by the client's id in @blocks;
+ * Layout: every PCI function asked about gets an entry, a struct p2px_dev,
+ * found by its id (PCI domain, bus, devfn) in two steps: a page per bus
+ * (p2px_pages0[] for domain 0, the p2px_pages xarray for the others),
+ * then the devfn. Entries stay until the module unloads, so the id keeps
+ * its entry and its dense index @idx for good. An entry holds
+ *  - the record of the device's upstream chain (struct p2px_chain_rec:
+ *    the bridges, which of them have an ACS capability, the host bridge),
+ *    from which a walk computes the path to another device without going
+ *    up the hierarchy again;
+ *  - for a provider, its row: one answer word per client (its epoch, the
+ *    map type and the distance: all that p2pdma_ext_distance_many() and
+ *    p2pdma_ext_map_type() need), by the client's @idx, in chunks of
+ *    P2PX_CHUNK_SLOTS words;
  *  - the details: for pairs that an explaining interface (ioctls, debugfs)
- *    asked about, the whole result, in @details; a detail counts only
- *    while the answer word stored with it is still the pair's.
+ *    asked about, the whole result, in @details by the client's @idx; a
+ *    detail counts only while the answer word stored with it is still the
+ *    pair's.
  * An answer is current when its epoch is the cache generation; lookups
  * only accept current answers, so an invalidation takes effect at once by
  * bumping the generation. The words stay where they are, so filling the
  * cache again allocates nothing; the details are given back right after
- * an invalidation. Rows and blocks are freed when the module unloads.
+ * an invalidation. A record is current while its device is the one it was
+ * built for and its generation is the topology generation, which only a
+ * device added or removed (or a driver bound or unbound) bumps: a flush
+ * for an ACS change keeps the records, and a walk from them still reads
+ * ACS Control from every device on the path that has the capability.
  *
  * What invalidates the cache:
  *  - a change of host_bridge_allow, host_bridge_deny or
@@ -34,20 +46,23 @@
  *
  * Locking: an answer word is read and written whole (READ_ONCE(),
  * WRITE_ONCE()) without a lock: racing lookups each store a right answer,
- * and one computed before an invalidation carries the old epoch. Rows and
- * blocks are only added (xa_cmpxchg()) until the module unloads, so
- * pointers to them stay valid. A struct p2px_cache_entry is never
- * modified once stored, only replaced; whoever takes it out of @details
- * frees it with kfree_rcu(), and readers copy it under rcu_read_lock().
- * p2px_cache_lock (a mutex) serialises the walks over all rows
- * (invalidation, statistics, module exit).
+ * and one computed before an invalidation carries the old epoch. Pages,
+ * entries, rows and chunks are only added (cmpxchg(), or under
+ * p2px_dev_lock, a spinlock that also assigns @idx) until the module
+ * unloads, so pointers to them stay valid. A record is rewritten under
+ * p2px_dev_lock inside a write section of the entry's seqcount @seq;
+ * readers copy what they need in a read section and retry when it
+ * changed. A struct p2px_cache_entry is never modified once stored, only
+ * replaced; whoever takes it out of @details frees it with kfree_rcu(),
+ * and readers copy it under rcu_read_lock(). p2px_cache_lock (a mutex)
+ * serialises the walks over all entries (invalidation, statistics, module
+ * exit).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/device.h>
-#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
@@ -55,7 +70,9 @@
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
 #include "compat.h"
@@ -65,9 +82,11 @@
 /* Whole results kept at most (about 330 bytes each); past that, answers. */
 #define P2PX_CACHE_MAX_DETAILED	32768
 
-/* Answers per block: clients whose ids differ in the low bits only. */
-#define P2PX_BLOCK_BITS		6
-#define P2PX_BLOCK_SLOTS	BIT(P2PX_BLOCK_BITS)
+/* Answer words per chunk of a row; chunks per row: the most entries. */
+#define P2PX_CHUNK_BITS		6
+#define P2PX_CHUNK_SLOTS	BIT(P2PX_CHUNK_BITS)
+#define P2PX_ROW_CHUNKS		256
+#define P2PX_DEV_MAX		(P2PX_ROW_CHUNKS * P2PX_CHUNK_SLOTS)
 
 /*
  * An answer word: bit 0 set (0 is an empty slot), distance (bits 1-10; at
@@ -81,35 +100,34 @@
 #define P2PX_ANS_EPOCH_BITS	min(32, BITS_PER_LONG - P2PX_ANS_EPOCH_SHIFT)
 #define P2PX_ANS_EPOCH_MASK	((1UL << P2PX_ANS_EPOCH_BITS) - 1)
 
-/*
- * Rows remembered by provider (a hash of the id), blocks by row (the low
- * bits of the block number), to skip the xarray lookups.
- */
-#define P2PX_ROW_HINT_BITS	6
-#define P2PX_BLOCK_HINTS	4
-
 /**
- * struct p2px_cache_block - answers of clients with consecutive ids
- * @slot: answer words, 0 when never filled
- * @index: the block's number (client index >> P2PX_BLOCK_BITS)
+ * struct p2px_dev - what the cache keeps of one PCI function (one id)
+ * @seq: guards @pdev, @gen and @rec (writers hold p2px_dev_lock)
+ * @pdev: the device @rec describes, NULL for none yet
+ * @gen: the topology generation @rec was built in
+ * @idx: dense index: the entry's answer word in every row
+ * @row: answers as a provider: P2PX_ROW_CHUNKS chunks, NULL until used
+ * @details: client @idx -> struct p2px_cache_entry
+ * @next: the next entry on p2px_devs
+ * @rec: the upstream chain
  */
-struct p2px_cache_block {
-	unsigned long slot[P2PX_BLOCK_SLOTS];
-	unsigned long index;
+struct p2px_dev {
+	seqcount_spinlock_t seq;
+	struct pci_dev *pdev;
+	unsigned int gen;
+	unsigned int idx;
+	unsigned long **row;
+	struct xarray details;
+	struct p2px_dev *next;
+	struct p2px_chain_rec rec;
 };
 
 /**
- * struct p2px_cache_row - the cached answers of one provider
- * @blocks: client index >> P2PX_BLOCK_BITS -> struct p2px_cache_block
- * @details: client index -> struct p2px_cache_entry
- * @provider: the provider's cache index
- * @hint: blocks recently used (racy on purpose: checked against @index)
+ * struct p2px_dev_page - the entries of one bus, by devfn
+ * @dev: the entries, NULL where none yet
  */
-struct p2px_cache_row {
-	struct xarray blocks;
-	struct xarray details;
-	unsigned long provider;
-	struct p2px_cache_block *hint[P2PX_BLOCK_HINTS];
+struct p2px_dev_page {
+	struct p2px_dev *dev[256];
 };
 
 /**
@@ -124,11 +142,14 @@ struct p2px_cache_entry {
 	struct rcu_head rcu;
 };
 
-static DEFINE_XARRAY(p2px_cache_rows);	/* provider index -> row */
-/* Racy on purpose: a hint is checked against the row's @provider. */
-static struct p2px_cache_row *p2px_row_hint[1 << P2PX_ROW_HINT_BITS];
+static struct p2px_dev_page *p2px_pages0[256];	/* domain 0: bus -> page */
+static DEFINE_XARRAY(p2px_pages);	/* domain << 8 | bus -> page */
+static struct p2px_dev *p2px_devs;	/* every entry, newest first */
+static unsigned int p2px_ndevs;		/* entries, under p2px_dev_lock */
+static DEFINE_SPINLOCK(p2px_dev_lock);
 static DEFINE_MUTEX(p2px_cache_lock);
 static atomic_t p2px_cache_gen = ATOMIC_INIT(0);
+static atomic_t p2px_topo_gen = ATOMIC_INIT(1);
 static atomic_t p2px_cache_detailed = ATOMIC_INIT(0);	/* entries */
 
 /* Counters, per CPU: a lookup pays no atomic operation for them. */
@@ -251,87 +272,263 @@ static bool p2px_ans_fits(const struct p2px_topo_answer *ans)
 	       ans->distance < (1 << P2PX_ANS_DIST_BITS);
 }
 
-/* Cache index: the device id; false if it does not fit (32-bit only). */
-static __always_inline bool p2px_cache_index(struct pci_dev *pdev,
-					     unsigned long *idx)
+/* The slot of @pdev's entry in its bus page, the page created if @create. */
+static struct p2px_dev **p2px_dev_slot(struct pci_dev *pdev, bool create)
 {
-	u64 id = P2PX_TOPO_ID(pci_domain_nr(pdev->bus), pdev->bus->number,
-			      pdev->devfn);
+	int domain = pci_domain_nr(pdev->bus);
+	struct p2px_dev_page *page, *old;
+	unsigned long key;
 
-	*idx = (unsigned long)id;
-	return *idx == id;
+	if (likely(!domain)) {
+		page = READ_ONCE(p2px_pages0[pdev->bus->number]);
+		if (likely(page) || !create)
+			goto out;
+		page = kzalloc(sizeof(*page), GFP_KERNEL);
+		if (!page)
+			return NULL;
+		old = cmpxchg(&p2px_pages0[pdev->bus->number], NULL, page);
+		if (old) {
+			kfree(page);
+			page = old;
+		}
+		goto out;
+	}
+	key = (unsigned long)domain << 8 | pdev->bus->number;
+	if (domain < 0 || key >> 8 != (unsigned long)domain)
+		return NULL;	/* does not fit (32-bit only) */
+	page = xa_load(&p2px_pages, key);
+	if (page || !create)
+		goto out;
+	page = kzalloc(sizeof(*page), GFP_KERNEL);
+	if (!page)
+		return NULL;
+	old = xa_cmpxchg(&p2px_pages, key, NULL, page, GFP_KERNEL);
+	if (old) {
+		kfree(page);
+		page = xa_is_err(old) ? NULL : old;
+	}
+out:
+	return page ? &page->dev[pdev->devfn] : NULL;
 }
 
-/* The row of @provider, created if @create; NULL if none. */
-static struct p2px_cache_row *p2px_cache_row(unsigned long provider,
-					     bool create)
+static noinline struct p2px_dev *p2px_dev_create(struct pci_dev *pdev)
 {
-	struct p2px_cache_row **hint, *row, *old;
+	struct p2px_dev **slot = p2px_dev_slot(pdev, true), *e, *old;
 
-	/* Rows live until the module unloads: a hint is never dangling. */
-	hint = &p2px_row_hint[hash_long(provider, P2PX_ROW_HINT_BITS)];
-	row = READ_ONCE(*hint);
-	if (row && row->provider == provider)
-		return row;
-	row = xa_load(&p2px_cache_rows, provider);
-	if (!row && create) {
-		row = kzalloc(sizeof(*row), GFP_KERNEL);
-		if (!row)
-			return NULL;
-		xa_init(&row->blocks);
-		xa_init(&row->details);
-		row->provider = provider;
-		old = xa_cmpxchg(&p2px_cache_rows, provider, NULL, row,
-				 GFP_KERNEL);
-		if (old) {
-			kfree(row);
-			row = xa_is_err(old) ? NULL : old;
-		}
+	if (!slot)
+		return NULL;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return NULL;
+	seqcount_spinlock_init(&e->seq, &p2px_dev_lock);
+	xa_init(&e->details);
+	spin_lock(&p2px_dev_lock);
+	old = *slot;
+	if (!old && p2px_ndevs < P2PX_DEV_MAX) {
+		e->idx = p2px_ndevs++;
+		e->next = p2px_devs;
+		/* The entry is complete before it can be found ... */
+		smp_store_release(&p2px_devs, e);
+		/* ... on the list and by its id (pairs with READ_ONCE()). */
+		smp_store_release(slot, e);
 	}
-	if (row)
-		WRITE_ONCE(*hint, row);
+	spin_unlock(&p2px_dev_lock);
+	if (READ_ONCE(*slot) != e) {
+		kfree(e);
+		e = old;
+	}
+	return e;
+}
+
+/* The newest entry: the list of every entry, for walks over all of them. */
+static struct p2px_dev *p2px_devs_first(void)
+{
+	/* Pairs with the release in p2px_dev_create(). */
+	return smp_load_acquire(&p2px_devs);
+}
+
+/* p2px_dev_get() for all but an existing entry in domain 0. */
+static noinline struct p2px_dev *p2px_dev_get_slow(struct pci_dev *pdev)
+{
+	struct p2px_dev **slot = p2px_dev_slot(pdev, false);
+	struct p2px_dev *e = slot ? READ_ONCE(*slot) : NULL;
+
+	return e ? e : p2px_dev_create(pdev);
+}
+
+/* The entry of @pdev, created if need be; NULL without memory or room. */
+static __always_inline struct p2px_dev *p2px_dev_get(struct pci_dev *pdev)
+{
+	struct p2px_dev_page *page;
+	struct p2px_dev *e = NULL;
+
+	if (likely(!pci_domain_nr(pdev->bus))) {
+		page = READ_ONCE(p2px_pages0[pdev->bus->number]);
+		if (likely(page))
+			e = READ_ONCE(page->dev[pdev->devfn]);
+	}
+	return likely(e) ? e : p2px_dev_get_slow(pdev);
+}
+
+/* The row of @e (created if need be), or NULL. */
+static unsigned long **p2px_dev_row(struct p2px_dev *e)
+{
+	unsigned long **row = READ_ONCE(e->row), **old;
+
+	if (likely(row))
+		return row;
+	row = kcalloc(P2PX_ROW_CHUNKS, sizeof(*row), GFP_KERNEL);
+	if (!row)
+		return NULL;
+	old = cmpxchg(&e->row, NULL, row);
+	if (old) {
+		kfree(row);
+		row = old;
+	}
 	return row;
 }
 
-/* The answer word of @client in @row (its block created if @create). */
-static unsigned long *p2px_row_slot(struct p2px_cache_row *row,
-				    unsigned long client, bool create)
+/* The chunk of @row holding @idx, created if @create; NULL if none. */
+static unsigned long *p2px_row_chunk(unsigned long **row, unsigned int idx,
+				     bool create)
 {
-	unsigned long bi = client >> P2PX_BLOCK_BITS;
-	struct p2px_cache_block **hint, *b, *old;
+	unsigned long **cp = &row[idx >> P2PX_CHUNK_BITS];
+	unsigned long *chunk = READ_ONCE(*cp), *old;
 
-	/* Blocks live until the module unloads: a hint is never dangling. */
-	hint = &row->hint[bi % P2PX_BLOCK_HINTS];
-	b = READ_ONCE(*hint);
-	if (b && b->index == bi)
-		goto found;
-	b = xa_load(&row->blocks, bi);
-	if (!b && create) {
-		b = kzalloc(sizeof(*b), GFP_KERNEL);
-		if (!b)
-			return NULL;
-		b->index = bi;
-		old = xa_cmpxchg(&row->blocks, bi, NULL, b, GFP_KERNEL);
-		if (old) {
-			kfree(b);
-			b = xa_is_err(old) ? NULL : old;
-		}
-	}
-	if (!b)
+	if (chunk || !create)
+		return chunk;
+	chunk = kcalloc(P2PX_CHUNK_SLOTS, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
 		return NULL;
-	WRITE_ONCE(*hint, b);
-found:
-	return &b->slot[client & (P2PX_BLOCK_SLOTS - 1)];
+	old = cmpxchg(cp, NULL, chunk);
+	if (old) {
+		kfree(chunk);
+		chunk = old;
+	}
+	return chunk;
 }
 
-/* Store an answer word; without memory the cache just lacks it. */
-static void p2px_slot_set(struct p2px_cache_row *row, unsigned long client,
-			  unsigned long v)
+/* The answer word of @client (entry) in @row, or NULL if not there yet. */
+static unsigned long *p2px_row_slot(unsigned long **row, struct p2px_dev *client,
+				    bool create)
 {
-	unsigned long *slot = p2px_row_slot(row, client, true);
+	unsigned long *chunk = row ? p2px_row_chunk(row, client->idx, create) :
+				     NULL;
 
-	if (slot)
-		WRITE_ONCE(*slot, v);
+	return chunk ? &chunk[client->idx & (P2PX_CHUNK_SLOTS - 1)] : NULL;
+}
+
+/*
+ * p2px_rec_path() - the path between two devices, from their records
+ * @p: the provider's record (@p->len not 0)
+ * @c: the client's record (@c->len not 0)
+ * @path: filled in
+ *
+ * The rules of p2px_direct(): the deepest device on both chains is the
+ * common one (both chains hold the same devices above it, so it ends
+ * their common prefix); ACS counts on the provider's side up to and
+ * including it, on the client's side below it. Compares pointers only:
+ * callers may call it on records that a writer changes meanwhile, and
+ * use @path only once they know the records were stable.
+ */
+static void p2px_rec_path(const struct p2px_chain_rec *p,
+			  const struct p2px_chain_rec *c,
+			  struct p2px_rec_path *path)
+{
+	int n = min(p->len, c->len), k = 0, b;
+	unsigned int m;
+
+	while (k < n && p->top[k] == c->top[k])
+		k++;
+	path->nacs = 0;
+	path->common = k != 0;
+	path->distance = p->len + c->len - 2 * k;
+	if (k) {
+		for (m = p->acs >> (k - 1), b = k - 1; m; m >>= 1, b++)
+			if (m & 1)
+				path->acs[path->nacs++] = p->top[b];
+		for (m = c->acs >> k, b = k; m; m >>= 1, b++)
+			if (m & 1)
+				path->acs[path->nacs++] = c->top[b];
+	}
+	if (!k || path->nacs) {
+		path->host[0] = p->host;
+		path->host[1] = c->host;
+	}
+}
+
+/* Rebuild the record of @e for @pdev in topology generation @tgen. */
+static noinline void p2px_dev_refresh(struct p2px_dev *e, struct pci_dev *pdev,
+				      unsigned int tgen)
+{
+	spin_lock(&p2px_dev_lock);
+	write_seqcount_begin(&e->seq);
+	p2px_rec_build(pdev, &e->rec);
+	e->pdev = pdev;
+	e->gen = tgen;
+	write_seqcount_end(&e->seq);
+	spin_unlock(&p2px_dev_lock);
+}
+
+/* Is @e's record the current one of @pdev? Call in a read section. */
+static bool p2px_dev_current(const struct p2px_dev *e, struct pci_dev *pdev,
+			     unsigned int tgen)
+{
+	return e->pdev == pdev && e->gen == tgen;
+}
+
+/*
+ * The answer for @provider/@client from the records of their entries
+ * @pe/@ce, rebuilt first where they are not current. Return: 0 with @ans
+ * filled in, or -E2BIG when a chain is too deep for a record (walk it).
+ */
+static int p2px_dev_answer(struct p2px_dev *pe, struct pci_dev *provider,
+			   struct p2px_dev *ce, struct pci_dev *client,
+			   unsigned int tgen, struct p2px_topo_answer *ans)
+{
+	/* Not cleared on entry (init_stack_all_zero): only set fields are read. */
+	struct p2px_rec_path path __uninitialized;
+	unsigned int ps, cs, tries;
+	bool pok, cok, deep;
+
+	for (tries = 0; tries < 3; tries++) {
+		ps = read_seqcount_begin(&pe->seq);
+		cs = read_seqcount_begin(&ce->seq);
+		pok = p2px_dev_current(pe, provider, tgen);
+		cok = p2px_dev_current(ce, client, tgen);
+		deep = !pe->rec.len || !ce->rec.len;
+		if (pok && cok && !deep)
+			p2px_rec_path(&pe->rec, &ce->rec, &path);
+		if (read_seqcount_retry(&pe->seq, ps) ||
+		    read_seqcount_retry(&ce->seq, cs))
+			continue;
+		if (pok && cok) {
+			if (deep)
+				return -E2BIG;
+			p2px_rec_answer(&path, ans);
+			return 0;
+		}
+		if (!pok)
+			p2px_dev_refresh(pe, provider, tgen);
+		if (!cok && ce != pe)
+			p2px_dev_refresh(ce, client, tgen);
+	}
+	return -E2BIG;	/* records keep changing: walk */
+}
+
+/* The answer of a pair, from the records or else by a walk. */
+static int p2px_dev_pair(struct p2px_dev *pe, struct pci_dev *provider,
+			 struct p2px_dev *ce, struct pci_dev *client,
+			 unsigned int tgen, struct p2px_topo_answer *ans)
+{
+	if (pe && ce && !p2px_dev_answer(pe, provider, ce, client, tgen, ans))
+		return 0;
+	return p2px_answer_pair(provider, client, ans);
+}
+
+static unsigned int p2px_topo_generation(void)
+{
+	return (unsigned int)atomic_read_acquire(&p2px_topo_gen);
 }
 
 /*
@@ -339,11 +536,11 @@ static void p2px_slot_set(struct p2px_cache_row *row, unsigned long client,
  * are cached and @res is not NULL, the whole result in @res. Return: 0 for
  * no current entry, 1 for an answer only, 2 for a whole result too.
  */
-static int p2px_cache_find(struct p2px_cache_row *row, unsigned long client,
+static int p2px_cache_find(struct p2px_dev *pe, struct p2px_dev *ce,
 			   unsigned long epoch, struct p2px_topo_answer *ans,
 			   struct p2px_topo_result *res)
 {
-	unsigned long *slot = p2px_row_slot(row, client, false);
+	unsigned long *slot = p2px_row_slot(READ_ONCE(pe->row), ce, false);
 	unsigned long v = slot ? READ_ONCE(*slot) : 0;
 	struct p2px_cache_entry *e;
 	int found = 1;
@@ -354,7 +551,7 @@ static int p2px_cache_find(struct p2px_cache_row *row, unsigned long client,
 	if (!res)
 		return found;
 	rcu_read_lock();
-	e = xa_load(&row->details, client);
+	e = xa_load(&pe->details, ce->idx);
 	if (e && e->answer == v) {
 		*res = e->res;
 		found = 2;
@@ -364,7 +561,7 @@ static int p2px_cache_find(struct p2px_cache_row *row, unsigned long client,
 }
 
 /* Store a whole result: its answer word and (up to the limit) details. */
-static void p2px_cache_store(struct p2px_cache_row *row, unsigned long client,
+static void p2px_cache_store(struct p2px_dev *pe, struct p2px_dev *ce,
 			     unsigned long epoch,
 			     const struct p2px_topo_result *res)
 {
@@ -372,12 +569,15 @@ static void p2px_cache_store(struct p2px_cache_row *row, unsigned long client,
 		.map = res->map, .distance = res->distance,
 	};
 	struct p2px_cache_entry *e = NULL, *old;
-	unsigned long v;
+	unsigned long v, *slot;
 
 	if (!p2px_ans_fits(&ans))
 		return;
 	v = p2px_ans_pack(epoch, &ans);
-	p2px_slot_set(row, client, v);
+	slot = p2px_row_slot(p2px_dev_row(pe), ce, true);
+	if (!slot)
+		return;		/* without memory the cache just lacks it */
+	WRITE_ONCE(*slot, v);
 	if (atomic_inc_return(&p2px_cache_detailed) <= P2PX_CACHE_MAX_DETAILED)
 		e = kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e) {
@@ -386,7 +586,7 @@ static void p2px_cache_store(struct p2px_cache_row *row, unsigned long client,
 	}
 	e->answer = v;
 	e->res = *res;
-	old = xa_store(&row->details, client, e, GFP_KERNEL);
+	old = xa_store(&pe->details, ce->idx, e, GFP_KERNEL);
 	if (xa_is_err(old)) {
 		kfree(e);
 		atomic_dec(&p2px_cache_detailed);
@@ -425,19 +625,19 @@ static bool p2px_result_same(const struct p2px_topo_result *a,
  * @q: the query
  * @provider: device whose memory would be used
  *
- * The provider's row and the cache generation are looked up once for all
- * the clients of one p2pdma_ext_distance_many() call.
+ * The provider's entry, its row and the generations are looked up once
+ * for all the clients of one p2pdma_ext_distance_many() call.
  *
  * Context: process context; may sleep.
  */
 void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider)
 {
-	unsigned long pidx;
-
 	q->provider = provider;
+	/* The epoch first: a newer epoch implies the newer topology. */
 	q->epoch = p2px_epoch();
-	q->row = p2px_cache_index(provider, &pidx) ?
-		 p2px_cache_row(pidx, true) : NULL;
+	q->tgen = p2px_topo_generation();
+	q->dev = p2px_dev_get(provider);
+	q->row = q->dev ? p2px_dev_row(q->dev) : NULL;
 }
 
 /**
@@ -448,7 +648,8 @@ void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider)
  *
  * What p2pdma_ext_distance_many() and p2pdma_ext_map_type() ask: a
  * current answer from the cache, or else the walker's, decided without
- * building an explanation, and then cached.
+ * building an explanation (from the chain records where they are
+ * current), and then cached.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from the walker.
@@ -456,27 +657,32 @@ void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider)
 int p2px_answer_get(struct p2px_answer_query *q, struct pci_dev *client,
 		    struct p2px_topo_answer *ans)
 {
-	unsigned long cidx, v, *slot;
+	struct p2px_dev *ce;
+	unsigned long v, *chunk;
+	unsigned int i;
 	int ret;
 
-	if (!q->row || !p2px_cache_index(client, &cidx))
+	if (unlikely(!q->row))
 		return p2px_answer_pair(q->provider, client, ans);
-	slot = p2px_row_slot(q->row, cidx, false);
-	v = slot ? READ_ONCE(*slot) : 0;
+	ce = p2px_dev_get(client);
+	if (unlikely(!ce))
+		return p2px_answer_pair(q->provider, client, ans);
+	i = ce->idx & (P2PX_CHUNK_SLOTS - 1);
+	chunk = READ_ONCE(q->row[ce->idx >> P2PX_CHUNK_BITS]);
+	v = chunk ? READ_ONCE(chunk[i]) : 0;
 	if (p2px_ans_current(v, q->epoch)) {
 		p2px_ans_unpack(v, ans);
 		p2px_count(hits);
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_answer_pair(q->provider, client, ans);
+	ret = p2px_dev_pair(q->dev, q->provider, ce, client, q->tgen, ans);
 	if (ret || !p2px_ans_fits(ans))
 		return ret;
-	v = p2px_ans_pack(q->epoch, ans);
-	if (slot)
-		WRITE_ONCE(*slot, v);
-	else
-		p2px_slot_set(q->row, cidx, v);
+	if (!chunk)
+		chunk = p2px_row_chunk(q->row, ce->idx, true);
+	if (chunk)
+		WRITE_ONCE(chunk[i], p2px_ans_pack(q->epoch, ans));
 	return 0;
 }
 
@@ -504,18 +710,20 @@ int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		  unsigned int *oflags)
 {
 	struct p2px_topo_result *cached = NULL;
-	unsigned long epoch = p2px_epoch(), pidx, cidx;
-	struct p2px_cache_row *row = NULL;
+	unsigned long epoch = p2px_epoch();
+	struct p2px_dev *pe, *ce = NULL;
 	struct p2px_topo_answer ans;
 	unsigned int of = 0;
 	int found = 0, ret;
 
-	if (p2px_cache_index(provider, &pidx) &&
-	    p2px_cache_index(client, &cidx))
-		row = p2px_cache_row(pidx, true);
+	pe = p2px_dev_get(provider);
+	if (pe)
+		ce = p2px_dev_get(client);
+	if (!ce)
+		pe = NULL;
 	if (flags & P2PX_PAIR_CACHED) {
-		if (row)
-			found = p2px_cache_find(row, cidx, epoch, &ans, res);
+		if (pe)
+			found = p2px_cache_find(pe, ce, epoch, &ans, res);
 		if (found == 2) {
 			p2px_count(hits);
 			of = P2PX_PAIR_FROM_CACHE;
@@ -527,8 +735,8 @@ int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		/* Recompute; compare with what the cache would have said. */
 		p2px_count(fresh);
 		cached = kmalloc(sizeof(*cached), GFP_KERNEL);
-		if (row && cached)
-			found = p2px_cache_find(row, cidx, epoch, &ans, cached);
+		if (pe && cached)
+			found = p2px_cache_find(pe, ce, epoch, &ans, cached);
 	}
 
 	ret = p2px_calc_pair(provider, client, res);
@@ -541,8 +749,8 @@ int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		of |= P2PX_PAIR_REFRESHED;
 		p2px_count(refreshed);
 	}
-	if (row && (found != 2 || (of & P2PX_PAIR_REFRESHED)))
-		p2px_cache_store(row, cidx, epoch, res);
+	if (pe && (found != 2 || (of & P2PX_PAIR_REFRESHED)))
+		p2px_cache_store(pe, ce, epoch, res);
 out:
 	kfree(cached);
 	if (oflags)
@@ -557,26 +765,43 @@ out:
  */
 static void p2px_cache_trim(bool answers)
 {
-	struct p2px_cache_entry *e, *gone;
-	struct p2px_cache_block *b;
-	struct p2px_cache_row *row;
-	unsigned long p, c;
-	unsigned int i;
+	struct p2px_cache_entry *ce, *gone;
+	unsigned long c, *chunk;
+	struct p2px_dev *e;
+	unsigned int i, j;
 
 	mutex_lock(&p2px_cache_lock);
-	xa_for_each(&p2px_cache_rows, p, row) {
-		xa_for_each(&row->details, c, e) {
-			gone = xa_erase(&row->details, c);
+	for (e = p2px_devs_first(); e; e = e->next) {
+		xa_for_each(&e->details, c, ce) {
+			gone = xa_erase(&e->details, c);
 			if (!gone)
 				continue;	/* taken meanwhile */
 			kfree_rcu(gone, rcu);
 			atomic_dec(&p2px_cache_detailed);
 		}
-		if (!answers)
+		if (!answers || !READ_ONCE(e->row))
 			continue;
-		xa_for_each(&row->blocks, c, b)
-			for (i = 0; i < P2PX_BLOCK_SLOTS; i++)
-				WRITE_ONCE(b->slot[i], 0);
+		for (i = 0; i < P2PX_ROW_CHUNKS; i++) {
+			chunk = READ_ONCE(e->row[i]);
+			for (j = 0; chunk && j < P2PX_CHUNK_SLOTS; j++)
+				WRITE_ONCE(chunk[j], 0);
+		}
+	}
+	mutex_unlock(&p2px_cache_lock);
+}
+
+/* Forget every record (when the topology generation wraps). */
+static void p2px_records_forget(void)
+{
+	struct p2px_dev *e;
+
+	mutex_lock(&p2px_cache_lock);
+	for (e = p2px_devs_first(); e; e = e->next) {
+		spin_lock(&p2px_dev_lock);
+		write_seqcount_begin(&e->seq);
+		e->pdev = NULL;
+		write_seqcount_end(&e->seq);
+		spin_unlock(&p2px_dev_lock);
 	}
 	mutex_unlock(&p2px_cache_lock);
 }
@@ -586,6 +811,7 @@ static void p2px_cache_trim(bool answers)
  *
  * Callers that changed what the walker reads publish that change before
  * calling: a lookup that sees the new generation also sees the change.
+ * The chain records stay: only p2px_topo_changed() drops them.
  *
  * Context: process context; takes p2px_cache_lock.
  */
@@ -600,6 +826,18 @@ void p2px_topo_invalidate(void)
 		p2px_cache_trim(true);
 	else if (atomic_read(&p2px_cache_detailed))
 		p2px_cache_trim(false);
+}
+
+/*
+ * A device was added or removed, a driver bound or unbound: forget the
+ * chain records and every answer.
+ */
+static void p2px_topo_changed(void)
+{
+	/* Before the epoch: a lookup that sees the new epoch sees it too. */
+	if (atomic_inc_return(&p2px_topo_gen) == 0)
+		p2px_records_forget();
+	p2px_topo_invalidate();
 }
 
 /**
@@ -620,17 +858,21 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_topology_flush);
 /* Current answers, counted (for the statistics only). */
 static unsigned int p2px_cache_count_current(void)
 {
-	unsigned long epoch = p2px_epoch(), p, c;
-	struct p2px_cache_block *b;
-	struct p2px_cache_row *row;
-	unsigned int n = 0, i;
+	unsigned long epoch = p2px_epoch(), *chunk;
+	unsigned int n = 0, i, j;
+	struct p2px_dev *e;
 
 	mutex_lock(&p2px_cache_lock);
-	xa_for_each(&p2px_cache_rows, p, row)
-		xa_for_each(&row->blocks, c, b)
-			for (i = 0; i < P2PX_BLOCK_SLOTS; i++)
-				n += p2px_ans_current(READ_ONCE(b->slot[i]),
+	for (e = p2px_devs_first(); e; e = e->next) {
+		if (!READ_ONCE(e->row))
+			continue;
+		for (i = 0; i < P2PX_ROW_CHUNKS; i++) {
+			chunk = READ_ONCE(e->row[i]);
+			for (j = 0; chunk && j < P2PX_CHUNK_SLOTS; j++)
+				n += p2px_ans_current(READ_ONCE(chunk[j]),
 						      epoch);
+		}
+	}
 	mutex_unlock(&p2px_cache_lock);
 	return n;
 }
@@ -669,7 +911,7 @@ static int p2px_pci_notify(struct notifier_block *nb, unsigned long action,
 	case BUS_NOTIFY_REMOVED_DEVICE:
 	case BUS_NOTIFY_BOUND_DRIVER:
 	case BUS_NOTIFY_UNBOUND_DRIVER:
-		p2px_topo_invalidate();
+		p2px_topo_changed();
 		break;
 	default:
 		break;
@@ -696,21 +938,31 @@ int p2px_topo_cache_init(void)
  */
 void p2px_topo_cache_exit(void)
 {
-	struct p2px_cache_block *b;
-	struct p2px_cache_row *row;
-	unsigned long p, c;
+	struct p2px_dev_page *page;
+	struct p2px_dev *e, *next;
+	unsigned long key;
+	unsigned int i;
 
 	bus_unregister_notifier(&pci_bus_type, &p2px_pci_nb);
 	p2px_cache_trim(false);
 	/* No lookups are left: the module is going away. */
-	memset(p2px_row_hint, 0, sizeof(p2px_row_hint));
-	xa_for_each(&p2px_cache_rows, p, row) {
-		xa_for_each(&row->blocks, c, b)
-			kfree(b);
-		xa_destroy(&row->blocks);
-		xa_destroy(&row->details);
-		kfree(row);
+	for (e = p2px_devs; e; e = next) {
+		next = e->next;
+		if (e->row)
+			for (i = 0; i < P2PX_ROW_CHUNKS; i++)
+				kfree(e->row[i]);
+		kfree(e->row);
+		xa_destroy(&e->details);
+		kfree(e);
 	}
-	xa_destroy(&p2px_cache_rows);
+	p2px_devs = NULL;
+	p2px_ndevs = 0;
+	for (i = 0; i < ARRAY_SIZE(p2px_pages0); i++) {
+		kfree(p2px_pages0[i]);
+		p2px_pages0[i] = NULL;
+	}
+	xa_for_each(&p2px_pages, key, page)
+		kfree(page);
+	xa_destroy(&p2px_pages);
 	rcu_barrier();
 }

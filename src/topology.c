@@ -295,6 +295,67 @@ meet:
 }
 
 /**
+ * p2px_rec_build() - describe @pdev's upstream chain as a record
+ * @pdev: the device
+ * @r: filled in; @r->len is 0 if the chain is deeper than P2PX_REC_NODES
+ *
+ * Only what changes with the hierarchy itself (the devices, which of them
+ * have an ACS capability, the host bridge): a record stays true until a
+ * device is added or removed. ACS Control is not in it.
+ *
+ * Context: any; does not sleep.
+ */
+void p2px_rec_build(struct pci_dev *pdev, struct p2px_chain_rec *r)
+{
+	int n = p2px_chain_depth(pdev), i = n;
+	struct pci_dev *d;
+
+	r->len = 0;
+	r->acs = 0;
+	if (n > P2PX_REC_NODES)
+		return;
+	for (d = pdev; d && i; d = pci_upstream_bridge(d)) {
+		r->top[--i] = d;
+		if (d->acs_cap)
+			r->acs |= BIT(i);
+	}
+	p2px_host_describe(pdev, &r->host);
+	r->len = n;
+}
+
+/**
+ * p2px_rec_answer() - map type and distance of a path from p2px_rec_path()
+ * @path: the path; its devices must still be there (the caller holds
+ *	references to both ends, which hold their upstream bridges)
+ * @ans: the answer, what p2px_answer_pair() says
+ *
+ * Reads ACS Control of every device on the path that has the capability,
+ * as a walk does.
+ *
+ * Context: process context (reads config space).
+ */
+void p2px_rec_answer(const struct p2px_rec_path *path,
+		     struct p2px_topo_answer *ans)
+{
+	struct p2px_topo_policy pol;
+	int i;
+
+	ans->distance = path->distance;
+	if (path->common) {
+		for (i = 0; i < path->nacs; i++)
+			if (p2px_acs_redirects(path->acs[i]))
+				goto host;
+		ans->map = P2PX_TOPO_MAP_BUS_ADDR;
+		return;
+	}
+host:
+	rcu_read_lock();
+	p2px_policy_fill(&pol);
+	ans->map = p2px_topo_host_map(&path->host[0], &path->host[1], &pol);
+	rcu_read_unlock();
+}
+
+/**
  * p2px_answer_pair() - map type and distance of a pair, without the why
  * @provider: device whose BAR is the P2P memory
  * @client: device that would DMA to it
