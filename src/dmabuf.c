@@ -214,15 +214,51 @@ static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
 {
 }
 
+/* Most scatterlist entries kept in the mapping's own allocation (4 KiB). */
+#define P2PX_MAP_INLINE_NENTS	64
+
 /**
  * struct p2px_dmabuf_map - one mapping handed to an importer
  * @sgt: the scatterlist the importer gets
  * @thru: made through the DMA API (else PCI bus addresses, nothing to undo)
+ * @inline_sgl: @sgt's entries when there are at most
+ *	P2PX_MAP_INLINE_NENTS of them (one allocation for the whole
+ *	mapping); else empty and sg_alloc_table() allocates them
  */
 struct p2px_dmabuf_map {
 	struct sg_table sgt;
 	bool thru;
+	struct scatterlist inline_sgl[];
 };
+
+/* A mapping with room for @nents entries, or NULL. */
+static struct p2px_dmabuf_map *p2px_dmabuf_map_alloc(unsigned int nents)
+{
+	bool inl = nents <= P2PX_MAP_INLINE_NENTS;
+	struct p2px_dmabuf_map *map;
+
+	map = kzalloc(struct_size(map, inline_sgl, inl ? nents : 0),
+		      GFP_KERNEL);
+	if (!map)
+		return NULL;
+	if (inl) {
+		sg_init_table(map->inline_sgl, nents);
+		map->sgt.sgl = map->inline_sgl;
+		map->sgt.nents = nents;
+		map->sgt.orig_nents = nents;
+	} else if (sg_alloc_table(&map->sgt, nents, GFP_KERNEL)) {
+		kfree(map);
+		return NULL;
+	}
+	return map;
+}
+
+static void p2px_dmabuf_map_free(struct p2px_dmabuf_map *map)
+{
+	if (map->sgt.sgl != map->inline_sgl)
+		sg_free_table(&map->sgt);
+	kfree(map);
+}
 
 static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
 				 struct dma_buf_attachment *attach,
@@ -262,13 +298,10 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 	if (type < 0)
 		return ERR_PTR(type);
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = p2px_dmabuf_map_alloc(priv->nents);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	map->thru = type == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
-	ret = sg_alloc_table(&map->sgt, priv->nents, GFP_KERNEL);
-	if (ret)
-		goto err_free;
 
 	sg = map->sgt.sgl;
 	for (i = 0; i < priv->nr_ranges; i++) {
@@ -302,9 +335,7 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 
 err_unmap:
 	p2px_dmabuf_unmap_sg(priv, attach, map, n, dir);
-	sg_free_table(&map->sgt);
-err_free:
-	kfree(map);
+	p2px_dmabuf_map_free(map);
 	return ERR_PTR(ret);
 }
 
@@ -317,8 +348,7 @@ static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
 	struct p2px_dmabuf *priv = attach->dmabuf->priv;
 
 	p2px_dmabuf_unmap_sg(priv, attach, map, priv->nents, dir);
-	sg_free_table(&map->sgt);
-	kfree(map);
+	p2px_dmabuf_map_free(map);
 	atomic_dec(&((struct p2px_dmabuf_att *)attach->priv)->maps);
 	if (atomic_dec_and_test(&priv->maps))
 		wake_up_all(&priv->wq);
