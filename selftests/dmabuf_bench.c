@@ -8,7 +8,11 @@
  * and 64 ranges of one page each (64 KiB apart):
  *
  *   dmabuf-export-N   export + close, timed here (CLOCK_MONOTONIC), so
- *                     both sides include one ioctl and one close
+ *                     both sides include one ioctl and one close; ours
+ *                     on a provider fd (P2PDMA_EXT_IOC_PROVIDER_OPEN),
+ *                     vfio-pci on its device fd, both opened untimed
+ *   dmabuf-export-ctl-N  ours only: the same through the control device,
+ *                     which looks the device up by id at every export
  *   dmabuf-cycle-N    attach + map + unmap + detach by edu, timed in the
  *                     kernel by p2px_bench's "dmabuf" command
  *
@@ -46,13 +50,17 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One export by @impl ("ours" or "vfio"): the fd or -errno. */
-static int export_one(const char *impl, int handle, const char *bdf,
+/*
+ * One export by @impl ("ours" on a provider fd or the control device, of
+ * device id @dev, parsed once before; "vfio" on its device fd): the fd or
+ * -errno.
+ */
+static int export_one(const char *impl, int handle, __u64 dev,
 		      const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
 {
 	if (!strcmp(impl, "ours")) {
 		struct p2pdma_ext_dmabuf_export arg = {
-			.argsz = sizeof(arg), .device = p2px_devid(bdf),
+			.argsz = sizeof(arg), .device = dev,
 			.bar = 2, .nr_ranges = n, .open_flags = O_CLOEXEC,
 			.ranges = (uintptr_t)r, .fd = -1,
 		};
@@ -63,9 +71,9 @@ static int export_one(const char *impl, int handle, const char *bdf,
 	return vfio_export(handle, 2, 0, O_RDWR | O_CLOEXEC, r, n);
 }
 
-/* dmabuf-export-N: median and spread of export + close. */
-static int time_export(const char *impl, const char *name, int handle,
-		       const char *bdf,
+/* dmabuf-export@row-N: median and spread of export + close. */
+static int time_export(const char *impl, const char *name, const char *row,
+		       int handle, __u64 dev,
 		       const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
 {
 	long long t[BENCH_SAMPLES], t0;
@@ -74,7 +82,7 @@ static int time_export(const char *impl, const char *name, int handle,
 
 	for (i = 0; i < BENCH_SAMPLES; i++) {
 		t0 = now_ns();
-		fd = export_one(impl, handle, bdf, r, n);
+		fd = export_one(impl, handle, dev, r, n);
 		if (fd < 0) {
 			fprintf(stderr, "# %s export: %s\n", impl, strerror(-fd));
 			return -1;
@@ -83,7 +91,7 @@ static int time_export(const char *impl, const char *name, int handle,
 		t[i] = now_ns() - t0;
 	}
 	qsort(t, BENCH_SAMPLES, sizeof(t[0]), cmp_ll);
-	printf("# BENCH dmabuf-export-%u %s %lld %lld %lld %d\n", n, name,
+	printf("# BENCH dmabuf-export%s-%u %s %lld %lld %lld %d\n", row, n, name,
 	       t[BENCH_SAMPLES / 2], t[BENCH_SAMPLES / 10],
 	       t[BENCH_SAMPLES - 1 - BENCH_SAMPLES / 10], BENCH_SAMPLES);
 	return 0;
@@ -95,7 +103,7 @@ static int time_cycle(const char *impl, const char *name, int handle,
 		      const struct p2pdma_ext_dmabuf_range *r, unsigned int n)
 {
 	char cmd[160], out[4096];
-	int fd = export_one(impl, handle, bdf, r, n), ret;
+	int fd = export_one(impl, handle, p2px_devid(bdf), r, n), ret;
 
 	if (fd < 0)
 		return -1;
@@ -111,10 +119,12 @@ static int time_cycle(const char *impl, const char *name, int handle,
 	return 0;
 }
 
-static int run(const char *impl, const char *name, int handle,
+/* @ctl: also time ours through the control device (dmabuf-export-ctl-N). */
+static int run(const char *impl, const char *name, int handle, int ctl,
 	       const char *bdf, const char *edu)
 {
 	struct p2pdma_ext_dmabuf_range r[MAX_RANGES];
+	__u64 dev = p2px_devid(bdf);
 	unsigned int i, n;
 	int bad = 0;
 
@@ -123,7 +133,9 @@ static int run(const char *impl, const char *name, int handle,
 		r[i].length = 4096;
 	}
 	for (n = 1; n <= MAX_RANGES; n *= MAX_RANGES) {
-		bad |= time_export(impl, name, handle, bdf, r, n);
+		bad |= time_export(impl, name, "", handle, dev, r, n);
+		if (ctl >= 0)
+			bad |= time_export(impl, name, "-ctl", ctl, dev, r, n);
 		bad |= time_cycle(impl, name, handle, bdf, edu, r, n);
 	}
 	return bad;
@@ -142,7 +154,7 @@ int main(void)
 {
 	char shm[64], edu[64];
 	struct vfio v;
-	int ctl, bad;
+	int ctl, prov, bad;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, shm, sizeof(shm)) ||
@@ -163,19 +175,25 @@ int main(void)
 		fprintf(stderr, "# %s: cannot bind to %s\n", shm, PROVIDER_DRV);
 		return 1;
 	}
-	bad = run("ours", "ours", ctl, shm, edu);
+	prov = p2px_provider_open(ctl, p2px_devid(shm), O_CLOEXEC);
+	if (prov < 0) {
+		fprintf(stderr, "# %s: provider fd: %s\n", shm, strerror(-prov));
+		return 1;
+	}
+	bad = run("ours", "ours", prov, ctl, shm, edu);
+	close(prov);
 	close(ctl);
 
 	if (use_driver(shm, VFIO_DRV) || vfio_open(shm, &v)) {
 		fprintf(stderr, "# %s: no vfio device fd\n", shm);
 		return 1;
 	}
-	if (export_one("vfio", v.device, shm, NULL, 0) == -ENOTTY) {
+	if (export_one("vfio", v.device, 0, NULL, 0) == -ENOTTY) {
 		fprintf(stderr, "# no vfio dma-buf in this kernel\n");
 		vfio_close(&v);
 		return 4;
 	}
-	bad |= run("vfio", "native", v.device, shm, edu);
+	bad |= run("vfio", "native", v.device, -1, shm, edu);
 	vfio_close(&v);
 	return bad ? 1 : 0;
 }

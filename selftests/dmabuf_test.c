@@ -5,8 +5,10 @@
  * through /dev/p2pdma_ext, p2px_edu imports the dma-buf fd (debugfs
  * p2px_edu/dmabuf), maps it and lets edu's DMA engine write and read the
  * BAR through the DMA addresses it got; every bad argument gets its errno;
- * the map type follows the allowlist at map time; revoke (explicit, by
- * unbinding the provider, by PCI hot-unplug; 20 rounds each) notifies the
+ * the map type follows the allowlist at map time; a provider fd exports
+ * like the control device and holds no binding; revoke (explicit, by
+ * unbinding the provider, also of exports through a provider fd, by PCI
+ * hot-unplug; 20 rounds each) notifies the
  * importer, makes later maps fail with ENODEV and leaves no module
  * reference behind; a slow importer of one provider holds up no other
  * provider; closing everything lets both modules unload.
@@ -156,6 +158,103 @@ TEST(export_validation)
 	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	close(fd);
+	close(ctl);
+}
+
+/*
+ * P2PDMA_EXT_IOC_PROVIDER_OPEN: bad arguments get their errnos; a
+ * provider fd exports (with @device zero or its own id) like the control
+ * device, refuses other devices and commands, outlives an unbind (exports
+ * then fail with ENODEV) and works again after the rebind.
+ */
+TEST(provider_fd)
+{
+	struct p2pdma_ext_dmabuf_range r[2] = {
+		{ R0_OFF, PAGE }, { R1_OFF, 2 * PAGE },
+	};
+	struct p2pdma_ext_provider_open po;
+	struct p2pdma_ext_dmabuf_export arg;
+	struct p2pdma_ext_info info;
+	char bdf[64], edu[64];
+	int ctl, pfd, fd;
+	__u64 dev;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no ivshmem in this topology");
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+
+	/* argsz, flags, open_flags, pointer */
+	memset(&po, 0, sizeof(po));
+	po.argsz = sizeof(po) - 1;
+	po.device = dev;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &po));
+	EXPECT_EQ(EINVAL, errno);
+	po.argsz = sizeof(po);
+	po.flags = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &po));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, p2px_provider_open(ctl, dev, O_NONBLOCK));
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* Devices: none there, and one not bound to the provider. */
+	EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0), 0));
+	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, p2px_devid(edu), 0));
+
+	pfd = p2px_provider_open(ctl, dev, O_CLOEXEC);
+	ASSERT_LE(0, pfd) TH_LOG("provider open: %s", strerror(-pfd));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(pfd, F_GETFD) & FD_CLOEXEC);
+	fd = p2px_provider_open(ctl, dev, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+
+	/* Exports: @device zero or its own id; the usual checks. */
+	fd = p2px_export(pfd, 0, 2, r, 2);
+	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
+	EXPECT_EQ(3 * PAGE, lseek(fd, 0, SEEK_END));
+	close(fd);
+	fd = p2px_export(pfd, dev, 2, r, 1);
+	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
+	EXPECT_EQ(PAGE, lseek(fd, 0, SEEK_END));
+	close(fd);
+	EXPECT_EQ(-EINVAL, p2px_export(pfd, P2PDMA_EXT_DEVID(0x7777, 0, 0), 2,
+				       r, 1));
+	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		EXPECT_EQ(-EINVAL, p2px_export(pfd, p2px_devid(edu), 2, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 0, r, 1));
+	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 2, r, 0));
+	EXPECT_EQ(-E2BIG, p2px_export(pfd, 0, 2, r,
+				      P2PDMA_EXT_DMABUF_MAX_RANGES + 1));
+	EXPECT_EQ(-EFAULT, p2px_export(pfd, 0, 2, (void *)8, 1));
+	r[1].offset = (64ULL << 20) - PAGE;
+	EXPECT_EQ(-ERANGE, p2px_export(pfd, 0, 2, r, 2));
+	r[1].offset = R1_OFF;
+	memset(&arg, 0, sizeof(arg));
+	arg.argsz = sizeof(arg) - 1;
+	EXPECT_EQ(-1, ioctl(pfd, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Only the export command. */
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	EXPECT_EQ(-1, ioctl(pfd, P2PDMA_EXT_IOC_INFO, &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-ENOTTY, p2px_provider_open(pfd, dev, 0));
+	EXPECT_EQ(-ENOTTY, p2px_revoke(pfd, ctl));
+
+	/* The fd holds no binding: unbind works, exports fail, rebind. */
+	ASSERT_EQ(0, unbind_dev(bdf));
+	EXPECT_EQ(-ENODEV, p2px_export(pfd, 0, 2, r, 1));
+	EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, dev, 0));
+	ASSERT_EQ(0, bind_provider(bdf));
+	fd = p2px_export(pfd, 0, 2, r, 1);
+	EXPECT_LE(0, fd) TH_LOG("export after rebind: %s", strerror(-fd));
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
 	close(ctl);
 }
 
@@ -349,6 +448,19 @@ TEST_F_TIMEOUT(loop, revoke_on_unbind, 120)
 {
 	if (!_metadata->skip)
 		revoke_loop(_metadata, self->ctl, self->bdf, BY_UNBIND);
+}
+
+/* The same with every export through one provider fd, kept open. */
+TEST_F_TIMEOUT(loop, revoke_on_unbind_provider_fd, 120)
+{
+	int pfd;
+
+	if (_metadata->skip)
+		return;
+	pfd = p2px_provider_open(self->ctl, p2px_devid(self->bdf), O_CLOEXEC);
+	ASSERT_LE(0, pfd) TH_LOG("provider open: %s", strerror(-pfd));
+	revoke_loop(_metadata, pfd, self->bdf, BY_UNBIND);
+	close(pfd);
 }
 
 /*

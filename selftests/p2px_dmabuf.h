@@ -157,6 +157,22 @@ static inline int p2px_export(int ctl, __u64 dev, __u32 bar,
 	return arg.fd;
 }
 
+/*
+ * Open a provider fd (P2PDMA_EXT_IOC_PROVIDER_OPEN) for @dev with
+ * @open_flags; returns the fd or -errno.
+ */
+static inline int p2px_provider_open(int ctl, __u64 dev, __u32 open_flags)
+{
+	struct p2pdma_ext_provider_open arg = {
+		.argsz = sizeof(arg), .device = dev,
+		.open_flags = open_flags, .fd = -1,
+	};
+
+	if (ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &arg))
+		return -errno;
+	return arg.fd;
+}
+
 static inline int p2px_revoke(int ctl, int fd)
 {
 	struct p2pdma_ext_dmabuf_revoke arg = {

@@ -5,10 +5,20 @@
  * A misc device, mode 0600 and owned by root: every ioctl either reveals
  * system topology or grants access to device memory, so only root may
  * open it (see include/uapi/linux/p2pdma_ext.h).
+ *
+ * Provider fds (P2PDMA_EXT_IOC_PROVIDER_OPEN) are anonymous files, one per
+ * open, whose private_data is a PCI function with a reference held until
+ * the file is released. They hold the function, not its binding: every
+ * export through one checks the binding again under the device lock, as
+ * an export through the control device does, so unbind, hot-unplug and
+ * revoke work for their dma-bufs as for any other.
  */
+#include <linux/anon_inodes.h>
+#include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/p2pdma_ext.h>
@@ -39,6 +49,67 @@ static long p2px_ioctl_info(void __user *uarg)
 	return 0;
 }
 
+static long p2px_provider_fd_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	if (cmd != P2PDMA_EXT_IOC_DMABUF_EXPORT)
+		return -ENOTTY;
+	return p2px_ioctl_dmabuf_export((void __user *)arg, file->private_data);
+}
+
+static int p2px_provider_fd_release(struct inode *inode, struct file *file)
+{
+	pci_dev_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations p2px_provider_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = p2px_provider_fd_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = p2px_provider_fd_release,
+	.llseek = noop_llseek,
+};
+
+static long p2px_ioctl_provider_open(void __user *uarg)
+{
+	struct p2pdma_ext_provider_open arg;
+	struct pci_dev *pdev;
+	bool bound;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
+		return -EFAULT;
+	if (arg.argsz < sizeof(arg))
+		return -EINVAL;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || (arg.open_flags & ~O_CLOEXEC))
+		return -EINVAL;
+
+	pdev = p2px_pci_get_by_id(arg.device);
+	if (!pdev)
+		return -ENODEV;
+	device_lock(&pdev->dev);
+	bound = p2px_provider_bound(pdev);
+	device_unlock(&pdev->dev);
+	if (!bound) {
+		pci_dev_put(pdev);
+		return -ENODEV;
+	}
+	/* The file owns the reference from here on. */
+	fd = anon_inode_getfd("[p2pdma_ext-provider]", &p2px_provider_fops,
+			      pdev, O_RDWR | arg.open_flags);
+	if (fd < 0) {
+		pci_dev_put(pdev);
+		return fd;
+	}
+	/* The fd is live now; a bad pointer here cannot take it back. */
+	if (put_user(fd, &((struct p2pdma_ext_provider_open __user *)uarg)->fd))
+		return -EFAULT;
+	return 0;
+}
+
 static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -51,11 +122,13 @@ static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case P2PDMA_EXT_IOC_TOPO_MATRIX:
 		return p2px_ioctl_topo_matrix(uarg);
 	case P2PDMA_EXT_IOC_DMABUF_EXPORT:
-		return p2px_ioctl_dmabuf_export(uarg);
+		return p2px_ioctl_dmabuf_export(uarg, NULL);
 	case P2PDMA_EXT_IOC_DMABUF_REVOKE:
 		return p2px_ioctl_dmabuf_revoke(uarg);
 	case P2PDMA_EXT_IOC_DMABUF_LIST:
 		return p2px_ioctl_dmabuf_list(uarg);
+	case P2PDMA_EXT_IOC_PROVIDER_OPEN:
+		return p2px_ioctl_provider_open(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -214,15 +214,51 @@ static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
 {
 }
 
+/* Most scatterlist entries kept in the mapping's own allocation (4 KiB). */
+#define P2PX_MAP_INLINE_NENTS	64
+
 /**
  * struct p2px_dmabuf_map - one mapping handed to an importer
  * @sgt: the scatterlist the importer gets
  * @thru: made through the DMA API (else PCI bus addresses, nothing to undo)
+ * @inline_sgl: @sgt's entries when there are at most
+ *	P2PX_MAP_INLINE_NENTS of them (one allocation for the whole
+ *	mapping); else empty and sg_alloc_table() allocates them
  */
 struct p2px_dmabuf_map {
 	struct sg_table sgt;
 	bool thru;
+	struct scatterlist inline_sgl[];
 };
+
+/* A mapping with room for @nents entries, or NULL. */
+static struct p2px_dmabuf_map *p2px_dmabuf_map_alloc(unsigned int nents)
+{
+	bool inl = nents <= P2PX_MAP_INLINE_NENTS;
+	struct p2px_dmabuf_map *map;
+
+	map = kzalloc(struct_size(map, inline_sgl, inl ? nents : 0),
+		      GFP_KERNEL);
+	if (!map)
+		return NULL;
+	if (inl) {
+		sg_init_table(map->inline_sgl, nents);
+		map->sgt.sgl = map->inline_sgl;
+		map->sgt.nents = nents;
+		map->sgt.orig_nents = nents;
+	} else if (sg_alloc_table(&map->sgt, nents, GFP_KERNEL)) {
+		kfree(map);
+		return NULL;
+	}
+	return map;
+}
+
+static void p2px_dmabuf_map_free(struct p2px_dmabuf_map *map)
+{
+	if (map->sgt.sgl != map->inline_sgl)
+		sg_free_table(&map->sgt);
+	kfree(map);
+}
 
 static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
 				 struct dma_buf_attachment *attach,
@@ -262,13 +298,10 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 	if (type < 0)
 		return ERR_PTR(type);
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = p2px_dmabuf_map_alloc(priv->nents);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	map->thru = type == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
-	ret = sg_alloc_table(&map->sgt, priv->nents, GFP_KERNEL);
-	if (ret)
-		goto err_free;
 
 	sg = map->sgt.sgl;
 	for (i = 0; i < priv->nr_ranges; i++) {
@@ -302,9 +335,7 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 
 err_unmap:
 	p2px_dmabuf_unmap_sg(priv, attach, map, n, dir);
-	sg_free_table(&map->sgt);
-err_free:
-	kfree(map);
+	p2px_dmabuf_map_free(map);
 	return ERR_PTR(ret);
 }
 
@@ -317,8 +348,7 @@ static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
 	struct p2px_dmabuf *priv = attach->dmabuf->priv;
 
 	p2px_dmabuf_unmap_sg(priv, attach, map, priv->nents, dir);
-	sg_free_table(&map->sgt);
-	kfree(map);
+	p2px_dmabuf_map_free(map);
 	atomic_dec(&((struct p2px_dmabuf_att *)attach->priv)->maps);
 	if (atomic_dec_and_test(&priv->maps))
 		wake_up_all(&priv->wq);
@@ -370,60 +400,77 @@ static bool p2px_is_ours(struct dma_buf *dmabuf)
 	       dmabuf->ops == &p2px_dmabuf_pin_ops;
 }
 
-/* p2pdma_ext_dmabuf_export(), remembering whether the ioctl asked. */
-static struct dma_buf *p2px_dmabuf_export(struct pci_dev *pdev, int bar,
-					  const struct p2pdma_ext_bar_range *ranges,
+/* The ioctl copies user ranges straight into struct p2px_dmabuf. */
+static_assert(sizeof(struct p2pdma_ext_bar_range) ==
+	      sizeof(struct p2pdma_ext_dmabuf_range));
+static_assert(offsetof(struct p2pdma_ext_bar_range, offset) ==
+	      offsetof(struct p2pdma_ext_dmabuf_range, offset));
+static_assert(offsetof(struct p2pdma_ext_bar_range, length) ==
+	      offsetof(struct p2pdma_ext_dmabuf_range, length));
+
+/* A buffer with room for @nr_ranges ranges, all zero (one allocation). */
+static struct p2px_dmabuf *p2px_dmabuf_alloc(unsigned int nr_ranges)
+{
+	struct p2px_dmabuf *priv;
+
+	return kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+}
+
+/*
+ * Export @priv (from p2px_dmabuf_alloc(), its @nr_ranges ranges filled in
+ * as offsets into the BAR): check the ranges against BAR @bar of @pdev,
+ * turn them into CPU physical addresses in place and make the dma-buf,
+ * remembering whether the ioctl asked. On failure @priv is freed.
+ */
+static struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
+					  struct pci_dev *pdev, int bar,
 					  unsigned int nr_ranges, bool by_ioctl)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct p2px_dmabuf *priv;
+	struct p2pdma_ext_bar_range *r = priv->ranges;
+	resource_size_t start, len;
 	struct dma_buf *dmabuf;
 	u64 size = 0, nents = 0, end;
 	unsigned int i;
+	int ret;
 
-	if (!pdev || !ranges || bar < 0 || bar >= PCI_STD_NUM_BARS ||
-	    !nr_ranges)
-		return ERR_PTR(-EINVAL);
-	if (nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
-		return ERR_PTR(-E2BIG);
+	ret = -ENODEV;
 	if (!pdev->dev.driver)
-		return ERR_PTR(-ENODEV);
-	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
-	    !pci_resource_len(pdev, bar))
-		return ERR_PTR(-EINVAL);
+		goto err_free;
+	start = pci_resource_start(pdev, bar);
+	len = pci_resource_len(pdev, bar);
+	ret = -EINVAL;
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) || !len)
+		goto err_free;
 
-	for (i = 0; i < nr_ranges; i++) {
-		if (!ranges[i].length || !PAGE_ALIGNED(ranges[i].offset) ||
-		    !PAGE_ALIGNED(ranges[i].length))
-			return ERR_PTR(-EINVAL);
-		if (check_add_overflow(ranges[i].offset, ranges[i].length,
-				       &end) ||
-		    check_add_overflow(size, ranges[i].length, &size))
-			return ERR_PTR(-EOVERFLOW);
-		if (end > pci_resource_len(pdev, bar))
-			return ERR_PTR(-ERANGE);
-		nents += DIV_ROUND_UP_ULL(ranges[i].length, P2PX_SG_MAX);
+	for (i = 0; i < nr_ranges; i++, r++) {
+		ret = -EINVAL;
+		if (!r->length || !PAGE_ALIGNED(r->offset) ||
+		    !PAGE_ALIGNED(r->length))
+			goto err_free;
+		ret = -EOVERFLOW;
+		if (check_add_overflow(r->offset, r->length, &end) ||
+		    check_add_overflow(size, r->length, &size))
+			goto err_free;
+		ret = -ERANGE;
+		if (end > len)
+			goto err_free;
+		nents += DIV_ROUND_UP_ULL(r->length, P2PX_SG_MAX);
+		r->offset += start;
 	}
+	ret = -E2BIG;
 	if (nents > P2PX_MAX_NENTS)
-		return ERR_PTR(-E2BIG);
+		goto err_free;
 
-	priv = kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
-	if (!priv)
-		return ERR_PTR(-ENOMEM);
 	priv->pdev = pci_dev_get(pdev);
 	priv->bar = bar;
-	priv->bus_off = pci_bus_address(pdev, bar) -
-			pci_resource_start(pdev, bar);
+	priv->bus_off = pci_bus_address(pdev, bar) - start;
 	priv->size = size;
 	priv->nents = nents;
 	priv->nr_ranges = nr_ranges;
+	priv->by_ioctl = by_ioctl;
 	atomic_set(&priv->maps, 0);
 	init_waitqueue_head(&priv->wq);
-	for (i = 0; i < nr_ranges; i++) {
-		priv->ranges[i].offset = pci_resource_start(pdev, bar) +
-					 ranges[i].offset;
-		priv->ranges[i].length = ranges[i].length;
-	}
 
 	exp_info.ops = p2px_dma_buf_exporter_pins() ? &p2px_dmabuf_pin_ops :
 						      &p2px_dmabuf_ops;
@@ -437,12 +484,15 @@ static struct dma_buf *p2px_dmabuf_export(struct pci_dev *pdev, int bar,
 		return dmabuf;
 	}
 	priv->dmabuf = dmabuf;
-	priv->by_ioctl = by_ioctl;
 	priv->ino = file_inode(dmabuf->file)->i_ino;
 	mutex_lock(&p2px_dmabuf_lock);
 	list_add_tail(&priv->node, &p2px_dmabufs);
 	mutex_unlock(&p2px_dmabuf_lock);
 	return dmabuf;
+
+err_free:
+	kfree(priv);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -470,7 +520,18 @@ struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
 					 const struct p2pdma_ext_bar_range *ranges,
 					 unsigned int nr_ranges)
 {
-	return p2px_dmabuf_export(pdev, bar, ranges, nr_ranges, false);
+	struct p2px_dmabuf *priv;
+
+	if (!pdev || !ranges || bar < 0 || bar >= PCI_STD_NUM_BARS ||
+	    !nr_ranges)
+		return ERR_PTR(-EINVAL);
+	if (nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
+		return ERR_PTR(-E2BIG);
+	priv = p2px_dmabuf_alloc(nr_ranges);
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	memcpy(priv->ranges, ranges, flex_array_size(priv, ranges, nr_ranges));
+	return p2px_dmabuf_finish(priv, pdev, bar, nr_ranges, false);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_export);
 
@@ -696,18 +757,21 @@ void p2px_dmabuf_exit(void)
 /**
  * p2px_ioctl_dmabuf_export() - P2PDMA_EXT_IOC_DMABUF_EXPORT
  * @uarg: user pointer to struct p2pdma_ext_dmabuf_export
+ * @bound: the device of a provider fd, or NULL on the control device
+ *	(the device is then looked up by @device)
+ *
+ * The ranges are copied from user space in one go into the buffer's own
+ * allocation, which is all this allocates besides the dma-buf.
  *
  * Return: 0 with the new fd in the structure, or a negative errno as
  * documented in the uapi header.
  */
-long p2px_ioctl_dmabuf_export(void __user *uarg)
+long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 {
 	struct p2pdma_ext_dmabuf_export arg;
-	struct p2pdma_ext_bar_range *ranges;
-	struct p2pdma_ext_dmabuf_range ur;
+	struct p2px_dmabuf *priv;
 	struct dma_buf *dmabuf;
 	struct pci_dev *pdev;
-	unsigned int i;
 	long ret;
 	int fd;
 
@@ -720,53 +784,52 @@ long p2px_ioctl_dmabuf_export(void __user *uarg)
 	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
 	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
 		return -EINVAL;
+	if (bound && arg.device && arg.device != p2px_pci_id(bound))
+		return -EINVAL;
 	if (arg.nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
 		return -E2BIG;
 
-	ranges = kcalloc(arg.nr_ranges, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges)
+	priv = p2px_dmabuf_alloc(arg.nr_ranges);
+	if (!priv)
 		return -ENOMEM;
-	for (i = 0; i < arg.nr_ranges; i++) {
-		if (copy_from_user(&ur, u64_to_user_ptr(arg.ranges) +
-				   i * sizeof(ur), sizeof(ur))) {
-			ret = -EFAULT;
-			goto out_free;
-		}
-		ranges[i].offset = ur.offset;
-		ranges[i].length = ur.length;
+	if (copy_from_user(priv->ranges, u64_to_user_ptr(arg.ranges),
+			   flex_array_size(priv, ranges, arg.nr_ranges))) {
+		kfree(priv);
+		return -EFAULT;
 	}
 
-	pdev = p2px_pci_get_by_id(arg.device);
+	pdev = bound ? bound : p2px_pci_get_by_id(arg.device);
 	if (!pdev) {
-		ret = -ENODEV;
-		goto out_free;
+		kfree(priv);
+		return -ENODEV;
 	}
 	/* Held across the export: the provider's remove() revokes after us. */
 	device_lock(&pdev->dev);
 	ret = p2px_provider_bar_claimed(pdev, arg.bar);
 	if (!ret) {
-		dmabuf = p2px_dmabuf_export(pdev, arg.bar, ranges,
-					    arg.nr_ranges, true);
+		/* Frees @priv on failure. */
+		dmabuf = p2px_dmabuf_finish(priv, pdev, arg.bar, arg.nr_ranges,
+					    true);
 		ret = PTR_ERR_OR_ZERO(dmabuf);
+	} else {
+		kfree(priv);
 	}
 	device_unlock(&pdev->dev);
-	pci_dev_put(pdev);
+	if (!bound)
+		pci_dev_put(pdev);
 	if (ret)
-		goto out_free;
+		return ret;
 
 	fd = dma_buf_fd(dmabuf, O_RDWR | arg.open_flags);
 	if (fd < 0) {
 		/* Nobody else has seen it: dropping it frees it. */
 		dma_buf_put(dmabuf);
-		ret = fd;
-		goto out_free;
+		return fd;
 	}
 	/* The fd is live now; a bad pointer here cannot take it back. */
 	if (put_user(fd, &((struct p2pdma_ext_dmabuf_export __user *)uarg)->fd))
-		ret = -EFAULT;
-out_free:
-	kfree(ranges);
-	return ret;
+		return -EFAULT;
+	return 0;
 }
 
 /**

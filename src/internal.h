@@ -75,9 +75,10 @@ void p2px_rec_answer(const struct p2px_rec_path *path,
 int p2px_provider_init(void);
 void p2px_provider_exit(void);
 int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
+bool p2px_provider_bound(struct pci_dev *pdev);
 
 /* dmabuf.c: DMA-BUF export of BAR MMIO */
-long p2px_ioctl_dmabuf_export(void __user *uarg);
+long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound);
 long p2px_ioctl_dmabuf_revoke(void __user *uarg);
 void p2px_dmabuf_exit(void);
 struct p2px_dmabuf;

@@ -129,6 +129,19 @@ static struct pci_driver p2px_provider_driver = {
 };
 
 /**
+ * p2px_provider_bound() - is @pdev bound to the provider driver?
+ * @pdev: a PCI device
+ *
+ * Context: the caller holds the device lock of @pdev.
+ * Return: true if it is.
+ */
+bool p2px_provider_bound(struct pci_dev *pdev)
+{
+	device_lock_assert(&pdev->dev);
+	return pdev->dev.driver == &p2px_provider_driver.driver;
+}
+
+/**
  * p2px_provider_bar_claimed() - may @bar of @pdev be exported to user space?
  * @pdev: a PCI device
  * @bar: a BAR index
@@ -139,8 +152,7 @@ static struct pci_driver p2px_provider_driver = {
  */
 int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar)
 {
-	device_lock_assert(&pdev->dev);
-	if (pdev->dev.driver != &p2px_provider_driver.driver)
+	if (!p2px_provider_bound(pdev))
 		return -ENODEV;
 	if (bar >= PCI_STD_NUM_BARS ||
 	    !((uintptr_t)pci_get_drvdata(pdev) & BIT(bar)))

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever an ioctl is added or a structure grows. */
-#define P2PDMA_EXT_ABI_VERSION		4
+#define P2PDMA_EXT_ABI_VERSION		5
 
 #define P2PDMA_EXT_DEVICE		"/dev/p2pdma_ext"
 
@@ -249,7 +249,8 @@ struct p2pdma_ext_dmabuf_range {
  * @argsz: in: sizeof(struct p2pdma_ext_dmabuf_export) as the caller knows it
  * @flags: in: zero
  * @device: in: device id (P2PDMA_EXT_DEVID()) of a PCI function bound to
- *	the p2pdma_ext_provider driver
+ *	the p2pdma_ext_provider driver; on a provider fd (see
+ *	P2PDMA_EXT_IOC_PROVIDER_OPEN) zero or the id of the fd's function
  * @bar: in: index of a memory BAR that the provider driver claimed
  * @nr_ranges: in: entries of @ranges, 1..P2PDMA_EXT_DMABUF_MAX_RANGES
  * @open_flags: in: O_CLOEXEC or 0; the dma-buf is always O_RDWR
@@ -266,7 +267,7 @@ struct p2pdma_ext_dmabuf_range {
  * unloaded.
  *
  * Errors: EINVAL for a bad @argsz, @flags, @open_flags, @bar (not a memory
- * BAR, not claimed), @nr_ranges of 0, or a range not page aligned or of
+ * BAR, not claimed), @device (on a provider fd), @nr_ranges of 0, or a range not page aligned or of
  * length 0; E2BIG for too many ranges; ERANGE for a range that ends past
  * the BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
  * @device names no PCI function or one not bound to the provider driver;
@@ -406,5 +407,46 @@ struct p2pdma_ext_dmabuf_list {
 /* List the exported dma-bufs with their importers. */
 #define P2PDMA_EXT_IOC_DMABUF_LIST	\
 	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x12, struct p2pdma_ext_dmabuf_list)
+
+/* --- Provider file descriptors (ABI version 5) --------------------------- */
+
+/**
+ * struct p2pdma_ext_provider_open - argument of P2PDMA_EXT_IOC_PROVIDER_OPEN
+ * @argsz: in: sizeof(struct p2pdma_ext_provider_open) as the caller knows it
+ * @flags: in: zero
+ * @device: in: device id (P2PDMA_EXT_DEVID()) of a PCI function bound to
+ *	the p2pdma_ext_provider driver
+ * @open_flags: in: O_CLOEXEC or 0; the provider fd is always O_RDWR
+ * @fd: out: the new provider file descriptor
+ *
+ * A provider fd stands for one PCI function, as a vfio-pci device fd does:
+ * P2PDMA_EXT_IOC_DMABUF_EXPORT on it exports BAR ranges of that function
+ * (with @device zero or the function's id) without looking the function
+ * up again; the export checks, errors and dma-bufs are those of the
+ * control device. Every other command on it fails with ENOTTY.
+ *
+ * The fd holds the function, not its binding: it never delays an unbind,
+ * a hot-unplug or the revoke of its dma-bufs. While the function is not
+ * bound to the provider driver (unbound, unplugged), exports through the
+ * fd fail with ENODEV; they work again once the same function is bound
+ * again. Like the control device, an open provider fd keeps the module
+ * loaded.
+ *
+ * Errors: EINVAL for a bad @argsz, @flags or @open_flags; ENODEV when
+ * @device names no PCI function or one not bound to the provider driver;
+ * EFAULT for a bad pointer (after the fd was made: the fd stays open);
+ * EMFILE, ENFILE, ENOMEM.
+ */
+struct p2pdma_ext_provider_open {
+	__u32 argsz;
+	__u32 flags;
+	__u64 device;
+	__u32 open_flags;
+	__s32 fd;
+};
+
+/* Open a provider fd for one PCI function. */
+#define P2PDMA_EXT_IOC_PROVIDER_OPEN	\
+	_IOWR(P2PDMA_EXT_IOC_MAGIC, 0x13, struct p2pdma_ext_provider_open)
 
 #endif /* _UAPI_LINUX_P2PDMA_EXT_H */
