@@ -21,9 +21,7 @@
  * @publish: make the provider's memory findable (or not)
  * @find_many: nearest published provider for all clients, with a reference
  * @explain: log (at most one line) why no published provider suits @clients
- * @alloc: allocate P2P memory; returns its kernel virtual address
- * @free: free memory returned by @alloc
- * @virt_to_bus: PCI bus address of memory returned by @alloc
+ * @virt_to_bus: PCI bus address of memory from p2pdma_ext_alloc()
  * @alloc_sgl: allocate P2P memory as a one-entry scatterlist
  * @free_sgl: free a scatterlist from @alloc_sgl
  * @has_p2pmem: does the device have published P2P memory?
@@ -34,8 +32,6 @@ struct p2px_backend {
 	void (*publish)(struct pci_dev *pdev, bool publish);
 	struct pci_dev *(*find_many)(struct device **clients, int num_clients);
 	void (*explain)(struct device **clients, int num_clients);
-	void *(*alloc)(struct pci_dev *pdev, size_t size);
-	void (*free)(struct pci_dev *pdev, void *addr, size_t size);
 	pci_bus_addr_t (*virt_to_bus)(struct pci_dev *pdev, void *addr);
 	struct scatterlist *(*alloc_sgl)(struct pci_dev *pdev,
 					 unsigned int *nents, u32 length);
@@ -48,9 +44,6 @@ extern const struct p2px_backend p2px_backend_native;
 
 /* registry_ext.c: nothing may be registered any more at module unload. */
 void p2px_ext_exit(void);
-/* registry_ext.c: the hot calls, called directly by registry.c. */
-void *p2px_ext_alloc(struct pci_dev *pdev, size_t size);
-void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size);
 
 /*
  * memremap_pages() maps whole memory subsections: the start and the size

@@ -131,7 +131,8 @@ struct p2px_map {
  * Locking: p2px_ext_lock serialises changes to p2px_ext_devs and to every
  * provider's @ranges, and walks that may sleep (find_many). Lookups that
  * must not sleep (alloc, free, virt_to_bus, sysfs, the pool's search) walk
- * the lists under RCU; an entry is freed only an RCU grace period after it
+ * the lists under RCU (alloc and free in rcu_read_lock_sched() sections,
+ * see p2px_ext_alloc()); an entry is freed only an RCU grace period after it
  * was unlinked, and its pool is destroyed only after every range in it was
  * unmapped (so no allocation is left).
  * @published is written with WRITE_ONCE and read with READ_ONCE.
@@ -147,7 +148,7 @@ static LIST_HEAD(p2px_ext_devs);
 static DEFINE_MUTEX(p2px_map_lock);
 static struct vfsmount *p2px_mnt;
 
-/* Caller holds rcu_read_lock() or p2px_ext_lock. */
+/* Caller holds an RCU read lock (either kind) or p2px_ext_lock. */
 static struct p2px_ext_dev *p2px_ext_lookup(struct pci_dev *pdev)
 {
 	struct p2px_ext_dev *d;
@@ -185,6 +186,11 @@ static unsigned long p2px_ext_fit(unsigned long *map, unsigned long size,
 		return bitmap_find_next_zero_area(map, size, start, nr, 0);
 	return p2px_fit_search(&r->fit, map, size, start, nr);
 }
+
+static __always_inline void *p2px_ext_alloc(struct pci_dev *pdev,
+					    size_t size);
+static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
+					  size_t size);
 
 /* --- sysfs: the upstream p2pmem group ------------------------------------ */
 
@@ -678,71 +684,108 @@ static void p2px_ext_explain(struct device **clients, int num_clients)
 	mutex_unlock(&p2px_ext_lock);
 }
 
-/**
- * p2px_ext_alloc() - allocate from a provider's pool
- * @pdev: the provider
- * @size: bytes
- *
- * Context: any context (does not sleep).
- * Return: the kernel virtual address of the memory, or NULL.
+/*
+ * The hot path. Its read-side sections are rcu_read_lock_sched() ones:
+ * preemption disabled, inline, where rcu_read_lock() is a function call
+ * on these (PREEMPT_RCU) kernels. synchronize_rcu() waits for them as
+ * for any RCU reader (one RCU flavour since Linux 4.20).
  */
-void *p2px_ext_alloc(struct pci_dev *pdev, size_t size)
+
+/* Allocate from a provider's pool. Any context; NULL if it cannot. */
+static __always_inline void *p2px_ext_alloc(struct pci_dev *pdev,
+					    size_t size)
 {
 	struct p2px_ext_range *range;
 	struct p2px_ext_dev *d;
 	void *addr = NULL;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	d = p2px_ext_lookup(pdev);
 	/* Going away: its pgmaps may be freed already (p2px_ext_revoke()). */
-	if (!d || READ_ONCE(d->revoked))
+	if (unlikely(!d || READ_ONCE(d->revoked)))
 		goto out;
 	addr = (void *)gen_pool_alloc_owner(d->pool, size, (void **)&range);
-	if (!addr)
+	if (unlikely(!addr))
 		goto out;
 	/* A range whose unmapping has begun hands out nothing more. */
-	if (!percpu_ref_tryget_live(range->ref)) {
+	if (unlikely(!percpu_ref_tryget_live(range->ref))) {
 		gen_pool_free(d->pool, (unsigned long)addr, size);
 		addr = NULL;
 	}
 out:
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return addr;
 }
 
-/**
- * p2px_ext_free() - give memory back to a provider's pool
- * @pdev: the provider
- * @addr: what p2px_ext_alloc() returned
- * @size: the size given to it
- *
- * Memory the provider does not own is refused with one log line.
- *
- * Context: any context (does not sleep).
+/*
+ * Give memory from p2px_ext_alloc() back to its provider's pool. Memory
+ * the provider does not own is refused with one log line. Any context.
  */
-void p2px_ext_free(struct pci_dev *pdev, void *addr, size_t size)
+static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
+					  size_t size)
 {
 	struct p2px_ext_range *range = NULL;
 	struct percpu_ref *ref = NULL;
 	unsigned long a = (unsigned long)addr;
 	struct p2px_ext_dev *d;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	d = p2px_ext_lookup(pdev);
 	/* Our own list of ranges: gen_pool_free() BUG()s on a stranger. */
-	if (d)
+	if (likely(d))
 		range = p2px_ext_range_of(d, a, size);
-	if (range) {
+	if (likely(range)) {
 		gen_pool_free_owner(d->pool, a, size, NULL);
 		ref = range->ref;
 		p2px_fit_freed(&range->fit, (a - range->start) >> PAGE_SHIFT);
 	}
-	rcu_read_unlock();
-	if (ref)
+	rcu_read_unlock_sched();
+	if (likely(ref))
 		percpu_ref_put(ref);
 	else
 		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it does not own\n");
 }
+
+/*
+ * The exported calls. Where the kernel has its own P2PDMA the header makes
+ * them static inline calls of the kernel's functions instead.
+ */
+#ifdef P2PDMA_EXT_HAVE_P2PDMA_EXT
+/**
+ * p2pdma_ext_alloc() - allocate P2P memory
+ * @pdev: the provider
+ * @size: bytes to allocate (rounded up to whole pages)
+ *
+ * The memory keeps the provider's mapping alive until it is freed with
+ * p2pdma_ext_free(). It is device memory: access it from the CPU with
+ * the I/O accessors (memcpy_toio() and friends) only.
+ *
+ * Context: any context (does not sleep).
+ * Return: the kernel virtual address of the memory, or NULL.
+ */
+void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
+{
+	if (unlikely(!pdev || !size))
+		return NULL;
+	return p2px_ext_alloc(pdev, size);
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
+
+/**
+ * p2pdma_ext_free() - free P2P memory
+ * @pdev: the provider the memory came from
+ * @addr: address returned by p2pdma_ext_alloc()
+ * @size: the size given to p2pdma_ext_alloc()
+ *
+ * Context: any context (does not sleep).
+ */
+void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
+{
+	if (likely(pdev && addr))
+		p2px_ext_free(pdev, addr, size);
+}
+EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
+#endif
 
 static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 {
@@ -791,8 +834,6 @@ const struct p2px_backend p2px_backend_ext = {
 	.publish = p2px_ext_publish,
 	.find_many = p2px_ext_find_many,
 	.explain = p2px_ext_explain,
-	.alloc = p2px_ext_alloc,
-	.free = p2px_ext_free,
 	.virt_to_bus = p2px_ext_virt_to_bus,
 	.alloc_sgl = p2px_ext_alloc_sgl,
 	.free_sgl = p2px_ext_free_sgl,

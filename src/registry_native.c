@@ -61,16 +61,6 @@ static void p2px_native_explain(struct device **clients, int num_clients)
 	}
 }
 
-static void *p2px_native_alloc(struct pci_dev *pdev, size_t size)
-{
-	return pci_alloc_p2pmem(pdev, size);
-}
-
-static void p2px_native_free(struct pci_dev *pdev, void *addr, size_t size)
-{
-	pci_free_p2pmem(pdev, addr, size);
-}
-
 static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 					      void *addr)
 {
@@ -95,8 +85,6 @@ const struct p2px_backend p2px_backend_native = {
 	.publish = p2px_native_publish,
 	.find_many = p2px_native_find_many,
 	.explain = p2px_native_explain,
-	.alloc = p2px_native_alloc,
-	.free = p2px_native_free,
 	.virt_to_bus = p2px_native_virt_to_bus,
 	.alloc_sgl = p2px_native_alloc_sgl,
 	.free_sgl = p2px_native_free_sgl,

@@ -77,9 +77,9 @@ bench() { # bench COMMAND...: run it (unless "only" leaves it out), print its re
 bench pool "$POOL"
 for c in 1 8 64; do bench distance $c; done
 for s in 4096 65536 2097152; do bench alloc $s; done
-bench register "$REG16M" 9
-bench register "$REG1G" 5
-bench register "$REGBIG" 3
+bench register "$REG16M" 21
+bench register "$REG1G" 11
+bench register "$REGBIG" 7
 bench matrix 5
 echo "1..$n"
 exit $rc
