@@ -76,14 +76,11 @@ static long p2px_ioctl_provider_open(void __user *uarg)
 	struct p2pdma_ext_provider_open arg;
 	struct pci_dev *pdev;
 	bool bound;
-	int fd;
+	int fd, ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
-		return -EFAULT;
-	if (arg.argsz < sizeof(arg))
-		return -EINVAL;
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
+	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
 	if (arg.flags || (arg.open_flags & ~O_CLOEXEC))
 		return -EINVAL;
 

@@ -775,12 +775,9 @@ long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 	long ret;
 	int fd;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
-		return -EFAULT;
-	if (arg.argsz < sizeof(arg))
-		return -EINVAL;
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
+	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
 	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
 	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
 		return -EINVAL;
@@ -841,13 +838,11 @@ long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 long p2px_ioctl_dmabuf_revoke(void __user *uarg)
 {
 	struct p2pdma_ext_dmabuf_revoke arg;
+	int ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg.argsz)))
-		return -EFAULT;
-	if (arg.argsz < sizeof(arg))
-		return -EINVAL;
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
+	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	if (ret)
+		return ret;
 	if (arg.flags || arg.reserved)
 		return -EINVAL;
 	return p2px_dmabuf_revoke_fd(arg.fd);

@@ -78,6 +78,7 @@ int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
 bool p2px_provider_bound(struct pci_dev *pdev);
 
 /* dmabuf.c: DMA-BUF export of BAR MMIO */
+int p2px_get_arg(void *arg, size_t size, const void __user *uarg);
 long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound);
 long p2px_ioctl_dmabuf_revoke(void __user *uarg);
 void p2px_dmabuf_exit(void);

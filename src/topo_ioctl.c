@@ -77,8 +77,16 @@ static void p2px_put_devs(struct pci_dev **devs, unsigned int n)
 	kvfree(devs);
 }
 
-/* Read the fixed header of an argsz-first structure of @size bytes. */
-static int p2px_get_arg(void *arg, size_t size, const void __user *uarg)
+/**
+ * p2px_get_arg() - copy in an ioctl argument that starts with its argsz
+ * @arg: receives @size bytes
+ * @size: the size of the structure this module knows
+ * @uarg: the user's structure
+ *
+ * Return: 0, -EFAULT for an unreadable structure or -EINVAL when its
+ * argsz is smaller than @size.
+ */
+int p2px_get_arg(void *arg, size_t size, const void __user *uarg)
 {
 	u32 argsz;
 
