@@ -4,11 +4,11 @@
  * without CONFIG_PCI_P2PDMA (Debian 5.10, 6.1, 6.12).
  *
  * Each registered BAR range gets struct pages from devm_memremap_pages()
- * on the provider device and is added to the provider's gen_pool. The pool
- * is keyed by kernel virtual address and stores the PCI *bus* address as
- * the chunk's "phys" address, so gen_pool_virt_to_phys() translates to
- * what a peer puts in its DMA descriptors. The chunk's owner is the
- * pgmap's percpu_ref: every allocation holds one reference, and
+ * on the provider device and its own allocator (struct p2px_bitmap_pool,
+ * pool_bitmap.h: one bit per page, first fit). The range keeps its kernel
+ * virtual address and its PCI *bus* address, so an allocation translates
+ * to what a peer puts in its DMA descriptors by an offset. Every
+ * allocation holds one reference to the range's pgmap percpu_ref, and
  * memunmap_pages() (run by devres when the provider's driver unbinds)
  * kills that ref and waits until it drops to zero, so no range is unmapped
  * while memory allocated from it is still in use.
@@ -41,11 +41,12 @@
  * memory is returned to the pool at once. Unbind neither waits for the
  * mappings to go nor refuses; the emptied VMAs stay until unmapped.
  *
- * Pool search: the provider's gen_pool uses p2px_fit_search()
- * (pool_fit.h), which finds what first fit finds without stepping over
- * every small hole at the bottom of a fragmented pool each time. Each
- * chunk's owner is its struct p2px_ext_range: the range's pgmap reference
- * and its search hints.
+ * Allocation: upstream's pool is a gen_pool searched by first fit from the
+ * start of each chunk. Here each range is searched from per-size hints
+ * (pool_bitmap.h): the same place first fit finds, without stepping over
+ * every small hole at the bottom of a fragmented pool each time, and with
+ * no indirect call or lock on the way. Freeing memory that was not
+ * allocated is refused with one log line (gen_pool would BUG()).
  *
  * The kernel has no pdev->p2pdma here, so providers live in a
  * module-private list.
@@ -54,7 +55,6 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/genalloc.h>
 #include <linux/memremap.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
@@ -68,31 +68,33 @@
 
 #include "compat.h"
 #include "internal.h"
-#include "pool_fit.h"
+#include "pool_bitmap.h"
 #include "registry.h"
 
 /**
- * struct p2px_ext_range - one registered range: a chunk of the pool
+ * struct p2px_ext_range - one registered range of P2P memory
  * @node: entry in the provider's @ranges
  * @start: kernel virtual address of the range
  * @size: its length
+ * @bus: PCI bus address of its first byte
  * @ref: its pgmap's reference, one per allocation
- * @fit: search hints of its chunk
+ * @pool: its allocator, one granule per page
  */
 struct p2px_ext_range {
 	struct list_head node;
 	unsigned long start;
 	size_t size;
+	pci_bus_addr_t bus;
 	struct percpu_ref *ref;
-	struct p2px_fit fit;
+	struct p2px_bitmap_pool pool;
 };
 
 /**
  * struct p2px_ext_dev - a provider: a PCI device with P2P memory
  * @node: entry in p2px_ext_devs
  * @pdev: the device (reference held)
- * @ranges: its registered ranges (struct p2px_ext_range.node), RCU list
- * @pool: its P2P memory; "phys" addresses in the pool are bus addresses
+ * @ranges: its registered ranges (struct p2px_ext_range.node), RCU list:
+ *	its P2P memory
  * @published: p2pdma_ext_find_many() may return this device
  * @rcu: for freeing after readers of p2px_ext_devs are done
  * @inode: address space of all p2pmem/allocate mappings of this provider
@@ -103,7 +105,6 @@ struct p2px_ext_dev {
 	struct list_head node;
 	struct pci_dev *pdev;
 	struct list_head ranges;
-	struct gen_pool *pool;
 	bool published;
 	struct rcu_head rcu;
 	struct inode *inode;
@@ -130,11 +131,12 @@ struct p2px_map {
 /*
  * Locking: p2px_ext_lock serialises changes to p2px_ext_devs and to every
  * provider's @ranges, and walks that may sleep (find_many). Lookups that
- * must not sleep (alloc, free, virt_to_bus, sysfs, the pool's search) walk
- * the lists under RCU (alloc and free in rcu_read_lock_sched() sections,
- * see p2px_ext_alloc()); an entry is freed only an RCU grace period after it
- * was unlinked, and its pool is destroyed only after every range in it was
- * unmapped (so no allocation is left).
+ * must not sleep (alloc, free, virt_to_bus, sysfs) walk the lists under
+ * RCU (alloc and free in rcu_read_lock_sched() sections, see
+ * p2px_ext_alloc()); an entry is freed only an RCU grace period after it
+ * was unlinked, and a range's allocator is destroyed only after every
+ * range of the provider was unmapped (so no allocation is left). The
+ * allocators themselves need no lock (pool_bitmap.h).
  * @published is written with WRITE_ONCE and read with READ_ONCE.
  *
  * p2px_map_lock protects every struct p2px_map and the @maps and
@@ -174,19 +176,6 @@ static struct p2px_ext_range *p2px_ext_range_of(struct p2px_ext_dev *d,
 	return NULL;
 }
 
-/* gen_pool's search, per chunk: the chunk's range keeps the hints. */
-static unsigned long p2px_ext_fit(unsigned long *map, unsigned long size,
-				  unsigned long start, unsigned int nr,
-				  void *data, struct gen_pool *pool,
-				  unsigned long start_addr)
-{
-	struct p2px_ext_range *r = p2px_ext_range_of(data, start_addr, 1);
-
-	if (!r)
-		return bitmap_find_next_zero_area(map, size, start, nr, 0);
-	return p2px_fit_search(&r->fit, map, size, start, nr);
-}
-
 static __always_inline void *p2px_ext_alloc(struct pci_dev *pdev,
 					    size_t size);
 static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
@@ -194,16 +183,21 @@ static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 
 /* --- sysfs: the upstream p2pmem group ------------------------------------ */
 
-static ssize_t p2px_pool_show(struct device *dev, char *buf,
-			      size_t (*what)(struct gen_pool *))
+/* Bytes of P2P memory of @dev's provider: all (@avail false) or free. */
+static ssize_t p2px_pool_show(struct device *dev, char *buf, bool avail)
 {
+	struct p2px_ext_range *r;
 	struct p2px_ext_dev *d;
 	size_t val = 0;
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(to_pci_dev(dev));
-	if (d)
-		val = what(d->pool);
+	if (d) {
+		list_for_each_entry_rcu(r, &d->ranges, node)
+			val += avail ? r->size -
+				(p2px_pool_used(&r->pool) << PAGE_SHIFT) :
+				r->size;
+	}
 	rcu_read_unlock();
 	return sysfs_emit(buf, "%zu\n", val);
 }
@@ -211,14 +205,14 @@ static ssize_t p2px_pool_show(struct device *dev, char *buf,
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	return p2px_pool_show(dev, buf, gen_pool_size);
+	return p2px_pool_show(dev, buf, false);
 }
 static DEVICE_ATTR_RO(size);
 
 static ssize_t available_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	return p2px_pool_show(dev, buf, gen_pool_avail);
+	return p2px_pool_show(dev, buf, true);
 }
 static DEVICE_ATTR_RO(available);
 
@@ -474,13 +468,13 @@ static void p2px_ext_release(void *data)
 	synchronize_rcu();
 	/* Every map was revoked; VMAs still open hold the inode themselves. */
 	iput(d->inode);
-	gen_pool_destroy(d->pool);
 	while (!list_empty(&d->ranges)) {
 		struct p2px_ext_range *r = list_first_entry(&d->ranges,
 							    struct p2px_ext_range,
 							    node);
 
 		list_del(&r->node);
+		p2px_pool_destroy(&r->pool);
 		kfree(r);
 	}
 	pci_dev_put(d->pdev);
@@ -508,15 +502,9 @@ static struct p2px_ext_dev *p2px_ext_get_dev(struct pci_dev *pdev)
 		ret = PTR_ERR(d->inode);
 		goto out_free;
 	}
-	d->pool = gen_pool_create(PAGE_SHIFT, dev_to_node(&pdev->dev));
-	if (!d->pool) {
-		ret = -ENOMEM;
-		goto out_iput;
-	}
-	gen_pool_set_algo(d->pool, p2px_ext_fit, d);
 	ret = sysfs_create_group(&pdev->dev.kobj, &p2px_p2pmem_group);
 	if (ret)
-		goto out_pool;
+		goto out_iput;
 	/*
 	 * Registered before any range is mapped, so devres runs it after
 	 * every range's memunmap_pages(): the pool is empty by then.
@@ -530,8 +518,6 @@ static struct p2px_ext_dev *p2px_ext_get_dev(struct pci_dev *pdev)
 
 out_sysfs:
 	sysfs_remove_group(&pdev->dev.kobj, &p2px_p2pmem_group);
-out_pool:
-	gen_pool_destroy(d->pool);
 out_iput:
 	iput(d->inode);
 out_free:
@@ -545,13 +531,15 @@ static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 	struct p2px_ext_range *range;
 	struct dev_pagemap *pgmap;
 	struct p2px_ext_dev *d;
-	bool listed = false;
 	void *addr;
 	int ret;
 
 	range = kzalloc(sizeof(*range), GFP_KERNEL);
 	if (!range)
 		return -ENOMEM;
+	ret = p2px_pool_init(&range->pool, size >> PAGE_SHIFT);
+	if (ret)
+		goto out_range;
 	mutex_lock(&p2px_ext_lock);
 	d = p2px_ext_get_dev(pdev);
 	if (IS_ERR(d)) {
@@ -583,34 +571,24 @@ static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 		goto out_unmap;
 	range->start = (unsigned long)addr;
 	range->size = size;
+	range->bus = pci_bus_address(pdev, bar) + offset;
 	range->ref = p2px_pgmap_ref(pgmap);
-	p2px_fit_init(&range->fit);
-	/* Searches look the chunk's range up: it goes in first. */
+	/* Complete before allocations can see it. */
 	list_add_tail_rcu(&range->node, &d->ranges);
-	listed = true;
-	ret = gen_pool_add_owner(d->pool, (unsigned long)addr,
-				 pci_bus_address(pdev, bar) + offset, size,
-				 dev_to_node(&pdev->dev), range);
-	if (ret)
-		goto out_range;
 	mutex_unlock(&p2px_ext_lock);
 
 	pci_info(pdev, "p2pdma_ext: added peer-to-peer memory %#llx-%#llx\n",
 		 (u64)pgmap->range.start, (u64)pgmap->range.end);
 	return 0;
 
-out_range:
-	list_del_rcu(&range->node);
-	devm_remove_action(&pdev->dev, p2px_ext_revoke, d);
 out_unmap:
 	devm_memunmap_pages(&pdev->dev, pgmap);
 out_free:
 	devm_kfree(&pdev->dev, pgmap);
 out_unlock:
 	mutex_unlock(&p2px_ext_lock);
-	/* Never in the pool: once RCU readers are done, nobody sees it. */
-	if (listed)
-		synchronize_rcu();
+	p2px_pool_destroy(&range->pool);
+out_range:
 	kfree(range);
 	return ret;
 }
@@ -691,10 +669,17 @@ static void p2px_ext_explain(struct device **clients, int num_clients)
  * for any RCU reader (one RCU flavour since Linux 4.20).
  */
 
-/* Allocate from a provider's pool. Any context; NULL if it cannot. */
+/* Pages of an allocation of @size bytes (no overflow near SIZE_MAX). */
+static __always_inline unsigned long p2px_ext_pages(size_t size)
+{
+	return (size >> PAGE_SHIFT) + !!(size & ~PAGE_MASK);
+}
+
+/* Allocate from a provider's ranges. Any context; NULL if it cannot. */
 static __always_inline void *p2px_ext_alloc(struct pci_dev *pdev,
 					    size_t size)
 {
+	unsigned long nr = p2px_ext_pages(size), idx;
 	struct p2px_ext_range *range;
 	struct p2px_ext_dev *d;
 	void *addr = NULL;
@@ -704,13 +689,16 @@ static __always_inline void *p2px_ext_alloc(struct pci_dev *pdev,
 	/* Going away: its pgmaps may be freed already (p2px_ext_revoke()). */
 	if (unlikely(!d || READ_ONCE(d->revoked)))
 		goto out;
-	addr = (void *)gen_pool_alloc_owner(d->pool, size, (void **)&range);
-	if (unlikely(!addr))
-		goto out;
-	/* A range whose unmapping has begun hands out nothing more. */
-	if (unlikely(!percpu_ref_tryget_live(range->ref))) {
-		gen_pool_free(d->pool, (unsigned long)addr, size);
-		addr = NULL;
+	list_for_each_entry_rcu(range, &d->ranges, node) {
+		idx = p2px_pool_alloc(&range->pool, nr);
+		if (idx >= range->pool.nbits)
+			continue;
+		/* A range whose unmapping has begun hands out nothing more. */
+		if (likely(percpu_ref_tryget_live(range->ref))) {
+			addr = (void *)(range->start + (idx << PAGE_SHIFT));
+			break;
+		}
+		p2px_pool_free(&range->pool, idx, nr);
 	}
 out:
 	rcu_read_unlock_sched();
@@ -718,32 +706,34 @@ out:
 }
 
 /*
- * Give memory from p2px_ext_alloc() back to its provider's pool. Memory
- * the provider does not own is refused with one log line. Any context.
+ * Give memory from p2px_ext_alloc() back to its provider's range. Memory
+ * the provider did not hand out (a stranger's, freed twice, or with
+ * another size) is refused with one log line. Any context.
  */
 static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 					  size_t size)
 {
+	unsigned long a = (unsigned long)addr, off;
 	struct p2px_ext_range *range = NULL;
 	struct percpu_ref *ref = NULL;
-	unsigned long a = (unsigned long)addr;
 	struct p2px_ext_dev *d;
 
 	rcu_read_lock_sched();
 	d = p2px_ext_lookup(pdev);
-	/* Our own list of ranges: gen_pool_free() BUG()s on a stranger. */
 	if (likely(d))
 		range = p2px_ext_range_of(d, a, size);
 	if (likely(range)) {
-		gen_pool_free_owner(d->pool, a, size, NULL);
-		ref = range->ref;
-		p2px_fit_freed(&range->fit, (a - range->start) >> PAGE_SHIFT);
+		off = a - range->start;
+		if (likely(!(off & ~PAGE_MASK) &&
+			   p2px_pool_free(&range->pool, off >> PAGE_SHIFT,
+					  p2px_ext_pages(size))))
+			ref = range->ref;
 	}
 	rcu_read_unlock_sched();
 	if (likely(ref))
 		percpu_ref_put(ref);
 	else
-		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it does not own\n");
+		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
 }
 
 /*
@@ -789,13 +779,17 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
 
 static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 {
+	unsigned long a = (unsigned long)addr;
+	struct p2px_ext_range *r = NULL;
 	pci_bus_addr_t bus = 0;
 	struct p2px_ext_dev *d;
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(pdev);
-	if (d && gen_pool_has_addr(d->pool, (unsigned long)addr, 1))
-		bus = gen_pool_virt_to_phys(d->pool, (unsigned long)addr);
+	if (d)
+		r = p2px_ext_range_of(d, a, 1);
+	if (r)
+		bus = r->bus + (a - r->start);
 	rcu_read_unlock();
 	return bus;
 }
