@@ -28,6 +28,10 @@
  *         write fails with the call's errno:
  *         "find": p2pdma_ext_find() for edu (-ENODEV: none); read: its BDF;
  *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once;
+ *         "firstfit SIZE SEED OPS": release the copy test's memory,
+ *         then OPS random allocations and frees, each checked against
+ *         where first fit places it in a pool of one range of SIZE bytes
+ *         (-EBUSY: the pool is not that, -EIO: a difference, logged);
  *         "add BAR SIZE OFFSET": p2pdma_ext_add_resource();
  *         "publish 0|1": p2pdma_ext_publish().
  *   dmabuf  a dma-buf importer (the DMA-BUF exporter's test). Write:
@@ -48,6 +52,7 @@
  *         "dma", HEX: the first 64 bytes it read, SG: DMA address of the
  *         current mapping's first entry, 0 if unmapped).
  */
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
@@ -59,6 +64,7 @@
 #include <linux/mutex.h>
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #define EDU_DMA_SRC	0x80
@@ -323,6 +329,107 @@ static const struct file_operations p2px_edu_copy_fops = {
 	.llseek = default_llseek,
 };
 
+/* --- placement check ----------------------------------------------- */
+
+/* Allocation sizes of the placement check, in pages. */
+static const unsigned int p2px_edu_ff_pages[] = {
+	1, 1, 1, 2, 3, 4, 5, 8, 16, 17, 32, 64, 256,
+};
+
+#define EDU_FF_HELD	512
+
+/**
+ * struct p2px_edu_ff - one allocation held by the placement check
+ * @addr: its address
+ * @first: its first page in the pool
+ * @nr: its pages
+ */
+struct p2px_edu_ff {
+	void *addr;
+	unsigned long first;
+	unsigned int nr;
+};
+
+static u32 p2px_edu_xorshift(u32 *state)
+{
+	u32 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+/*
+ * @ops random allocations (sizes from p2px_edu_ff_pages) and frees on the
+ * empty pool of @shm, whose P2P memory is one range of @size bytes: each
+ * allocation must come back where first fit places it in a model of the
+ * pool (the lowest run of free pages long enough), or fail exactly when
+ * the model has no such run. Everything is freed at the end. Returns 0,
+ * -EBUSY if the pool is not one empty range of @size bytes, -ENOMEM, or
+ * -EIO (and one log line) at the first difference.
+ */
+static int p2px_edu_first_fit(struct pci_dev *shm, u64 size, u32 seed,
+			      unsigned int ops)
+{
+	unsigned long nbits = size >> PAGE_SHIFT, want, *model;
+	unsigned int i, held = 0, nr, pick;
+	struct p2px_edu_ff *ff, *h;
+	u32 state = seed | 1;
+	void *base, *addr;
+	int ret = 0;
+
+	if (!nbits || size & ~PAGE_MASK || size > SZ_1G)
+		return -EINVAL;
+	base = p2pdma_ext_alloc(shm, size);
+	if (!base)
+		return -EBUSY;
+	p2pdma_ext_free(shm, base, size);
+	model = bitmap_zalloc(nbits, GFP_KERNEL);
+	ff = kcalloc(EDU_FF_HELD, sizeof(*ff), GFP_KERNEL);
+	if (!model || !ff) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < ops; i++) {
+		pick = p2px_edu_xorshift(&state);
+		if (held && (held == EDU_FF_HELD || pick % 3 == 0)) {
+			h = &ff[(pick >> 2) % held];
+			p2pdma_ext_free(shm, h->addr, (size_t)h->nr << PAGE_SHIFT);
+			bitmap_clear(model, h->first, h->nr);
+			*h = ff[--held];
+			continue;
+		}
+		nr = p2px_edu_ff_pages[(pick >> 2) %
+				       ARRAY_SIZE(p2px_edu_ff_pages)];
+		want = bitmap_find_next_zero_area(model, nbits, 0, nr, 0);
+		addr = p2pdma_ext_alloc(shm, (size_t)nr << PAGE_SHIFT);
+		if (want >= nbits ? !addr :
+		    addr == base + (want << PAGE_SHIFT)) {
+			if (!addr)
+				continue;
+			bitmap_set(model, want, nr);
+			ff[held++] = (struct p2px_edu_ff){ addr, want, nr };
+			continue;
+		}
+		pci_err(shm, "p2px_edu: step %u: %u pages at page %ld, first fit places them at page %ld (-1: none)\n",
+			i, nr, addr ? (long)((addr - base) >> PAGE_SHIFT) : -1L,
+			want >= nbits ? -1L : (long)want);
+		if (addr)
+			p2pdma_ext_free(shm, addr, (size_t)nr << PAGE_SHIFT);
+		ret = -EIO;
+		break;
+	}
+out:
+	while (held--)
+		p2pdma_ext_free(shm, ff[held].addr,
+				(size_t)ff[held].nr << PAGE_SHIFT);
+	kfree(ff);
+	bitmap_free(model);
+	return ret;
+}
+
 /* One registry API call on @shm; returns 0 or the call's errno. */
 static int p2px_edu_registry(struct p2px_edu *e, struct pci_dev *shm,
 			     const char *cmd)
@@ -330,7 +437,7 @@ static int p2px_edu_registry(struct p2px_edu *e, struct pci_dev *shm,
 	struct device *client = &e->pdev->dev;
 	unsigned long long size, offset;
 	struct pci_dev *found;
-	unsigned int val;
+	unsigned int val, ops;
 	void *addr;
 	int bar;
 
@@ -348,6 +455,11 @@ static int p2px_edu_registry(struct p2px_edu *e, struct pci_dev *shm,
 			return -ENOMEM;
 		p2pdma_ext_free(shm, addr, size);
 		return 0;
+	}
+	if (sscanf(cmd, "firstfit %llu %u %u", &size, &val, &ops) == 3) {
+		/* The copy test's memory goes: the pool must be empty. */
+		p2px_edu_drop(e);
+		return p2px_edu_first_fit(shm, size, val, ops);
 	}
 	if (sscanf(cmd, "add %d %llu %llu", &bar, &size, &offset) == 3)
 		return p2pdma_ext_add_resource(shm, bar, size, offset);
