@@ -144,10 +144,10 @@ static bool p2px_dma_translated(struct device *dev)
 }
 
 /*
- * How @priv's BAR is mapped for @dev now: BUS_ADDR, THRU_HOST_BRIDGE, or
- * -EOPNOTSUPP (one rate-limited log line) when the walker refuses the pair.
+ * What the walker says of @priv's BAR and @dev: BUS_ADDR, THRU_HOST_BRIDGE,
+ * or -EOPNOTSUPP (one rate-limited log line) when it refuses the pair.
  */
-static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv, struct device *dev)
+static int p2px_dmabuf_walk_type(struct p2px_dmabuf *priv, struct device *dev)
 {
 	enum p2pdma_ext_map_type type = p2pdma_ext_map_type(priv->pdev, dev);
 
@@ -158,39 +158,70 @@ static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv, struct device *dev)
 				     pci_name(priv->pdev), priv->bar);
 		return -EOPNOTSUPP;
 	}
-	/* Behind a translating IOMMU only an IOMMU mapping is safe. */
-	if (type == P2PDMA_EXT_MAP_BUS_ADDR && p2px_dma_translated(dev))
-		type = P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
 	return type;
 }
 
 /**
  * struct p2px_dmabuf_att - exporter data of one attachment (attach->priv)
  * @maps: live mappings of this attachment
+ * @walk: p2px_dmabuf_walk_type() of the importer, as of @stamp
+ * @stamp: the topology cache generation (p2px_topo_stamp()) @walk was
+ *	decided in; written at attach and then only under the reservation
+ *	lock, by map
  */
 struct p2px_dmabuf_att {
 	atomic_t maps;
+	int walk;
+	unsigned int stamp;
 };
+
+/*
+ * How @attach's buffer is mapped for its device now: the walker's answer,
+ * kept in the attachment until the topology cache generation moves (the
+ * same rule as every cached lookup), and turned into an IOMMU mapping
+ * when the device's domain translates (checked at every map: the domain
+ * of a device without a driver may change between maps).
+ */
+static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv,
+				struct dma_buf_attachment *attach)
+{
+	struct p2px_dmabuf_att *att = attach->priv;
+	unsigned int stamp = p2px_topo_stamp();
+
+	if (att->stamp != stamp) {
+		att->walk = p2px_dmabuf_walk_type(priv, attach->dev);
+		att->stamp = stamp;
+	}
+	/* Behind a translating IOMMU only an IOMMU mapping is safe. */
+	if (att->walk == P2PDMA_EXT_MAP_BUS_ADDR &&
+	    p2px_dma_translated(attach->dev))
+		return P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
+	return att->walk;
+}
 
 static int p2px_dmabuf_attach(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
 {
 	struct p2px_dmabuf *priv = dmabuf->priv;
 	struct p2px_dmabuf_att *att;
+	unsigned int stamp;
 	int type;
 
 	if (!attach->peer2peer || !p2px_dma_buf_attach_revocable(attach))
 		return -EOPNOTSUPP;
 	if (READ_ONCE(priv->revoked))
 		return -ENODEV;
-	/* Refuse early; map decides again (the policy may change). */
-	type = p2px_dmabuf_map_type(priv, attach->dev);
+	/* Refuse early; map asks again once the policy or topology moved. */
+	stamp = p2px_topo_stamp();
+	type = p2px_dmabuf_walk_type(priv, attach->dev);
 	if (type < 0)
 		return type;
 	att = kzalloc(sizeof(*att), GFP_KERNEL);
 	if (!att)
 		return -ENOMEM;
 	atomic_set(&att->maps, 0);
+	att->walk = type;
+	att->stamp = stamp;
 	attach->priv = att;
 	return 0;
 }
@@ -237,10 +268,12 @@ static struct p2px_dmabuf_map *p2px_dmabuf_map_alloc(unsigned int nents)
 	bool inl = nents <= P2PX_MAP_INLINE_NENTS;
 	struct p2px_dmabuf_map *map;
 
-	map = kzalloc(struct_size(map, inline_sgl, inl ? nents : 0),
+	/* Not zeroed: sg_init_table() clears the entries, once. */
+	map = kmalloc(struct_size(map, inline_sgl, inl ? nents : 0),
 		      GFP_KERNEL);
 	if (!map)
 		return NULL;
+	memset(map, 0, sizeof(*map));
 	if (inl) {
 		sg_init_table(map->inline_sgl, nents);
 		map->sgt.sgl = map->inline_sgl;
@@ -294,7 +327,7 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 	/* The caller holds the resv lock (asserted by the core where needed). */
 	if (READ_ONCE(priv->revoked))
 		return ERR_PTR(-ENODEV);
-	type = p2px_dmabuf_map_type(priv, attach->dev);
+	type = p2px_dmabuf_map_type(priv, attach);
 	if (type < 0)
 		return ERR_PTR(type);
 

@@ -150,6 +150,7 @@ void p2px_answer_begin(struct p2px_answer_query *q, struct pci_dev *provider);
 int p2px_answer_get(struct p2px_answer_query *q, struct pci_dev *client,
 		    struct p2px_topo_answer *ans);
 void p2px_topo_invalidate(void);
+unsigned int p2px_topo_stamp(void);
 void p2px_topo_cache_stats(struct p2px_cache_stats *st);
 int p2px_topo_cache_init(void);
 void p2px_topo_cache_exit(void);

@@ -807,6 +807,21 @@ static void p2px_records_forget(void)
 }
 
 /**
+ * p2px_topo_stamp() - the cache generation, for answers kept elsewhere
+ *
+ * An answer decided after reading a stamp stays as true as a cached one
+ * while the stamp reads the same: whatever invalidates the cache (a
+ * policy change, a device or driver come or gone, a flush) changes it.
+ *
+ * Context: any.
+ * Return: the current cache generation.
+ */
+unsigned int p2px_topo_stamp(void)
+{
+	return p2px_cache_generation();
+}
+
+/**
  * p2px_topo_invalidate() - forget every cached answer
  *
  * Callers that changed what the walker reads publish that change before

@@ -43,7 +43,7 @@ NF == 7 {
 }
 END {
 	printf "# p2pdma-ext benchmark, %s\n\n", date > md
-	printf "Median of SAMPLES samples, [p10-p90]; ratio = ours / reference (below 1: ours is faster).\n" > md
+	printf "Median [p10-p90] of the samples counted in the last column; ratio = ours / reference median (below 1: ours is faster).\n" > md
 	for (i = 1; i <= nk; i++) {
 		k = kernels[i]
 		printf "\n## kernel %s\n\n", k > md
