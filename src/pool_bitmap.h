@@ -131,18 +131,29 @@ static __always_inline void p2px_word_release(unsigned long *word,
 	}
 }
 
+/* The bits of word @w of a map that lie in [@first, @end); @end > @first. */
+static __always_inline unsigned long p2px_word_mask(unsigned long w,
+						    unsigned long first,
+						    unsigned long end)
+{
+	unsigned long mask = ~0UL;
+
+	if (w == BIT_WORD(first))
+		mask &= BITMAP_FIRST_WORD_MASK(first);
+	if (w == BIT_WORD(end - 1))
+		mask &= BITMAP_LAST_WORD_MASK(end);
+	return mask;
+}
+
 /* Clear bits [@first, @first + @nr) of @map; @nr > 0. */
 static __always_inline void p2px_bits_release(unsigned long *map,
 					      unsigned long first,
 					      unsigned long nr)
 {
-	unsigned long end = first + nr, w = BIT_WORD(first);
-	unsigned long last = BIT_WORD(end - 1);
-	unsigned long mask = BITMAP_FIRST_WORD_MASK(first);
+	unsigned long end = first + nr, w;
 
-	for (; w < last; w++, mask = ~0UL)
-		p2px_word_release(map + w, mask);
-	p2px_word_release(map + w, mask & BITMAP_LAST_WORD_MASK(end));
+	for (w = BIT_WORD(first); w <= BIT_WORD(end - 1); w++)
+		p2px_word_release(map + w, p2px_word_mask(w, first, end));
 }
 
 /*
@@ -153,20 +164,18 @@ static __always_inline bool p2px_bits_claim(unsigned long *map,
 					    unsigned long first,
 					    unsigned long nr)
 {
-	unsigned long end = first + nr, w = BIT_WORD(first);
-	unsigned long last = BIT_WORD(end - 1);
-	unsigned long mask = BITMAP_FIRST_WORD_MASK(first);
+	unsigned long end = first + nr, w;
 
-	for (; w < last; w++, mask = ~0UL)
-		if (!p2px_word_claim(map + w, mask))
-			goto undo;
-	if (p2px_word_claim(map + w, mask & BITMAP_LAST_WORD_MASK(end)))
-		return true;
-undo:
-	/* Words before @w were claimed whole from @first on. */
-	if (w > BIT_WORD(first))
-		p2px_bits_release(map, first, w * BITS_PER_LONG - first);
-	return false;
+	for (w = BIT_WORD(first); w <= BIT_WORD(end - 1); w++) {
+		if (p2px_word_claim(map + w, p2px_word_mask(w, first, end)))
+			continue;
+		/* Words before @w were claimed whole from @first on. */
+		if (w > BIT_WORD(first))
+			p2px_bits_release(map, first,
+					  w * BITS_PER_LONG - first);
+		return false;
+	}
+	return true;
 }
 
 /* Whether bits [@first, @first + @nr) of @map are all set; @nr > 0. */
@@ -174,15 +183,14 @@ static __always_inline bool p2px_bits_all_set(const unsigned long *map,
 					      unsigned long first,
 					      unsigned long nr)
 {
-	unsigned long end = first + nr, w = BIT_WORD(first);
-	unsigned long last = BIT_WORD(end - 1);
-	unsigned long mask = BITMAP_FIRST_WORD_MASK(first);
+	unsigned long end = first + nr, w, mask;
 
-	for (; w < last; w++, mask = ~0UL)
+	for (w = BIT_WORD(first); w <= BIT_WORD(end - 1); w++) {
+		mask = p2px_word_mask(w, first, end);
 		if ((READ_ONCE(map[w]) & mask) != mask)
 			return false;
-	mask &= BITMAP_LAST_WORD_MASK(end);
-	return (READ_ONCE(map[w]) & mask) == mask;
+	}
+	return true;
 }
 
 /**
