@@ -57,19 +57,28 @@ struct p2px_chain_rec {
  * @acs: the devices on the path that have an ACS capability
  * @nacs: entries in @acs
  * @distance: the distance
+ * @pacs: positions in the provider's record of the devices in @acs
+ * @cacs: positions in the client's record of the devices in @acs
  * @common: the two have a common upstream device
+ * @redirect: one of the devices on the path redirects P2P requests, as
+ *	known already (p2px_rec_answer() then reads no ACS Control; the
+ *	caller empties @acs)
  */
 struct p2px_rec_path {
 	struct p2px_topo_bridge host[2];
 	struct pci_dev *acs[2 * P2PX_REC_NODES];
 	int nacs;
 	int distance;
+	u16 pacs;
+	u16 cacs;
 	bool common;
+	bool redirect;
 };
 
 void p2px_rec_build(struct pci_dev *pdev, struct p2px_chain_rec *r);
 void p2px_rec_answer(const struct p2px_rec_path *path,
 		     struct p2px_topo_answer *ans);
+u16 p2px_rec_acs_redirects(const struct p2px_chain_rec *r);
 
 /* provider.c: the generic provider driver "p2pdma_ext_provider" */
 int p2px_provider_init(void);

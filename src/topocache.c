@@ -11,7 +11,8 @@
  *  - the record of the device's upstream chain (struct p2px_chain_rec:
  *    the bridges, which of them have an ACS capability, the host bridge),
  *    from which a walk computes the path to another device without going
- *    up the hierarchy again;
+ *    up the hierarchy again, and which of those bridges had P2P redirect
+ *    set in ACS Control when last read, with the epoch of that reading;
  *  - for a provider, its row: one answer word per client (its epoch, the
  *    map type and the distance: all that p2pdma_ext_distance_many() and
  *    p2pdma_ext_map_type() need), by the client's @idx, in chunks of
@@ -27,8 +28,12 @@
  * an invalidation. A record is current while its device is the one it was
  * built for and its generation is the topology generation, which only a
  * device added or removed (or a driver bound or unbound) bumps: a flush
- * for an ACS change keeps the records, and a walk from them still reads
- * ACS Control from every device on the path that has the capability.
+ * for an ACS change keeps the records. ACS Control is read again in every
+ * epoch: the first walk of the epoch that needs a chain's reads takes
+ * them for the whole chain (one read per device with the capability) and
+ * the walks after it use them, so a cold pass over many pairs reads each
+ * device once rather than once per pair; a flush makes the next walks
+ * read the hardware again.
  *
  * What invalidates the cache:
  *  - a change of host_bridge_allow, host_bridge_deny or
@@ -40,9 +45,11 @@
  * device's ACS Control register (setpci, sysfs config writes, firmware,
  * or a reset restoring saved state). Callers that explain an answer (the
  * "why" ioctl, debugfs, p2pdma_ext_explain(), verbose distance queries)
- * therefore never trust the cache: they recompute from the hardware and
- * replace a cached entry that no longer agrees, which is also how an ACS
- * change reaches later cached lookups.
+ * therefore never trust the cache: they recompute from the hardware, and
+ * when a cached answer no longer agrees they invalidate the cache (the
+ * change may concern other pairs and the ACS readings too) and store the
+ * new answer in the new epoch, which is how an ACS change reaches later
+ * cached lookups.
  *
  * Locking: an answer word is read and written whole (READ_ONCE(),
  * WRITE_ONCE()) without a lock: racing lookups each store a right answer,
@@ -110,6 +117,9 @@
  * @details: client @idx -> struct p2px_cache_entry
  * @next: the next entry on p2px_devs
  * @rec: the upstream chain
+ * @acs_stamp: 1 + the cache epoch @acs_redir was read in, 0 for never
+ *	(also guarded by @seq)
+ * @acs_redir: bit k set: @rec.top[k] had P2P redirect set in ACS Control
  */
 struct p2px_dev {
 	seqcount_spinlock_t seq;
@@ -120,6 +130,8 @@ struct p2px_dev {
 	struct xarray details;
 	struct p2px_dev *next;
 	struct p2px_chain_rec rec;
+	unsigned long acs_stamp;
+	u16 acs_redir;
 };
 
 /**
@@ -427,7 +439,8 @@ static unsigned long *p2px_row_slot(unsigned long **row, struct p2px_dev *client
  * The rules of p2px_direct(): the deepest device on both chains is the
  * common one (both chains hold the same devices above it, so it ends
  * their common prefix); ACS counts on the provider's side up to and
- * including it, on the client's side below it. Compares pointers only:
+ * including it, on the client's side below it (@path->pacs, @path->cacs:
+ * those positions in each chain). Compares pointers only:
  * callers may call it on records that a writer changes meanwhile, and
  * use @path only once they know the records were stable.
  */
@@ -441,9 +454,14 @@ static void p2px_rec_path(const struct p2px_chain_rec *p,
 	while (k < n && p->top[k] == c->top[k])
 		k++;
 	path->nacs = 0;
+	path->redirect = false;
+	path->pacs = 0;
+	path->cacs = 0;
 	path->common = k != 0;
 	path->distance = p->len + c->len - 2 * k;
 	if (k) {
+		path->pacs = p->acs & ~(BIT(k - 1) - 1);
+		path->cacs = c->acs & ~(BIT(k) - 1);
 		for (m = p->acs >> (k - 1), b = k - 1; m; m >>= 1, b++)
 			if (m & 1)
 				path->acs[path->nacs++] = p->top[b];
@@ -466,7 +484,36 @@ static noinline void p2px_dev_refresh(struct p2px_dev *e, struct pci_dev *pdev,
 	p2px_rec_build(pdev, &e->rec);
 	e->pdev = pdev;
 	e->gen = tgen;
+	e->acs_stamp = 0;	/* its bits are positions in the old record */
 	write_seqcount_end(&e->seq);
+	spin_unlock(&p2px_dev_lock);
+}
+
+/*
+ * Read ACS Control of the devices on @e's chain that have the capability
+ * and keep which redirect, for lookups in cache epoch @epoch. Its record
+ * must be current (the caller's references hold the chain's devices).
+ */
+static noinline void p2px_dev_acs_refresh(struct p2px_dev *e,
+					  unsigned long epoch)
+{
+	struct p2px_chain_rec rec;
+	unsigned int s;
+	u16 redir;
+
+	do {
+		s = read_seqcount_begin(&e->seq);
+		rec = e->rec;
+	} while (read_seqcount_retry(&e->seq, s));
+	redir = p2px_rec_acs_redirects(&rec);
+	spin_lock(&p2px_dev_lock);
+	/* Only for the record the reads were for. */
+	if (!read_seqcount_retry(&e->seq, s)) {
+		write_seqcount_begin(&e->seq);
+		e->acs_redir = redir;
+		e->acs_stamp = epoch + 1;
+		write_seqcount_end(&e->seq);
+	}
 	spin_unlock(&p2px_dev_lock);
 }
 
@@ -479,39 +526,65 @@ static bool p2px_dev_current(const struct p2px_dev *e, struct pci_dev *pdev,
 
 /*
  * The answer for @provider/@client from the records of their entries
- * @pe/@ce, rebuilt first where they are not current. Return: 0 with @ans
- * filled in, or -E2BIG when a chain is too deep for a record (walk it).
+ * @pe/@ce, rebuilt first where they are not current, in cache epoch
+ * @epoch. Which devices on the path redirect comes from the entries' ACS
+ * readings of this epoch, taken first where there are none. Return: 0
+ * with @ans filled in, or -E2BIG when a chain is too deep for a record
+ * (walk it).
  */
 static int p2px_dev_answer(struct p2px_dev *pe, struct pci_dev *provider,
 			   struct p2px_dev *ce, struct pci_dev *client,
-			   unsigned int tgen, struct p2px_topo_answer *ans)
+			   unsigned int tgen, unsigned long epoch,
+			   struct p2px_topo_answer *ans)
 {
 	/* Not cleared on entry (init_stack_all_zero): only set fields are read. */
 	struct p2px_rec_path path __uninitialized;
+	bool pok, cok, deep, pacs = false, cacs = false;
 	unsigned int ps, cs, tries;
-	bool pok, cok, deep;
+	u16 predir = 0, credir = 0;
 
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < 4; tries++) {
 		ps = read_seqcount_begin(&pe->seq);
 		cs = read_seqcount_begin(&ce->seq);
 		pok = p2px_dev_current(pe, provider, tgen);
 		cok = p2px_dev_current(ce, client, tgen);
 		deep = !pe->rec.len || !ce->rec.len;
-		if (pok && cok && !deep)
+		if (pok && cok && !deep) {
 			p2px_rec_path(&pe->rec, &ce->rec, &path);
+			pacs = pe->acs_stamp == epoch + 1;
+			cacs = ce->acs_stamp == epoch + 1;
+			predir = pe->acs_redir;
+			credir = ce->acs_redir;
+		}
 		if (read_seqcount_retry(&pe->seq, ps) ||
 		    read_seqcount_retry(&ce->seq, cs))
 			continue;
-		if (pok && cok) {
-			if (deep)
-				return -E2BIG;
-			p2px_rec_answer(&path, ans);
-			return 0;
+		if (!pok || !cok) {
+			if (!pok)
+				p2px_dev_refresh(pe, provider, tgen);
+			if (!cok && ce != pe)
+				p2px_dev_refresh(ce, client, tgen);
+			continue;
 		}
-		if (!pok)
-			p2px_dev_refresh(pe, provider, tgen);
-		if (!cok && ce != pe)
-			p2px_dev_refresh(ce, client, tgen);
+		if (deep)
+			return -E2BIG;
+		if (path.common && path.nacs) {
+			/* This epoch's ACS Control, read once per chain. */
+			pacs = pacs || !path.pacs;
+			cacs = cacs || !path.cacs;
+			if (!pacs || !cacs) {
+				if (!pacs)
+					p2px_dev_acs_refresh(pe, epoch);
+				if (!cacs && ce != pe)
+					p2px_dev_acs_refresh(ce, epoch);
+				continue;
+			}
+			path.redirect = (predir & path.pacs) ||
+					(credir & path.cacs);
+			path.nacs = 0;
+		}
+		p2px_rec_answer(&path, ans);
+		return 0;
 	}
 	return -E2BIG;	/* records keep changing: walk */
 }
@@ -519,9 +592,11 @@ static int p2px_dev_answer(struct p2px_dev *pe, struct pci_dev *provider,
 /* The answer of a pair, from the records or else by a walk. */
 static int p2px_dev_pair(struct p2px_dev *pe, struct pci_dev *provider,
 			 struct p2px_dev *ce, struct pci_dev *client,
-			 unsigned int tgen, struct p2px_topo_answer *ans)
+			 unsigned int tgen, unsigned long epoch,
+			 struct p2px_topo_answer *ans)
 {
-	if (pe && ce && !p2px_dev_answer(pe, provider, ce, client, tgen, ans))
+	if (pe && ce &&
+	    !p2px_dev_answer(pe, provider, ce, client, tgen, epoch, ans))
 		return 0;
 	return p2px_answer_pair(provider, client, ans);
 }
@@ -676,7 +751,8 @@ int p2px_answer_get(struct p2px_answer_query *q, struct pci_dev *client,
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_dev_pair(q->dev, q->provider, ce, client, q->tgen, ans);
+	ret = p2px_dev_pair(q->dev, q->provider, ce, client, q->tgen, q->epoch,
+			    ans);
 	if (ret || !p2px_ans_fits(ans))
 		return ret;
 	if (!chunk)
@@ -748,6 +824,13 @@ int p2px_pair_get(struct pci_dev *provider, struct pci_dev *client,
 		      (found == 2 && !p2px_result_same(cached, res)))) {
 		of |= P2PX_PAIR_REFRESHED;
 		p2px_count(refreshed);
+		/*
+		 * The hardware changed unannounced (an ACS write): answers and
+		 * ACS readings of other pairs may be as old, so all go, and
+		 * this one is stored in the new epoch.
+		 */
+		p2px_topo_invalidate();
+		epoch = p2px_epoch();
 	}
 	if (pe && (found != 2 || (of & P2PX_PAIR_REFRESHED)))
 		p2px_cache_store(pe, ce, epoch, res);
@@ -779,7 +862,15 @@ static void p2px_cache_trim(bool answers)
 			kfree_rcu(gone, rcu);
 			atomic_dec(&p2px_cache_detailed);
 		}
-		if (!answers || !READ_ONCE(e->row))
+		if (!answers)
+			continue;
+		/* The epoch wrapped: old ACS readings could look current. */
+		spin_lock(&p2px_dev_lock);
+		write_seqcount_begin(&e->seq);
+		e->acs_stamp = 0;
+		write_seqcount_end(&e->seq);
+		spin_unlock(&p2px_dev_lock);
+		if (!READ_ONCE(e->row))
 			continue;
 		for (i = 0; i < P2PX_ROW_CHUNKS; i++) {
 			chunk = READ_ONCE(e->row[i]);

@@ -324,13 +324,34 @@ void p2px_rec_build(struct pci_dev *pdev, struct p2px_chain_rec *r)
 }
 
 /**
+ * p2px_rec_acs_redirects() - which devices of a record redirect P2P now
+ * @r: the record; its devices must still be there
+ *
+ * Reads ACS Control of every device in @r that has the capability.
+ *
+ * Context: process context (reads config space).
+ * Return: bit k set: @r->top[k] has P2P Request or Completion Redirect or
+ * Egress Control set.
+ */
+u16 p2px_rec_acs_redirects(const struct p2px_chain_rec *r)
+{
+	u16 redir = 0;
+	int i;
+
+	for (i = 0; i < r->len; i++)
+		if ((r->acs & BIT(i)) && p2px_acs_redirects(r->top[i]))
+			redir |= BIT(i);
+	return redir;
+}
+
+/**
  * p2px_rec_answer() - map type and distance of a path from p2px_rec_path()
  * @path: the path; its devices must still be there (the caller holds
  *	references to both ends, which hold their upstream bridges)
  * @ans: the answer, what p2px_answer_pair() says
  *
- * Reads ACS Control of every device on the path that has the capability,
- * as a walk does.
+ * Reads ACS Control of every device in @path->acs, as a walk does, unless
+ * @path->redirect already says one of them redirects.
  *
  * Context: process context (reads config space).
  */
@@ -342,6 +363,8 @@ void p2px_rec_answer(const struct p2px_rec_path *path,
 
 	ans->distance = path->distance;
 	if (path->common) {
+		if (path->redirect)
+			goto host;
 		for (i = 0; i < path->nacs; i++)
 			if (p2px_acs_redirects(path->acs[i]))
 				goto host;
