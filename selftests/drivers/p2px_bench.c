@@ -10,11 +10,19 @@
  *
  *   ROW IMPL MEDIAN_NS P10_NS P90_NS SAMPLES
  *
+ * and, for every implementation after "ours" in a row measured here, one
+ * line of the paired ratios (ours' sample divided by the other's sample of
+ * the same turn, in millionths):
+ *
+ *   ROW pair-IMPL MEDIAN_PPM P10_PPM P90_PPM SAMPLES
+ *
  * IMPL is "ours" (the p2pdma_ext API), "native" (the kernel's pci_p2pdma_*
  * functions, only where the kernel has CONFIG_PCI_P2PDMA) or "base" (on
  * kernels without it: upstream's steps re-created here, see below). The
  * implementations of a row are measured in turns, in alternating order,
- * so drift of the host's speed reaches all of them alike. A sample is the
+ * so drift of the host's speed reaches all of them alike; the paired
+ * ratios cancel drift that lasts a turn or longer, which the ratio of the
+ * medians does not when a slow spell covers part of a row. A sample is the
  * mean of a batch of operations; rows that need untimed preparation
  * before each operation (a cache flush) time single operations and
  * subtract the cost of reading the clock.
@@ -71,6 +79,7 @@
 #include <linux/dma-resv.h>
 #include <linux/genalloc.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/memremap.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -115,6 +124,7 @@ static struct pci_dev *p2px_bench_pool;	/* provider of the alloc rows */
 static bool p2px_bench_native;
 static u64 p2px_bench_clock_ns;		/* cost of reading the clock */
 static u64 p2px_bench_samples[P2PX_BENCH_MAX_IMPL][P2PX_BENCH_SAMPLES];
+static u64 p2px_bench_pairs[P2PX_BENCH_SAMPLES];
 
 static __printf(1, 2) void p2px_bench_print(const char *fmt, ...)
 {
@@ -148,6 +158,35 @@ static void p2px_bench_calibrate(void)
 	}
 	sort(s, P2PX_BENCH_SAMPLES, sizeof(*s), p2px_bench_cmp, NULL);
 	p2px_bench_clock_ns = s[P2PX_BENCH_SAMPLES / 2];
+}
+
+/*
+ * For each implementation after the first ("ours"): the ratios of the
+ * first one's samples to its samples turn by turn, before they are sorted.
+ * A turn where the other took no measurable time is left out.
+ */
+static void p2px_bench_print_pairs(const char *row,
+				   const struct p2px_bench_impl *impl,
+				   unsigned int n, unsigned int samples)
+{
+	const u64 *ours = p2px_bench_samples[0];
+	unsigned int i, s, m;
+
+	for (i = 1; i < n; i++) {
+		const u64 *other = p2px_bench_samples[i];
+
+		for (s = 0, m = 0; s < samples; s++)
+			if (other[s])
+				p2px_bench_pairs[m++] =
+					div64_u64(ours[s] * 1000000, other[s]);
+		if (!m)
+			continue;
+		sort(p2px_bench_pairs, m, sizeof(u64), p2px_bench_cmp, NULL);
+		p2px_bench_print("%s pair-%s %llu %llu %llu %u\n", row,
+				 impl[i].name, p2px_bench_pairs[m / 2],
+				 p2px_bench_pairs[m / 10],
+				 p2px_bench_pairs[m - 1 - m / 10], m);
+	}
 }
 
 /*
@@ -197,6 +236,7 @@ static int p2px_bench_measure(const char *row,
 		}
 		cond_resched();
 	}
+	p2px_bench_print_pairs(row, impl, n, samples);
 	for (i = 0; i < n; i++) {
 		u64 *v = p2px_bench_samples[i];
 
