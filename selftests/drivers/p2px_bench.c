@@ -160,6 +160,15 @@ static void p2px_bench_calibrate(void)
 	p2px_bench_clock_ns = s[P2PX_BENCH_SAMPLES / 2];
 }
 
+/* Sort @v's @m values and print them as one line: median, p10, p90, @m. */
+static void p2px_bench_print_stats(const char *row, const char *prefix,
+				   const char *name, u64 *v, unsigned int m)
+{
+	sort(v, m, sizeof(*v), p2px_bench_cmp, NULL);
+	p2px_bench_print("%s %s%s %llu %llu %llu %u\n", row, prefix, name,
+			 v[m / 2], v[m / 10], v[m - 1 - m / 10], m);
+}
+
 /*
  * For each implementation after the first ("ours"): the ratios of the
  * first one's samples to its samples turn by turn, before they are sorted.
@@ -179,13 +188,9 @@ static void p2px_bench_print_pairs(const char *row,
 			if (other[s])
 				p2px_bench_pairs[m++] =
 					div64_u64(ours[s] * 1000000, other[s]);
-		if (!m)
-			continue;
-		sort(p2px_bench_pairs, m, sizeof(u64), p2px_bench_cmp, NULL);
-		p2px_bench_print("%s pair-%s %llu %llu %llu %u\n", row,
-				 impl[i].name, p2px_bench_pairs[m / 2],
-				 p2px_bench_pairs[m / 10],
-				 p2px_bench_pairs[m - 1 - m / 10], m);
+		if (m)
+			p2px_bench_print_stats(row, "pair-", impl[i].name,
+					       p2px_bench_pairs, m);
 	}
 }
 
@@ -237,14 +242,9 @@ static int p2px_bench_measure(const char *row,
 		cond_resched();
 	}
 	p2px_bench_print_pairs(row, impl, n, samples);
-	for (i = 0; i < n; i++) {
-		u64 *v = p2px_bench_samples[i];
-
-		sort(v, samples, sizeof(*v), p2px_bench_cmp, NULL);
-		p2px_bench_print("%s %s %llu %llu %llu %u\n", row, impl[i].name,
-				 v[samples / 2], v[samples / 10],
-				 v[samples - 1 - samples / 10], samples);
-	}
+	for (i = 0; i < n; i++)
+		p2px_bench_print_stats(row, "", impl[i].name,
+				       p2px_bench_samples[i], samples);
 	return 0;
 out:
 	p2px_bench_print("%s %s error %d\n", row, impl[i].name, ret);
