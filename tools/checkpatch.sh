@@ -10,8 +10,6 @@ set -euo pipefail
 cp=$("$TOP/tools/linux-source.sh")/scripts/checkpatch.pl
 cd "$TOP"
 mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src include selftests -name '*.[ch]')
-# Probe sources are deliberately minimal translation units.
-mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '^src/probes/')
 out=$(perl "$cp" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "${files[@]}" || true)
 findings=$(printf '%s\n' "$out" | grep -E ': (ERROR|WARNING|CHECK):' || true)
