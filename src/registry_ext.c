@@ -593,15 +593,32 @@ out_range:
 	return ret;
 }
 
+/*
+ * Does @d hand out memory: a range registered, not going away? An entry
+ * exists from the first p2pdma_ext_add_resource() on, before its range is
+ * mapped (and stays if that fails): such a device is no provider. Caller
+ * holds rcu_read_lock() or p2px_ext_lock.
+ */
+static bool p2px_ext_has_memory(struct p2px_ext_dev *d)
+{
+	return !READ_ONCE(d->revoked) &&
+	       list_first_or_null_rcu(&d->ranges, struct p2px_ext_range, node);
+}
+
 static void p2px_ext_publish(struct pci_dev *pdev, bool publish)
 {
 	struct p2px_ext_dev *d;
+	bool mem = false;
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(pdev);
 	if (d)
+		mem = p2px_ext_has_memory(d);
+	if (mem || (d && !publish))
 		WRITE_ONCE(d->published, publish);
 	rcu_read_unlock();
+	if (!mem && publish)
+		pci_info(pdev, "p2pdma_ext: no P2P memory to publish\n");
 }
 
 static bool p2px_ext_has_p2pmem(struct pci_dev *pdev)
@@ -611,7 +628,7 @@ static bool p2px_ext_has_p2pmem(struct pci_dev *pdev)
 
 	rcu_read_lock();
 	d = p2px_ext_lookup(pdev);
-	ret = d && READ_ONCE(d->published);
+	ret = d && READ_ONCE(d->published) && p2px_ext_has_memory(d);
 	rcu_read_unlock();
 	return ret;
 }
@@ -627,7 +644,7 @@ static struct pci_dev *p2px_ext_find_many(struct device **clients,
 	list_for_each_entry(d, &p2px_ext_devs, node) {
 		int dist;
 
-		if (!READ_ONCE(d->published))
+		if (!READ_ONCE(d->published) || !p2px_ext_has_memory(d))
 			continue;
 		dist = p2px_distance_many(d->pdev, clients, num_clients, false);
 		if (dist < 0 || dist > best_dist)
@@ -654,7 +671,7 @@ static void p2px_ext_explain(struct device **clients, int num_clients)
 
 	mutex_lock(&p2px_ext_lock);
 	list_for_each_entry(d, &p2px_ext_devs, node) {
-		if (READ_ONCE(d->published)) {
+		if (READ_ONCE(d->published) && p2px_ext_has_memory(d)) {
 			p2px_distance_many(d->pdev, clients, num_clients, true);
 			break;
 		}
@@ -736,46 +753,16 @@ static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
 }
 
-/*
- * The exported calls. Where the kernel has its own P2PDMA the header makes
- * them static inline calls of the kernel's functions instead.
- */
-#ifdef P2PDMA_EXT_HAVE_P2PDMA_EXT
-/**
- * p2pdma_ext_alloc() - allocate P2P memory
- * @pdev: the provider
- * @size: bytes to allocate (rounded up to whole pages)
- *
- * The memory keeps the provider's mapping alive until it is freed with
- * p2pdma_ext_free(). It is device memory: access it from the CPU with
- * the I/O accessors (memcpy_toio() and friends) only.
- *
- * Context: any context (does not sleep).
- * Return: the kernel virtual address of the memory, or NULL.
- */
-void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
+/* For p2pdma_ext_alloc() and p2pdma_ext_free() in registry.c. */
+void *p2px_ext_mem_alloc(struct pci_dev *pdev, size_t size)
 {
-	if (unlikely(!pdev || !size))
-		return NULL;
 	return p2px_ext_alloc(pdev, size);
 }
-EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
 
-/**
- * p2pdma_ext_free() - free P2P memory
- * @pdev: the provider the memory came from
- * @addr: address returned by p2pdma_ext_alloc()
- * @size: the size given to p2pdma_ext_alloc()
- *
- * Context: any context (does not sleep).
- */
-void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
+void p2px_ext_mem_free(struct pci_dev *pdev, void *addr, size_t size)
 {
-	if (likely(pdev && addr))
-		p2px_ext_free(pdev, addr, size);
+	p2px_ext_free(pdev, addr, size);
 }
-EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
-#endif
 
 static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 {

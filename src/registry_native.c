@@ -7,31 +7,101 @@
  * MEMORY_DEVICE_PCI_P2PDMA pages, which the rest of the kernel (block
  * layer, dma-buf, GUP) knows how to handle.
  *
+ * A device can have the kernel's P2PDMA state without a pool: a driver
+ * that only called pcim_p2pdma_init() (provider handles, vfio-pci), or
+ * one inside pci_p2pdma_add_resource() before the pool exists. The
+ * kernel's pool functions do not check for that, so every call below does
+ * first, under the RCU read lock that keeps the pool alive until the
+ * kernel's call returns: a device without a pool is never handed to them,
+ * never published and never reported as a provider.
+ *
  * On kernels without CONFIG_PCI_P2PDMA <linux/pci-p2pdma.h> turns these
  * calls into stubs that fail; registry.c never selects this back end there.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/genalloc.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "internal.h"
 #include "registry.h"
 
+/*
+ * Set if the kernel's state did not look as compat.h expects after a
+ * resource was added (a kernel whose struct pci_p2pdma changed): the pool
+ * check then only asks whether the state exists, as the kernel does.
+ */
+static bool p2px_native_layout_unknown;
+
+/* Does @pdev have a pool? Caller holds rcu_read_lock(). */
+static bool p2px_native_has_pool(struct pci_dev *pdev)
+{
+	bool present;
+	struct gen_pool *pool = p2px_kernel_pool(pdev, &present);
+
+	if (unlikely(READ_ONCE(p2px_native_layout_unknown)))
+		return present;
+	return pool;
+}
+
 static int p2px_native_add_resource(struct pci_dev *pdev, int bar,
 				    size_t size, u64 offset)
 {
-	return pci_p2pdma_add_resource(pdev, bar, size, offset);
+	struct gen_pool *pool;
+	bool present, ok;
+	int ret;
+
+	ret = pci_p2pdma_add_resource(pdev, bar, size, offset);
+	if (ret)
+		return ret;
+	rcu_read_lock();
+	pool = p2px_kernel_pool(pdev, &present);
+	ok = pool && gen_pool_size(pool) >= size;
+	rcu_read_unlock();
+	if (unlikely(!ok) && !READ_ONCE(p2px_native_layout_unknown)) {
+		WRITE_ONCE(p2px_native_layout_unknown, true);
+		pci_warn(pdev, "p2pdma_ext: the kernel's P2PDMA state has an unknown layout; devices without a pool are no longer told apart\n");
+	}
+	return 0;
 }
 
 static void p2px_native_publish(struct pci_dev *pdev, bool publish)
 {
-	pci_p2pmem_publish(pdev, publish);
+	bool pool;
+
+	rcu_read_lock();
+	pool = p2px_native_has_pool(pdev);
+	if (pool)
+		pci_p2pmem_publish(pdev, publish);
+	rcu_read_unlock();
+	if (!pool && publish)
+		pci_info(pdev, "p2pdma_ext: no P2P memory to publish\n");
+}
+
+static bool p2px_native_pool_of(struct pci_dev *pdev)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = p2px_native_has_pool(pdev);
+	rcu_read_unlock();
+	return ret;
 }
 
 static struct pci_dev *p2px_native_find_many(struct device **clients,
 					     int num_clients)
 {
-	return pci_p2pmem_find_many(clients, num_clients);
+	struct pci_dev *found = pci_p2pmem_find_many(clients, num_clients);
+
+	/* Published without a pool (not through us): not a provider. */
+	if (found && !p2px_native_pool_of(found)) {
+		pci_dev_put(found);
+		return NULL;
+	}
+	return found;
 }
 
 /*
@@ -42,7 +112,7 @@ static struct pci_dev *p2px_native_find_many(struct device **clients,
 static bool p2px_native_has_p2pmem(struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct pci_dev *found = pci_p2pmem_find_many(&dev, 1);
+	struct pci_dev *found = p2px_native_find_many(&dev, 1);
 
 	pci_dev_put(found);
 	return found == pdev;
@@ -61,23 +131,92 @@ static void p2px_native_explain(struct device **clients, int num_clients)
 	}
 }
 
+/**
+ * p2px_native_mem_alloc() - pci_alloc_p2pmem() for a device that has a pool
+ * @pdev: the provider
+ * @size: bytes
+ *
+ * Context: any context.
+ * Return: the memory, or NULL (also if @pdev has no pool).
+ */
+void *p2px_native_mem_alloc(struct pci_dev *pdev, size_t size)
+{
+	void *addr = NULL;
+
+	rcu_read_lock();
+	if (likely(p2px_native_has_pool(pdev)))
+		addr = pci_alloc_p2pmem(pdev, size);
+	rcu_read_unlock();
+	return addr;
+}
+
+/**
+ * p2px_native_mem_free() - pci_free_p2pmem() for a device that has a pool
+ * @pdev: the provider
+ * @addr: memory from p2px_native_mem_alloc()
+ * @size: its size
+ *
+ * Context: any context.
+ */
+void p2px_native_mem_free(struct pci_dev *pdev, void *addr, size_t size)
+{
+	bool pool;
+
+	rcu_read_lock();
+	pool = p2px_native_has_pool(pdev);
+	if (likely(pool))
+		pci_free_p2pmem(pdev, addr, size);
+	rcu_read_unlock();
+	if (unlikely(!pool))
+		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
+}
+
 static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 					      void *addr)
 {
-	return pci_p2pmem_virt_to_bus(pdev, addr);
+	pci_bus_addr_t bus = 0;
+
+	rcu_read_lock();
+	if (p2px_native_has_pool(pdev))
+		bus = pci_p2pmem_virt_to_bus(pdev, addr);
+	rcu_read_unlock();
+	return bus;
 }
 
+/* As the kernel's pci_p2pmem_alloc_sgl(), on the checked allocator. */
 static struct scatterlist *p2px_native_alloc_sgl(struct pci_dev *pdev,
 						 unsigned int *nents,
 						 u32 length)
 {
-	return pci_p2pmem_alloc_sgl(pdev, nents, length);
+	struct scatterlist *sg;
+	void *addr;
+
+	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
+	if (!sg)
+		return NULL;
+	sg_init_table(sg, 1);
+	addr = p2px_native_mem_alloc(pdev, length);
+	if (!addr) {
+		kfree(sg);
+		return NULL;
+	}
+	sg_set_buf(sg, addr, length);
+	*nents = 1;
+	return sg;
 }
 
 static void p2px_native_free_sgl(struct pci_dev *pdev,
 				 struct scatterlist *sgl)
 {
-	pci_p2pmem_free_sgl(pdev, sgl);
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, INT_MAX, i) {
+		if (!sg)
+			break;
+		p2px_native_mem_free(pdev, sg_virt(sg), sg->length);
+	}
+	kfree(sgl);
 }
 
 const struct p2px_backend p2px_backend_native = {

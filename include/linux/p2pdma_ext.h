@@ -48,7 +48,8 @@ bool p2pdma_ext_is_native(void);
  * semantics as the upstream pci_p2pdma_add_resource(), pci_p2pmem_publish(),
  * pci_p2pmem_find_many(), pci_alloc_p2pmem(), pci_free_p2pmem(),
  * pci_p2pmem_virt_to_bus(), pci_p2pmem_alloc_sgl()/free_sgl(); on kernels
- * with CONFIG_PCI_P2PDMA they are those functions.
+ * with CONFIG_PCI_P2PDMA they call those functions, but never for a device
+ * that has no P2P memory pool (which the kernel's functions do not check).
  */
 int p2pdma_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset);
@@ -60,54 +61,9 @@ struct scatterlist *p2pdma_ext_alloc_sgl(struct pci_dev *pdev,
 void p2pdma_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl);
 bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
 
-/*
- * Allocation, the hot path. On kernels with CONFIG_PCI_P2PDMA the calls
- * below go straight to the kernel's functions, inline: a driver's call
- * costs exactly what pci_alloc_p2pmem() and pci_free_p2pmem() cost. On
- * the others they are exported by p2pdma_ext.ko (src/registry_ext.c).
- * p2pdma_ext.ko decides the same way: its compile probe "p2pdma" tests
- * the same CONFIG_PCI_P2PDMA.
- */
-#if IS_ENABLED(CONFIG_PCI_P2PDMA)
-#include <linux/pci-p2pdma.h>
-
-/**
- * p2pdma_ext_alloc() - allocate P2P memory
- * @pdev: the provider
- * @size: bytes to allocate (rounded up to whole pages)
- *
- * The memory keeps the provider's mapping alive until it is freed with
- * p2pdma_ext_free(). It is device memory: access it from the CPU with
- * the I/O accessors (memcpy_toio() and friends) only.
- *
- * Context: any context (does not sleep).
- * Return: the kernel virtual address of the memory, or NULL.
- */
-static inline void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
-{
-	if (!pdev || !size)
-		return NULL;
-	return pci_alloc_p2pmem(pdev, size);
-}
-
-/**
- * p2pdma_ext_free() - free P2P memory
- * @pdev: the provider the memory came from
- * @addr: address returned by p2pdma_ext_alloc()
- * @size: the size given to p2pdma_ext_alloc()
- *
- * Context: any context (does not sleep).
- */
-static inline void p2pdma_ext_free(struct pci_dev *pdev, void *addr,
-				   size_t size)
-{
-	if (pdev && addr)
-		pci_free_p2pmem(pdev, addr, size);
-}
-#else
+/* Allocation, the hot path (src/registry.c has the full kernel-doc). */
 void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size);
 void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size);
-#endif
 
 /*
  * Provider handles (src/provider_handle.c has the full kernel-doc): the
