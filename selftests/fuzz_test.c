@@ -15,7 +15,7 @@
  *     partial munmaps, forks; reads of the p2pmem files;
  *   - debugfs p2pdma_ext/{pair,flush,bench} writes and every file's read
  *     (dmabufs too),
- *     p2px_edu/registry (find, alloc, add, publish).
+ *     p2px_edu/registry (find, alloc).
  *
  * The random generator is seeded with P2PX_FUZZ_SEED (default below); the
  * seed is printed, so a run can be repeated exactly. P2PX_FUZZ_CALLS sets
@@ -780,26 +780,14 @@ static void do_registry(struct __test_metadata *_metadata, struct fuzz *fz)
 	char val[128];
 	int ret;
 
-	switch (rnd(fz, 6)) {
+	/* Registering and publishing are the provider's driver's calls. */
+	switch (rnd(fz, 4)) {
 	case 0:
 		snprintf(val, sizeof(val), "find");
 		break;
 	case 1:
-		snprintf(val, sizeof(val), "publish %u", rnd(fz, 3));
-		break;
 	case 2:
-	case 3:
 		snprintf(val, sizeof(val), "alloc %llu", rnd_num(fz, 1 << 22));
-		break;
-	case 4:
-		/*
-		 * Ranges the provider registered already are not offered:
-		 * memremap_pages() WARNs about a conflicting mapping there
-		 * (upstream's pci_p2pdma_add_resource() does the same).
-		 */
-		snprintf(val, sizeof(val), "add %d %llu %llu",
-			 (int)rnd(fz, 10) - 2, rnd_num(fz, 1 << 23),
-			 (64ULL << 20) + rnd_num(fz, 1 << 23));
 		break;
 	default:
 		rnd_text(fz, val, sizeof(val));
@@ -929,7 +917,6 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", "\n"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/trust_all_host_bridges", "N"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/provider_bars", "0"));
-	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 1"));
 	close(fz->ctl);
 	size = read_ull(fz->shm, "p2pmem/size");
 	avail = read_ull(fz->shm, "p2pmem/available");

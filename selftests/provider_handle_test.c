@@ -15,6 +15,7 @@
 
 #define HANDLE_DRV	"p2px_handle"
 #define HANDLE_REPORT	"/sys/kernel/debug/p2px_handle/report"
+#define HANDLE_API	"/sys/kernel/debug/p2px_handle/api"
 #define RES_IO		0x100ULL	/* IORESOURCE_IO */
 #define RES_MEM		0x200ULL	/* IORESOURCE_MEM */
 #define NBARS		6
@@ -203,6 +204,64 @@ TEST(io_bar_has_no_handle)
 	bind_and_check(_metadata, bdf, &io);
 	EXPECT_LE(1, io);
 	EXPECT_EQ(0, release_dev(bdf));
+}
+
+/* The answer of the last p2px_handle API call ("" if none). */
+static void api_answer(char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (p2px_read_file(HANDLE_API, buf, len))
+		buf[0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * A device whose driver only made provider handles has the kernel's P2PDMA
+ * state on 7.2 but no pool: the registry API must not take it for a
+ * provider (the kernel's pool functions would dereference the missing
+ * pool). Every call answers cleanly, publishing is refused with one log
+ * line, no p2pmem group appears; on every kernel.
+ */
+TEST(native_poolless)
+{
+	char bdf[64], path[300], answer[64], *log;
+	int mark;
+
+	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
+	setup(_metadata, bdf);
+	ASSERT_EQ(0, bind_driver(bdf, HANDLE_DRV));
+	mark = p2px_kmsg_mark();
+	ASSERT_LE(0, mark);
+
+	EXPECT_EQ(-ENOMEM, p2px_write_file(HANDLE_API, "alloc 4096"));
+	EXPECT_EQ(-ENOMEM, p2px_write_file(HANDLE_API, "sgl 4096"));
+	EXPECT_EQ(0, p2px_write_file(HANDLE_API, "bus"));
+	api_answer(answer, sizeof(answer));
+	EXPECT_STREQ("bus 0", answer);
+	EXPECT_EQ(0, p2px_write_file(HANDLE_API, "free"));
+	EXPECT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
+	EXPECT_EQ(0, p2px_write_file(HANDLE_API, "has"));
+	api_answer(answer, sizeof(answer));
+	EXPECT_STREQ("has 0", answer);
+	EXPECT_EQ(0, p2px_write_file(HANDLE_API, "find"));
+	api_answer(answer, sizeof(answer));
+	EXPECT_STREQ("find none", answer);
+	/* Still nothing to hand out after the refused publish. */
+	EXPECT_EQ(-ENOMEM, p2px_write_file(HANDLE_API, "alloc 4096"));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/p2pmem", bdf);
+	EXPECT_FALSE(p2px_path_exists(path));
+
+	log = p2px_kmsg_collect(mark);
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(1, p2px_count_lines(log, "no P2P memory to publish"))
+		TH_LOG("kernel log:\n%s", log);
+	EXPECT_EQ(0, p2px_count_lines(log, "BUG"))
+		TH_LOG("kernel log:\n%s", log);
+	free(log);
+	EXPECT_EQ(0, release_dev(bdf));
+	/* Unbound, it owns nothing: the API file says so. */
+	EXPECT_EQ(-ENODEV, p2px_write_file(HANDLE_API, "has"));
 }
 
 TEST(teardown)

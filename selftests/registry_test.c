@@ -210,23 +210,63 @@ TEST(edu_peer_to_peer_dma)
 }
 
 #define EDU_REGISTRY	"/sys/kernel/debug/p2px_edu/registry"
+#define HANDLE_DRV	"p2px_handle"
+#define HANDLE_API	"/sys/kernel/debug/p2px_handle/api"
 
-/* Load p2px_edu (for its registry hook); 0 if ivshmem or edu is missing. */
-static int setup_edu(struct __test_metadata *_metadata, char *bdf, size_t len)
+/* Load p2px_edu (for its registry hook); 0 if edu is missing. */
+static int load_edu(struct __test_metadata *_metadata)
 {
 	char edu[64];
 	int ret;
 
-	if (!setup_provider(_metadata, bdf, len))
-		return 0;
 	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
 		return 0;
 	if (!p2px_path_exists(EDU_REGISTRY)) {
 		ret = p2px_load(EDU_MODULE, NULL);
 		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
-	/* Both devices are there: a missing hook is a failure, not a skip. */
+	/* The device is there: a missing hook is a failure, not a skip. */
 	EXPECT_TRUE(p2px_path_exists(EDU_REGISTRY));
+	return 1;
+}
+
+/*
+ * The ivshmem bound to the provider driver and p2px_edu loaded, and the
+ * provider p2pdma_ext_find() gives edu is that ivshmem: 1; else 0 and
+ * @why says why not.
+ */
+static int setup_edu(struct __test_metadata *_metadata, char *bdf, size_t len,
+		     const char **why)
+{
+	char found[64];
+
+	*why = "no ivshmem and edu in this topology";
+	if (!setup_provider(_metadata, bdf, len) || !load_edu(_metadata))
+		return 0;
+	*why = "edu reaches no provider by P2P in this topology";
+	if (p2px_write_file(EDU_REGISTRY, "find"))
+		return 0;
+	*why = "the provider nearest to edu is not the ivshmem";
+	if (p2px_read_file(EDU_REGISTRY, found, sizeof(found)))
+		return 0;
+	found[strcspn(found, "\n")] = 0;
+	return !strcmp(found, bdf);
+}
+
+/*
+ * The ivshmem bound to p2px_handle, which makes registry calls on it as
+ * its driver (and owner) does; 0 if there is no ivshmem.
+ */
+static int setup_owner(struct __test_metadata *_metadata, char *bdf,
+		       size_t len)
+{
+	if (!p2px_module_loaded())
+		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
+	if (!find_pci(0x1af4, 0x1110, bdf, len))
+		return 0;
+	EXPECT_EQ(0, load_test_driver(HANDLE_DRV));
+	EXPECT_EQ(0, release_dev(bdf));
+	EXPECT_EQ(0, bind_driver(bdf, HANDLE_DRV));
 	return 1;
 }
 
@@ -246,13 +286,13 @@ TEST(add_resource_refusals)
 	unsigned int i;
 	int ret, mark;
 
-	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem and edu in this topology");
+	if (!setup_owner(_metadata, bdf, sizeof(bdf)))
+		SKIP(return, "no ivshmem in this topology");
 	/* ivshmem has no I/O BAR; an unused BAR is refused the same way. */
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		mark = p2px_kmsg_mark();
 		ASSERT_LE(0, mark);
-		ret = p2px_write_file(EDU_REGISTRY, cases[i].cmd);
+		ret = p2px_write_file(HANDLE_API, cases[i].cmd);
 		log = p2px_kmsg_collect(mark);
 		ASSERT_NE(NULL, log);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s", cases[i].cmd);
@@ -262,6 +302,7 @@ TEST(add_resource_refusals)
 			TH_LOG("%s: kernel log:\n%s", cases[i].cmd, log);
 		free(log);
 	}
+	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /* More than the pool holds: NULL (-ENOMEM), and nothing leaks. */
@@ -269,9 +310,10 @@ TEST(alloc_exhaustion)
 {
 	unsigned long long avail;
 	char bdf[64], cmd[64];
+	const char *why;
 
-	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem and edu in this topology");
+	if (!setup_edu(_metadata, bdf, sizeof(bdf), &why))
+		SKIP(return, "%s", why);
 	avail = read_ull(bdf, "p2pmem/available");
 	ASSERT_NE(~0ULL, avail);
 	snprintf(cmd, sizeof(cmd), "alloc %llu", avail + 4096);
@@ -294,10 +336,11 @@ TEST(alloc_first_fit)
 	unsigned long long size, avail;
 	char bdf[64], cmd[64];
 	unsigned int seed;
+	const char *why;
 	int ret;
 
-	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem and edu in this topology");
+	if (!setup_edu(_metadata, bdf, sizeof(bdf), &why))
+		SKIP(return, "%s", why);
 	size = read_ull(bdf, "p2pmem/size");
 	ASSERT_NE(~0ULL, size);
 	for (seed = 1; seed <= 3; seed++) {
@@ -311,25 +354,33 @@ TEST(alloc_first_fit)
 	}
 }
 
-/* An unpublished provider is not found; publishing it again is. */
+/*
+ * Its driver registers and publishes the memory: edu finds it; unpublished
+ * it is not found; published again it is.
+ */
 TEST(publish_controls_find)
 {
 	const char *topo = getenv("P2PX_TOPOLOGY");
 	char bdf[64], found[64];
 
-	if (!setup_edu(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem and edu in this topology");
 	if (!topo || strcmp(topo, "switch"))
 		SKIP(return, "edu reaches the ivshmem by P2P only in 'switch'");
+	if (!setup_owner(_metadata, bdf, sizeof(bdf)) || !load_edu(_metadata))
+		SKIP(return, "no ivshmem and edu in this topology");
+	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "add 2 0 0"));
+	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
+	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
 	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
 	ASSERT_EQ(0, p2px_read_file(EDU_REGISTRY, found, sizeof(found)));
+	found[strcspn(found, "\n")] = 0;
 	EXPECT_STREQ(bdf, found);
-	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 0"));
+	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 0"));
 	EXPECT_EQ(0, read_ull(bdf, "p2pmem/published"));
 	EXPECT_EQ(-ENODEV, p2px_write_file(EDU_REGISTRY, "find"));
-	ASSERT_EQ(0, p2px_write_file(EDU_REGISTRY, "publish 1"));
+	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
 	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
+	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /*
@@ -345,6 +396,8 @@ TEST(teardown_releases_everything)
 		SKIP(return, "no ivshmem in this topology");
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
+	if (p2px_path_exists("/sys/module/" HANDLE_DRV))
+		ASSERT_EQ(0, p2px_unload(HANDLE_DRV));
 	if (read_ull(bdf, "p2pmem/size") != ~0ULL)
 		EXPECT_EQ(read_ull(bdf, "p2pmem/size"),
 			  read_ull(bdf, "p2pmem/available"));

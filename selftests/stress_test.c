@@ -6,7 +6,8 @@
  *
  *   mapper x2  mmap p2pmem/allocate (1..64 pages), write a pattern of its
  *              own into every page, read it back, unmap part, unmap all;
- *   registry   p2px_edu/registry "alloc SIZE" (kernel allocation, freed
+ *   registry   p2px_edu/registry "alloc SIZE" (kernel allocation from
+ *              the provider nearest to edu, under its device lock, freed
  *              at once) and "find";
  *   importer   export a range of the upper half of the BAR, p2px_edu
  *              imports and maps it, edu's DMA engine reads the bytes the

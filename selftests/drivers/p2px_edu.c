@@ -24,16 +24,20 @@
  * A client behind a translating IOMMU is refused up front: a raw bus
  * address is not a valid DMA address there.
  *
- *   registry  registry API calls on the first ivshmem (1af4:1110), the
- *         write fails with the call's errno:
+ *   registry  registry API calls as an orchestrator makes them, the write
+ *         fails with the call's errno:
  *         "find": p2pdma_ext_find() for edu (-ENODEV: none); read: its BDF;
- *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once;
+ *         "alloc SIZE": p2pdma_ext_alloc() (-ENOMEM: NULL) from the
+ *         provider p2pdma_ext_find() gives for edu (-ENODEV: none), freed
+ *         at once; read: that provider's BDF;
  *         "firstfit SIZE SEED OPS": release the copy test's memory,
- *         then OPS random allocations and frees, each checked against
- *         where first fit places it in a pool of one range of SIZE bytes
- *         (-EBUSY: the pool is not that, -EIO: a difference, logged);
- *         "add BAR SIZE OFFSET": p2pdma_ext_add_resource();
- *         "publish 0|1": p2pdma_ext_publish().
+ *         then OPS random allocations and frees from that provider, each
+ *         checked against where first fit places it in a pool of one
+ *         range of SIZE bytes (-EBUSY: the pool is not that, -EIO: a
+ *         difference, logged).
+ *         The provider's device lock is held while its memory is used, so
+ *         that it cannot unbind (or bind, half set up) meanwhile; memory
+ *         is only registered and published by the driver of its device.
  *   dmabuf  a dma-buf importer (the DMA-BUF exporter's test). Write:
  *         "import FD"  dma_buf_dynamic_attach() edu to dma-buf FD of the
  *                      writing process, peer2peer allowed, with a notify
@@ -154,6 +158,33 @@ static void p2px_edu_drop(struct p2px_edu *e)
 	e->provider = NULL;
 }
 
+/*
+ * The published provider nearest to @client, with a reference and its
+ * device lock held, still a provider under that lock; NULL if there is
+ * none. Never called with e->lock held: the provider's remove() may wait
+ * for this driver's dma-buf importer, which takes e->lock.
+ */
+static struct pci_dev *p2px_edu_lock_provider(struct device *client)
+{
+	struct pci_dev *prov;
+
+	prov = p2pdma_ext_find(client);
+	if (!prov)
+		return NULL;
+	device_lock(&prov->dev);
+	if (p2pdma_ext_has_p2pmem(prov))
+		return prov;
+	device_unlock(&prov->dev);
+	pci_dev_put(prov);
+	return NULL;
+}
+
+static void p2px_edu_unlock_provider(struct pci_dev *prov)
+{
+	device_unlock(&prov->dev);
+	pci_dev_put(prov);
+}
+
 /* The BAR of @pdev that holds bus address @bus, and the offset in it. */
 static int p2px_edu_bar_of(struct pci_dev *pdev, pci_bus_addr_t bus,
 			   u64 *offset)
@@ -172,7 +203,13 @@ static int p2px_edu_bar_of(struct pci_dev *pdev, pci_bus_addr_t bus,
 	return -1;
 }
 
-static int p2px_edu_run(struct p2px_edu *e, size_t len, u32 seed)
+/*
+ * The copy test on @len bytes of @mem (NULL if the allocation failed),
+ * allocated from @prov (NULL if none was found; the run takes over the
+ * reference and the memory).
+ */
+static int p2px_edu_run(struct p2px_edu *e, struct pci_dev *prov,
+			void *mem, size_t len, u32 seed)
 {
 	struct device *client = &e->pdev->dev;
 	struct iommu_domain *dom;
@@ -185,22 +222,23 @@ static int p2px_edu_run(struct p2px_edu *e, size_t len, u32 seed)
 
 	p2px_edu_drop(e);
 	e->result[0] = 0;
+	e->provider = prov;
+	e->p2p = mem;
+	e->len = len;
 
 	dom = iommu_get_domain_for_dev(client);
 	if (dom && dom->type != IOMMU_DOMAIN_IDENTITY) {
 		pci_info(e->pdev, "p2px_edu: refused: DMA is translated by an IOMMU, bus addresses are not DMA addresses\n");
+		p2px_edu_drop(e);
 		return -EOPNOTSUPP;
 	}
 
-	e->provider = p2pdma_ext_find_many(&client, 1);
-	if (!e->provider)
+	if (!prov)
 		return -ENODEV;
-	e->p2p = p2pdma_ext_alloc(e->provider, len);
-	if (!e->p2p) {
+	if (!mem) {
 		p2px_edu_drop(e);
 		return -ENOMEM;
 	}
-	e->len = len;
 	p2p = e->p2p;
 	bus = p2pdma_ext_virt_to_bus(e->provider, p2p);
 	bar = p2px_edu_bar_of(e->provider, bus, &offset);
@@ -296,8 +334,10 @@ static ssize_t p2px_edu_copy_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
 	struct p2px_edu *e = file->private_data;
-	char buf[32];
+	struct pci_dev *prov;
 	unsigned int len, seed;
+	void *p2p = NULL;
+	char buf[32];
 	int ret;
 
 	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
@@ -307,8 +347,17 @@ static ssize_t p2px_edu_copy_write(struct file *file, const char __user *ubuf,
 	    len > EDU_DMA_MAX)
 		return -EINVAL;
 
+	/*
+	 * Allocated under the provider's device lock; the memory then holds
+	 * the provider's pool until it is freed (its unbind waits for that).
+	 */
+	prov = p2px_edu_lock_provider(&e->pdev->dev);
+	if (prov) {
+		p2p = p2pdma_ext_alloc(prov, len);
+		device_unlock(&prov->dev);
+	}
 	mutex_lock(&e->lock);
-	ret = p2px_edu_run(e, len, seed);
+	ret = p2px_edu_run(e, prov, p2p, len, seed);
 	mutex_unlock(&e->lock);
 	return ret ? ret : count;
 }
@@ -430,42 +479,55 @@ out:
 	return ret;
 }
 
-/* One registry API call on @shm; returns 0 or the call's errno. */
-static int p2px_edu_registry(struct p2px_edu *e, struct pci_dev *shm,
-			     const char *cmd)
+/* Show @prov as the provider found, under e->lock. */
+static void p2px_edu_set_found(struct p2px_edu *e, struct pci_dev *prov)
+{
+	mutex_lock(&e->lock);
+	strscpy(e->found, pci_name(prov), sizeof(e->found));
+	mutex_unlock(&e->lock);
+}
+
+/* One registry API call, without e->lock; returns 0 or its errno. */
+static int p2px_edu_registry(struct p2px_edu *e, const char *cmd)
 {
 	struct device *client = &e->pdev->dev;
-	unsigned long long size, offset;
-	struct pci_dev *found;
+	unsigned long long size;
+	struct pci_dev *prov;
 	unsigned int val, ops;
 	void *addr;
-	int bar;
+	int ret;
 
 	if (!strcmp(cmd, "find")) {
-		found = p2pdma_ext_find(client);
-		if (!found)
+		prov = p2pdma_ext_find(client);
+		if (!prov)
 			return -ENODEV;
-		strscpy(e->found, pci_name(found), sizeof(e->found));
-		pci_dev_put(found);
+		p2px_edu_set_found(e, prov);
+		pci_dev_put(prov);
 		return 0;
 	}
 	if (sscanf(cmd, "alloc %llu", &size) == 1) {
-		addr = p2pdma_ext_alloc(shm, size);
-		if (!addr)
-			return -ENOMEM;
-		p2pdma_ext_free(shm, addr, size);
-		return 0;
+		prov = p2px_edu_lock_provider(client);
+		if (!prov)
+			return -ENODEV;
+		p2px_edu_set_found(e, prov);
+		addr = p2pdma_ext_alloc(prov, size);
+		if (addr)
+			p2pdma_ext_free(prov, addr, size);
+		p2px_edu_unlock_provider(prov);
+		return addr ? 0 : -ENOMEM;
 	}
 	if (sscanf(cmd, "firstfit %llu %u %u", &size, &val, &ops) == 3) {
 		/* The copy test's memory goes: the pool must be empty. */
+		mutex_lock(&e->lock);
 		p2px_edu_drop(e);
-		return p2px_edu_first_fit(shm, size, val, ops);
-	}
-	if (sscanf(cmd, "add %d %llu %llu", &bar, &size, &offset) == 3)
-		return p2pdma_ext_add_resource(shm, bar, size, offset);
-	if (sscanf(cmd, "publish %u", &val) == 1) {
-		p2pdma_ext_publish(shm, val);
-		return 0;
+		mutex_unlock(&e->lock);
+		prov = p2px_edu_lock_provider(client);
+		if (!prov)
+			return -ENODEV;
+		p2px_edu_set_found(e, prov);
+		ret = p2px_edu_first_fit(prov, size, val, ops);
+		p2px_edu_unlock_provider(prov);
+		return ret;
 	}
 	return -EINVAL;
 }
@@ -474,7 +536,6 @@ static ssize_t p2px_edu_reg_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
 	struct p2px_edu *e = file->private_data;
-	struct pci_dev *shm;
 	char buf[64];
 	int ret;
 
@@ -482,13 +543,7 @@ static ssize_t p2px_edu_reg_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 	strim(buf);
-	shm = pci_get_device(0x1af4, 0x1110, NULL);
-	if (!shm)
-		return -ENODEV;
-	mutex_lock(&e->lock);
-	ret = p2px_edu_registry(e, shm, buf);
-	mutex_unlock(&e->lock);
-	pci_dev_put(shm);
+	ret = p2px_edu_registry(e, buf);
 	return ret ? ret : count;
 }
 

@@ -20,19 +20,41 @@
  *                      (CONFIG_PCI_P2PDMA on the test bed's kernels):
  *                      whether it returns the very same handles
  *
- * The handles die with the binding (devres); remove() has nothing to do.
+ * As the owner of the device bound last, it also makes registry API calls
+ * on it through /sys/kernel/debug/p2px_handle/api (a device that has
+ * provider handles and no P2P memory until "add"); the write fails with
+ * the call's errno (-ENODEV: no device bound), a read shows the last
+ * answer:
+ *   "add BAR SIZE OFFSET"  p2pdma_ext_add_resource()
+ *   "publish 0|1"          p2pdma_ext_publish()
+ *   "alloc SIZE"           p2pdma_ext_alloc() (-ENOMEM: NULL), freed at once
+ *   "sgl SIZE"             p2pdma_ext_alloc_sgl() (-ENOMEM: NULL), freed
+ *   "free"                 p2pdma_ext_free() of a page it did not allocate
+ *   "bus"                  p2pdma_ext_virt_to_bus() of such a page: "bus X"
+ *   "has"                  p2pdma_ext_has_p2pmem(): "has 0|1"
+ *   "find"                 p2pdma_ext_find() for the device itself:
+ *                          "find BDF|none"
+ *
+ * The handles die with the binding (devres); remove() forgets the device.
  */
 #include <linux/debugfs.h>
+#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/scatterlist.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 P2PDMA_EXT_IMPORT_NS();
 
-static DEFINE_MUTEX(p2px_handle_lock);	/* protects the report */
+/* Protects the report, the bound device and the last API answer. */
+static DEFINE_MUTEX(p2px_handle_lock);
 static char p2px_handle_report[1024];
+static struct pci_dev *p2px_handle_pdev;
+static char p2px_handle_answer[64];
 static struct dentry *p2px_handle_dir;
 
 /* The kernel's own handle, where it has them. */
@@ -92,9 +114,118 @@ static int p2px_handle_probe(struct pci_dev *pdev,
 	scnprintf(r + n, len - n, "kernel %s\n",
 		  !IS_ENABLED(CONFIG_PCI_P2PDMA) ? "none" :
 		  mem && ksame ? "same" : "different");
+	if (!ret)
+		p2px_handle_pdev = pdev;
 	mutex_unlock(&p2px_handle_lock);
 	return ret;
 }
+
+static void p2px_handle_remove(struct pci_dev *pdev)
+{
+	mutex_lock(&p2px_handle_lock);
+	if (p2px_handle_pdev == pdev)
+		p2px_handle_pdev = NULL;
+	mutex_unlock(&p2px_handle_lock);
+}
+
+/* One API call on @pdev, which stays bound meanwhile (the lock is held). */
+static int p2px_handle_call(struct pci_dev *pdev, const char *cmd)
+{
+	char *a = p2px_handle_answer;
+	size_t len = sizeof(p2px_handle_answer);
+	unsigned long long size, offset;
+	struct scatterlist *sgl;
+	struct pci_dev *found;
+	unsigned int nents, val;
+	void *page, *addr;
+	int bar;
+
+	if (sscanf(cmd, "add %d %llu %llu", &bar, &size, &offset) == 3)
+		return p2pdma_ext_add_resource(pdev, bar, size, offset);
+	if (sscanf(cmd, "publish %u", &val) == 1) {
+		p2pdma_ext_publish(pdev, val);
+		return 0;
+	}
+	if (sscanf(cmd, "alloc %llu", &size) == 1) {
+		addr = p2pdma_ext_alloc(pdev, size);
+		if (!addr)
+			return -ENOMEM;
+		p2pdma_ext_free(pdev, addr, size);
+		return 0;
+	}
+	if (sscanf(cmd, "sgl %llu", &size) == 1) {
+		if (size > U32_MAX)
+			return -EINVAL;
+		sgl = p2pdma_ext_alloc_sgl(pdev, &nents, size);
+		if (!sgl)
+			return -ENOMEM;
+		p2pdma_ext_free_sgl(pdev, sgl);
+		return 0;
+	}
+	if (!strcmp(cmd, "free") || !strcmp(cmd, "bus")) {
+		page = (void *)__get_free_page(GFP_KERNEL);
+		if (!page)
+			return -ENOMEM;
+		if (cmd[0] == 'f')
+			p2pdma_ext_free(pdev, page, PAGE_SIZE);
+		else
+			scnprintf(a, len, "bus %llx",
+				  (u64)p2pdma_ext_virt_to_bus(pdev, page));
+		free_page((unsigned long)page);
+		return 0;
+	}
+	if (!strcmp(cmd, "has")) {
+		scnprintf(a, len, "has %d", p2pdma_ext_has_p2pmem(pdev));
+		return 0;
+	}
+	if (!strcmp(cmd, "find")) {
+		found = p2pdma_ext_find(&pdev->dev);
+		scnprintf(a, len, "find %s", found ? pci_name(found) : "none");
+		pci_dev_put(found);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t p2px_handle_api_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	char cmd[64];
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = 0;
+	strim(cmd);
+	mutex_lock(&p2px_handle_lock);
+	p2px_handle_answer[0] = 0;
+	ret = p2px_handle_pdev ? p2px_handle_call(p2px_handle_pdev, cmd) :
+				 -ENODEV;
+	mutex_unlock(&p2px_handle_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t p2px_handle_api_read(struct file *file, char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&p2px_handle_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, p2px_handle_answer,
+				      strlen(p2px_handle_answer));
+	mutex_unlock(&p2px_handle_lock);
+	return ret;
+}
+
+static const struct file_operations p2px_handle_api_fops = {
+	.owner = THIS_MODULE,
+	.write = p2px_handle_api_write,
+	.read = p2px_handle_api_read,
+	.llseek = default_llseek,
+};
 
 static const struct pci_device_id p2px_handle_ids[] = {
 	{ }	/* bound by driver_override only */
@@ -104,6 +235,7 @@ static struct pci_driver p2px_handle_driver = {
 	.name = "p2px_handle",
 	.id_table = p2px_handle_ids,
 	.probe = p2px_handle_probe,
+	.remove = p2px_handle_remove,
 };
 
 static ssize_t p2px_handle_read(struct file *file, char __user *ubuf,
@@ -131,6 +263,8 @@ static int __init p2px_handle_init(void)
 	p2px_handle_dir = debugfs_create_dir("p2px_handle", NULL);
 	debugfs_create_file("report", 0400, p2px_handle_dir, NULL,
 			    &p2px_handle_fops);
+	debugfs_create_file("api", 0600, p2px_handle_dir, NULL,
+			    &p2px_handle_api_fops);
 	ret = pci_register_driver(&p2px_handle_driver);
 	if (ret)
 		debugfs_remove_recursive(p2px_handle_dir);
