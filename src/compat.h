@@ -78,9 +78,10 @@ struct p2px_kernel_p2pdma_head {
  * p2px_kernel_pool() - the kernel's P2P memory pool of a device
  * @pdev: any PCI device
  *
- * Context: rcu_read_lock() held; the pool stays valid until it is dropped
- * (the kernel clears pdev->p2pdma and waits for a grace period before it
- * destroys the pool).
+ * Context: an RCU read-side section (rcu_read_lock() or
+ * rcu_read_lock_sched()); the pool stays valid until it ends (the kernel
+ * clears pdev->p2pdma and waits for a grace period before it destroys the
+ * pool).
  * Return: the pool, or NULL if @pdev has none (or the kernel has no
  * native P2PDMA). @present is set if the kernel keeps P2PDMA state for
  * @pdev at all.
@@ -91,7 +92,8 @@ static inline struct gen_pool *p2px_kernel_pool(struct pci_dev *pdev,
 #if defined(P2PDMA_EXT_HAVE_P2PDMA_NATIVE)
 	struct p2px_kernel_p2pdma_head *head;
 
-	head = (struct p2px_kernel_p2pdma_head *)rcu_dereference(pdev->p2pdma);
+	head = (struct p2px_kernel_p2pdma_head *)
+		rcu_dereference_check(pdev->p2pdma, rcu_read_lock_any_held());
 	*present = head;
 	return head ? READ_ONCE(head->pool) : NULL;
 #else

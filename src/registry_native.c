@@ -11,9 +11,12 @@
  * that only called pcim_p2pdma_init() (provider handles, vfio-pci), or
  * one inside pci_p2pdma_add_resource() before the pool exists. The
  * kernel's pool functions do not check for that, so every call below does
- * first, under the RCU read lock that keeps the pool alive until the
+ * first, in an RCU read-side section that keeps the pool alive until the
  * kernel's call returns: a device without a pool is never handed to them,
- * never published and never reported as a provider.
+ * never published and never reported as a provider. The allocation hot
+ * path uses rcu_read_lock_sched(), inline where rcu_read_lock() is a call
+ * (PREEMPT_RCU); the kernel's synchronize_rcu() waits for both, and
+ * pci_alloc_p2pmem() and pci_free_p2pmem() do not sleep.
  *
  * On kernels without CONFIG_PCI_P2PDMA <linux/pci-p2pdma.h> turns these
  * calls into stubs that fail; registry.c never selects this back end there.
@@ -36,7 +39,7 @@
  */
 static bool p2px_native_layout_unknown;
 
-/* Does @pdev have a pool? Caller holds rcu_read_lock(). */
+/* Does @pdev have a pool? Caller is in an RCU read-side section. */
 static bool p2px_native_has_pool(struct pci_dev *pdev)
 {
 	bool present;
@@ -143,10 +146,10 @@ void *p2px_native_mem_alloc(struct pci_dev *pdev, size_t size)
 {
 	void *addr = NULL;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	if (likely(p2px_native_has_pool(pdev)))
 		addr = pci_alloc_p2pmem(pdev, size);
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	return addr;
 }
 
@@ -162,11 +165,11 @@ void p2px_native_mem_free(struct pci_dev *pdev, void *addr, size_t size)
 {
 	bool pool;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	pool = p2px_native_has_pool(pdev);
 	if (likely(pool))
 		pci_free_p2pmem(pdev, addr, size);
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	if (unlikely(!pool))
 		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
 }
