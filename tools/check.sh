@@ -14,6 +14,10 @@
 # Installs what it needs from Debian's archive on first use and caches it
 # under $P2PDMA_EXT_CACHE (default ~/.cache/p2pdma-ext).
 # Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
+# No phase may fail silently: a phase script that exits non-zero is a
+# "FAIL phase/NAME -- ...: exit N; see LOG", and before the summary
+# tools/accounting.sh checks that every result group the launched phases
+# owe is there ("FAIL accounting/GROUP -- no results: phase lost").
 #
 # Environment: P2PDMA_EXT_KERNELS, P2PDMA_EXT_TOPOLOGIES narrow the run
 # (the debug kernel runs when P2PDMA_EXT_KERNELS is unset or names
@@ -26,12 +30,43 @@ TOPOLOGIES=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu multifunc}
 JOBS=${P2PDMA_EXT_JOBS:-2}
 export RESULTS=$BUILD/results.txt
 rm -f "$RESULTS"
+rm -rf "$BUILD/logs"
 mkdir -p "$BUILD"
 t_all=$(date +%s)
 
 phase() {
 	echo
 	echo "=== $* ==="
+}
+
+# run_phase [-q] NAME CMD...: run a phase's script, its output kept in
+# $BUILD/logs/NAME.log (and shown, or with -q only its tail on failure).
+# A non-zero exit is recorded as a failure of the phase, whatever the
+# script recorded itself; returns the script's status.
+run_phase() {
+	local quiet=0 name log rc cmd
+	if [ "$1" = -q ]; then
+		quiet=1
+		shift
+	fi
+	name=$1
+	shift
+	log=$BUILD/logs/$name.log
+	cmd=$*
+	cmd=${cmd//"$TOP/"/}
+	mkdir -p "$BUILD/logs"
+	if [ "$quiet" = 1 ]; then
+		"$@" >"$log" 2>&1
+		rc=$?
+	else
+		"$@" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+	fi
+	if [ "$rc" -ne 0 ]; then
+		[ "$quiet" = 0 ] || tail -n 30 "$log"
+		result FAIL "phase/$name" "${cmd:0:100}: exit $rc; see $log"
+	fi
+	return "$rc"
 }
 
 # Turn TAP lines from a file into result lines named PREFIX/<test>.
@@ -80,7 +115,7 @@ host_checks() {
 # --- 0. host packages ------------------------------------------------------
 phase "host tools"
 t0=$(date +%s)
-"$TOP/tools/install-deps.sh" || { result FAIL host/install-deps; }
+run_phase install-deps "$TOP/tools/install-deps.sh"
 echo "host tools ready in $(since "$t0") s"
 
 # --- the debug kernel ------------------------------------------------------
@@ -122,28 +157,41 @@ vm_kernel_args() {
 
 # --- 1. host-side tests ----------------------------------------------------
 phase "host tests"
+# The groups of results the launched phases owe (tools/accounting.sh).
+host_groups=(host/p2pdmactl host/checkpatch)
 if [ -f "$TOP/selftests/host/Makefile" ]; then
-	log=$BUILD/host-tests.log
-	if make -s -C "$TOP/selftests/host" run >"$log" 2>&1; then :; else
-		tail -n 30 "$log"
-	fi
+	host_groups+=(host/unit)
+	log=$BUILD/logs/host-unit.log
+	run_phase -q host-unit make -s -C "$TOP/selftests/host" run
 	if grep -qE '^(not )?ok ' "$log"; then
-		tap_results host "$log"
+		tap_results host/unit "$log"
 	else
-		result FAIL host/unit-tests "no test ran; see $log"
+		result FAIL host/unit "no test ran; see $log"
 	fi
 fi
 
 # p2pdmactl (needs libkmod-dev): build it and run its host unit tests.
-log=$BUILD/p2pdmactl-host.log
-if ! make -s -C "$TOP/tools/p2pdmactl" OUT="$BUILD/tools" all run-tests >"$log" 2>&1; then
-	tail -n 30 "$log"
-fi
+log=$BUILD/logs/p2pdmactl-host.log
+run_phase -q p2pdmactl-host make -s -C "$TOP/tools/p2pdmactl" OUT="$BUILD/tools" all run-tests
 if grep -qE '^(not )?ok ' "$log"; then
 	tap_results host "$log"
 else
 	result FAIL host/p2pdmactl "build or unit tests failed; see $log"
 fi
+
+# The test tools' own tests (TAP; tools/tests/NAME.sh gives host/NAME/...).
+for t in "$TOP"/tools/tests/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	host_groups+=("host/$name")
+	log=$BUILD/logs/host-$name.log
+	run_phase -q "host-$name" "$t"
+	if grep -qE '^(not )?ok ' "$log"; then
+		tap_results "host/$name" "$log"
+	else
+		result FAIL "host/$name" "no test ran; see $log"
+	fi
+done
 
 if out=$("$TOP/tools/checkpatch.sh" 2>&1); then
 	result PASS host/checkpatch "checkpatch --strict clean"
@@ -156,22 +204,19 @@ fi
 phase "build matrix ($KERNELS)"
 t0=$(date +%s)
 # shellcheck disable=SC2086
-[ -z "$KERNELS" ] || "$TOP/tools/matrix.sh" $KERNELS
+[ -z "$KERNELS" ] || run_phase matrix "$TOP/tools/matrix.sh" $KERNELS
 echo "matrix done in $(since "$t0") s"
 
 # Both look at the Debian kernels' builds ($KERNELS, the debug kernel left out).
 if [ -n "$KERNELS" ]; then
-	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-probes.sh"
-	P2PDMA_EXT_KERNELS=$KERNELS "$TOP/tools/test-version.sh"
+	run_phase test-probes env P2PDMA_EXT_KERNELS="$KERNELS" "$TOP/tools/test-probes.sh"
+	run_phase test-version env P2PDMA_EXT_KERNELS="$KERNELS" "$TOP/tools/test-version.sh"
 fi
 
 # --- 3. VM selftests ---------------------------------------------------------
 phase "VM selftests ($KERNELS x $TOPOLOGIES)"
 t0=$(date +%s)
-if ! make -s -C "$TOP/selftests" >"$BUILD/selftests-build.log" 2>&1; then
-	cat "$BUILD/selftests-build.log"
-	result FAIL selftests/build
-fi
+run_phase -q selftests-build make -s -C "$TOP/selftests"
 
 vm_run() {
 	local k=$1 topo=$2 dir=$BUILD/vm/$1-$2
@@ -190,7 +235,7 @@ vm_run() {
 	# p2pdmactl, its libraries and its VM test (when the host build made it)
 	if [ -x "$BUILD/tools/p2pdmactl" ]; then
 		"$TOP/tools/p2pdmactl/payload.sh" "$BUILD/tools/p2pdmactl" "$dir/payload" ||
-			echo "p2pdmactl payload failed" >&2
+			result FAIL "vm/$k/$topo/p2pdmactl-payload" "tools/p2pdmactl/payload.sh: exit $?"
 	fi
 	# --qmp: tests ask the host to hot-unplug devices (p2px-host UNPLUG).
 	# shellcheck disable=SC2046 # vm_kernel_args prints words
@@ -222,19 +267,31 @@ wait
 for k in "$@"; do
 	for topo in $TOPOLOGIES; do
 		dir=$BUILD/vm/$k-$topo
-		[ -f "$dir/rc" ] || continue
+		# (no module: recorded above, nothing was run)
+		[ -f "$BUILD/matrix/$k/p2pdma_ext.ko" ] || continue
+		if [ ! -f "$dir/rc" ]; then
+			result FAIL "vm/$k/$topo/run" "the VM run ended without an exit status; see $dir/run.log"
+			continue
+		fi
 		tap=$dir/out/results.tap
-		if [ -f "$tap" ] && grep -qE '^(not )?ok ' "$tap"; then
+		rc=$(cat "$dir/rc")
+		if [ ! -f "$tap" ] || ! grep -qE '^(not )?ok ' "$tap"; then
+			result FAIL "vm/$k/$topo/run" "no TAP results (run-vm.sh exit $rc); see $dir/run.log"
+		else
 			tap_results "vm/$k/$topo" "$tap"
 			host_checks "vm/$k/$topo" "$dir/out"
 			# p2pdmactl buffers --json against what the guest set up
-			"$TOP/tools/p2pdmactl/tests/host_check.sh" "vm/$k/$topo" "$tap"
+			"$TOP/tools/p2pdmactl/tests/host_check.sh" "vm/$k/$topo" "$tap" ||
+				result FAIL "vm/$k/$topo/host/p2pdmactl-buffers-json" \
+					"tools/p2pdmactl/tests/host_check.sh: exit $?"
+			# (run-vm.sh adds a "not ok" for what the guest could not
+			# report; a failure without one is recorded here)
+			[ "$rc" = 0 ] || grep -qE '^not ok ' "$tap" ||
+				result FAIL "vm/$k/$topo/run" "run-vm.sh exit $rc; see $dir/run.log"
 		fi
-		if [ "$(cat "$dir/rc")" -ne 0 ]; then
-			echo "--- vm/$k/$topo failed (exit $(cat "$dir/rc")); runner output:"
+		if [ "$rc" != 0 ]; then
+			echo "--- vm/$k/$topo failed (exit $rc); runner output:"
 			tail -n 200 "$dir/run.log"
-			grep -qE '^not ok ' "$tap" 2>/dev/null ||
-				result FAIL "vm/$k/$topo/run" "see $dir/run.log"
 		fi
 	done
 done
@@ -247,7 +304,7 @@ echo "VM selftests done in $(since "$t0") s"
 # The .debs are built from the committed tree (make deb uses git archive HEAD).
 phase "package install tests ($KERNELS)"
 t0=$(date +%s)
-if make -s -C "$TOP" deb >"$BUILD/deb-build.log" 2>&1; then
+if run_phase -q deb-build make -s -C "$TOP" deb; then
 	if command -v lintian >/dev/null; then
 		if out=$(lintian --fail-on error,warning "$BUILD"/packages/*.deb 2>&1); then
 			result PASS pkg/lintian
@@ -257,13 +314,9 @@ if make -s -C "$TOP" deb >"$BUILD/deb-build.log" 2>&1; then
 		fi
 	fi
 	# The .rpms for pkgtest's rpm install test (Debian's rpmbuild).
-	make -s -C "$TOP" rpm >"$BUILD/rpm-build.log" 2>&1 ||
-		{ tail -n 30 "$BUILD/rpm-build.log"; result FAIL pkg/rpm-build "see $BUILD/rpm-build.log"; }
+	run_phase -q rpm-build make -s -C "$TOP" rpm
 	# shellcheck disable=SC2086
-	[ -z "$KERNELS" ] || "$TOP/tools/pkgtest.sh" $KERNELS || true
-else
-	tail -n 30 "$BUILD/deb-build.log"
-	result FAIL pkg/build "make deb failed; see $BUILD/deb-build.log"
+	[ -z "$KERNELS" ] || run_phase pkgtest "$TOP/tools/pkgtest.sh" $KERNELS
 fi
 echo "package install tests done in $(since "$t0") s"
 
@@ -273,7 +326,7 @@ if [ "$debug_run" = 1 ]; then
 	t0=$(date +%s)
 	if kdir=$("$TOP/tools/debug-kernel.sh" build 2>>"$BUILD/debug-kernel.log"); then
 		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
-		"$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
+		run_phase matrix-debug "$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
 		vm_phase "$DEBUG_KERNEL"
 		# The reliability figures of this run (README "Reliability").
 		for topo in $TOPOLOGIES; do
@@ -282,11 +335,23 @@ if [ "$debug_run" = 1 ]; then
 				sed "s/^/$topo: /"
 		done
 	else
+		rc=$?
 		tail -n 30 "$BUILD/debug-kernel.log"
-		result FAIL "build/$DEBUG_KERNEL/kernel" "see $BUILD/debug-kernel.log"
+		result FAIL "build/$DEBUG_KERNEL/kernel" "tools/debug-kernel.sh build: exit $rc; see $BUILD/debug-kernel.log"
 	fi
 	echo "debug kernel done in $(since "$t0") s"
 fi
+
+# --- accounting ----------------------------------------------------------------
+# Every group of results the phases above owe must be there: a phase that
+# died or lost its results cannot end green.
+phase "accounting"
+acct=(--kernels "$KERNELS" --topologies "$TOPOLOGIES" --rpm-series "$RPM_SERIES")
+[ "$debug_run" = 0 ] || acct+=(--debug "$DEBUG_KERNEL")
+for g in "${host_groups[@]}"; do
+	acct+=(--group "$g")
+done
+run_phase accounting "$TOP/tools/accounting.sh" "${acct[@]}"
 
 # --- summary -------------------------------------------------------------------
 phase "summary"

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared shell helpers for the project's tools: paths and result counting.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts sourcing this
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${P2PDMA_EXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pdma-ext}
 BUILD=${P2PDMA_EXT_BUILD:-$TOP/build}
 # The kernels we support, oldest first; P2PDMA_EXT_KERNELS narrows the set.
 KERNELS=${P2PDMA_EXT_KERNELS:-5.10 6.1 6.12 7.2}
+# The series whose suite root (sid) also gets the RPM install test.
+RPM_SERIES=${P2PDMA_EXT_RPM_SERIES:-7.2}
 # What a module build needs (kept in step with MODULE_SOURCES in Makefile).
 MODULE_SOURCES=(Kbuild dkms.conf src include)
 

@@ -32,9 +32,17 @@
 # Needs build/packages/*.deb (make deb), build/packages/*.rpm (make rpm;
 # without them step 5 is skipped) and build/selftests/module_test (make
 # selftests). Records "pkg/SERIES/..." results with result() from
-# tools/lib.sh. What the tests need in the roots stays installed there:
+# tools/lib.sh. What the tests need in the roots is installed first, before
+# anything is asked of the root (a fresh root has only what "kernels.sh
+# prepare" put there: make, kmod, perl, the headers), and stays installed:
 # dkms, openssl, build-essential, debhelper, libkmod-dev (rpm in sid), and
 # dkms's MOK key in /var/lib/dkms.
+#
+# Each series runs in a subshell of its own under "set -e": should an
+# unexpected command fail there, the series is recorded as
+# "FAIL pkg/SERIES/pkgtest -- pkgtest.sh died at line N (...)", the next
+# series still runs, and pkgtest.sh exits non-zero. The exit status is 0
+# when every series ran to its end, whatever its results.
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,9 +55,11 @@ DEBS=("$BUILD/packages/p2pdma-ext-dkms_${VERSION}_all.deb"
       "$BUILD/packages/p2pdma-ext-dev_${VERSION}_all.deb")
 RPMS=("p2pdma-ext-dkms-${VERSION}-1.noarch.rpm" "p2pdma-ext-devel-${VERSION}-1.noarch.rpm"
       "p2pdma-ext-utils-${VERSION}-1.x86_64.rpm")
-RPM_SERIES=${P2PDMA_EXT_RPM_SERIES:-7.2}
-# What the tests need in a root besides what our packages pull in.
-ROOT_TEST_PACKAGES=(openssl build-essential debhelper libkmod-dev)
+# What the tests need in a root, installed before anything is asked of it:
+# dkms first of all (its version decides how the module gets signed, and
+# bullseye's sign_tool setup writes into its /etc/dkms), although
+# p2pdma-ext-dkms would pull it in later.
+ROOT_TEST_PACKAGES=(dkms openssl build-essential debhelper libkmod-dev)
 # The line pkgtest adds to bullseye's /etc/dkms/framework.conf, and the key.
 SIGN_TOOL_LINE='sign_tool="/etc/dkms/sign_helper.sh" # p2pdma-ext pkgtest'
 SIGN_TOOL_CN="p2pdma-ext pkgtest sign_tool key"
@@ -175,7 +185,7 @@ ctl_checks() {
 		return
 	fi
 	# shellcheck disable=SC2016
-	lib=$(chroot "$root" sh -c 'readlink -f "$(ldd /usr/sbin/p2pdmactl | awk "/libkmod/ { print \$3 }")"')
+	lib=$(chroot "$root" sh -c 'readlink -f "$(ldd /usr/sbin/p2pdmactl | awk "/libkmod/ { print \$3 }")"' || true)
 	if cmp -s "$dir/payload/lib/p2pdmactl.bin" "$root/usr/sbin/p2pdmactl" &&
 		cmp -s "$dir/payload/lib/libkmod.so.2" "$root$lib"; then
 		result PASS "pkg/$k/ctl/packaged-binary" "/usr/sbin/p2pdmactl with the root's $lib"
@@ -192,7 +202,9 @@ ctl_checks() {
 		result FAIL "pkg/$k/ctl/status-json" "want loaded, version $VERSION, backend $backend; got: $(
 			tr -d '\r' <"$tap" | sed -n 's/^# json status: //p' | tr -d '\n\t ' | head -c 300)"
 	fi
-	read -r bdf size < <(tr -d '\r' <"$tap" | sed -n 's/^# p2pmem \([0-9a-f:.]*\) size \([0-9]*\)$/\1 \2/p')
+	# (read fails on no line: no kill under set -e, the check says what is missing)
+	bdf='' size=''
+	read -r bdf size < <(tr -d '\r' <"$tap" | sed -n 's/^# p2pmem \([0-9a-f:.]*\) size \([0-9]*\)$/\1 \2/p') || true
 	# shellcheck disable=SC2016
 	if [ -n "${size:-}" ] && json_check providers "$tap" --arg d "$bdf" --argjson s "$size" \
 		'[.[] | select(.bdf == $d)] | length == 1 and .[0].size == $s and
@@ -310,7 +322,12 @@ pkgtest_one() {
 
 	# Signing: dkms 3.x signs by itself (openssl is installed above); dkms
 	# 2.8 only through sign_tool: set up its helper's key for this test.
-	dkms_ver=$(in_root "$k" dkms --version 2>/dev/null | sed -n 's/^dkms[-: ]*\([0-9][0-9.]*\).*/\1/p')
+	# (dkms is one of ROOT_TEST_PACKAGES; should it still be missing, the
+	# checks below fail and say so, the script goes on.)
+	dkms_ver=$(in_root "$k" dkms --version 2>/dev/null |
+		sed -n 's/^dkms[-: ]*\([0-9][0-9.]*\).*/\1/p' || true)
+	[ -n "$dkms_ver" ] ||
+		result FAIL "pkg/$k/dkms-version" "no dkms --version in the root; see $dir/root-packages.log"
 	case $dkms_ver in
 	2.*)
 		cert=$root/root/mok.der
@@ -347,7 +364,7 @@ pkgtest_one() {
 	# (No "strings | grep -q" under pipefail: grep's early exit fails strings.)
 	local modinfo=
 	[ -s "$dir/payload/p2pdma_ext.ko" ] &&
-		modinfo=$(strings "$dir/payload/p2pdma_ext.ko" | grep -E '^(version|vermagic)=')
+		modinfo=$(strings "$dir/payload/p2pdma_ext.ko" | grep -E '^(version|vermagic)=' || true)
 	if grep -qx "version=$VERSION" <<<"$modinfo" &&
 		grep -qx "vermagic=$rel .*" <<<"$modinfo"; then
 		result PASS "pkg/$k/dkms-installed" "${ko#"$root"}"
@@ -465,6 +482,26 @@ for f in "${DEBS[@]}" "$BUILD/selftests/module_test"; do
 		exit 1
 	fi
 done
+# One subshell per series (see the header): set -e holds inside it (the
+# subshell is not tested with || or if, which would switch it off), the
+# ERR trap notes where it died, the EXIT trap records that.
+died=0
 for k in "${KS[@]}"; do
-	pkgtest_one "$k"
+	set +e
+	(
+		set -eE
+		err_line='?' err_cmd='?'
+		trap 'err_line=$LINENO err_cmd=$BASH_COMMAND' ERR
+		# shellcheck disable=SC2154 # err_cmd, err_line: set by the ERR trap
+		trap 'rc=$?; [ "$rc" -eq 0 ] || result FAIL "pkg/$k/pkgtest" \
+			"pkgtest.sh died at line $err_line ($(printf %s "$err_cmd" | tr -s "\n\t" "  " | cut -c 1-120)), exit $rc; the rest of $k did not run; see $BUILD/pkgtest/$k"' EXIT
+		pkgtest_one "$k"
+	)
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		died=$((died + 1))
+		echo "pkgtest.sh: the package test of $k died (exit $rc)" >&2
+	fi
 done
+[ "$died" -eq 0 ]
