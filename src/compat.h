@@ -57,47 +57,26 @@ static inline bool p2px_native_p2pdma(void)
 #endif
 }
 
-/*
- * The head of the kernel's struct pci_p2pdma (private to
- * drivers/pci/p2pdma.c): its first member has been the provider's
- * gen_pool since the pool moved out of the percpu-ref era (Linux 5.x).
- * pcim_p2pdma_init() (6.19) publishes the struct before any pool exists
- * (for provider handles only, and in the window of
- * pci_p2pdma_add_resource()), and the kernel's pci_alloc_p2pmem(),
- * pci_free_p2pmem(), pci_p2pmem_virt_to_bus() and pci_p2pmem_publish()
- * use the pool without checking it. registry_native.c checks the layout
- * against gen_pool_size() on every resource it adds.
- */
-struct gen_pool;
-
-struct p2px_kernel_p2pdma_head {
-	struct gen_pool *pool;
-};
-
 /**
  * p2px_kernel_pool() - the kernel's P2P memory pool of a device
  * @pdev: any PCI device
  *
- * Context: an RCU read-side section (rcu_read_lock() or
- * rcu_read_lock_sched()); the pool stays valid until it ends (the kernel
- * clears pdev->p2pdma and waits for a grace period before it destroys the
- * pool).
- * Return: the pool, or NULL if @pdev has none (or the kernel has no
- * native P2PDMA). @present is set if the kernel keeps P2PDMA state for
- * @pdev at all.
+ * Read through the head of the kernel's private struct pci_p2pdma that
+ * <linux/p2pdma_ext.h> mirrors (struct p2pdma_ext_kernel_state).
+ *
+ * Context: an RCU read-side section, which keeps the pool valid.
+ * Return: the pool; NULL if @pdev has none or the kernel has no native
+ * P2PDMA.
  */
-static inline struct gen_pool *p2px_kernel_pool(struct pci_dev *pdev,
-						bool *present)
+static inline struct gen_pool *p2px_kernel_pool(struct pci_dev *pdev)
 {
 #if defined(P2PDMA_EXT_HAVE_P2PDMA_NATIVE)
-	struct p2px_kernel_p2pdma_head *head;
+	struct p2pdma_ext_kernel_state *state;
 
-	head = (struct p2px_kernel_p2pdma_head *)
+	state = (struct p2pdma_ext_kernel_state *)
 		rcu_dereference_check(pdev->p2pdma, rcu_read_lock_any_held());
-	*present = head;
-	return head ? READ_ONCE(head->pool) : NULL;
+	return state ? READ_ONCE(state->pool) : NULL;
 #else
-	*present = false;
 	return NULL;
 #endif
 }

@@ -131,51 +131,12 @@ struct pci_dev *p2pdma_ext_find_many(struct device **clients, int num_clients)
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_find_many);
 
-/**
- * p2pdma_ext_alloc() - allocate P2P memory
- * @pdev: the provider
- * @size: bytes to allocate (rounded up to whole pages)
- *
- * The memory keeps the provider's mapping alive until it is freed with
- * p2pdma_ext_free(). It is device memory: access it from the CPU with
- * the I/O accessors (memcpy_toio() and friends) only. A device without
- * P2P memory (for example one whose driver only made provider handles)
- * gives NULL, on every kernel.
- *
- * Context: any context (does not sleep).
- * Return: the kernel virtual address of the memory, or NULL.
+/*
+ * p2pdma_ext_alloc() and p2pdma_ext_free(), the hot path, have no back end
+ * table: static inline calls of the kernel's functions in
+ * <linux/p2pdma_ext.h> where the kernel has its own P2PDMA, exported by
+ * registry_ext.c where it has not.
  */
-void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
-{
-	if (unlikely(!pdev || !size))
-		return NULL;
-	if (p2px_native_p2pdma())
-		return p2px_native_mem_alloc(pdev, size);
-	return p2px_ext_mem_alloc(pdev, size);
-}
-EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
-
-/**
- * p2pdma_ext_free() - free P2P memory
- * @pdev: the provider the memory came from
- * @addr: address returned by p2pdma_ext_alloc()
- * @size: the size given to p2pdma_ext_alloc()
- *
- * Memory that @pdev did not hand out is refused with one log line where
- * it can be told (always for a device without P2P memory).
- *
- * Context: any context (does not sleep).
- */
-void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
-{
-	if (unlikely(!pdev || !addr))
-		return;
-	if (p2px_native_p2pdma())
-		p2px_native_mem_free(pdev, addr, size);
-	else
-		p2px_ext_mem_free(pdev, addr, size);
-}
-EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
 
 /**
  * p2pdma_ext_virt_to_bus() - PCI bus address of P2P memory

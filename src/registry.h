@@ -42,15 +42,6 @@ struct p2px_backend {
 extern const struct p2px_backend p2px_backend_ext;
 extern const struct p2px_backend p2px_backend_native;
 
-/*
- * The allocation hot path, called by p2pdma_ext_alloc() and
- * p2pdma_ext_free() without a back end table. Any context.
- */
-void *p2px_ext_mem_alloc(struct pci_dev *pdev, size_t size);
-void p2px_ext_mem_free(struct pci_dev *pdev, void *addr, size_t size);
-void *p2px_native_mem_alloc(struct pci_dev *pdev, size_t size);
-void p2px_native_mem_free(struct pci_dev *pdev, void *addr, size_t size);
-
 /* registry_ext.c: nothing may be registered any more at module unload. */
 void p2px_ext_exit(void);
 

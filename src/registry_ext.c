@@ -753,16 +753,46 @@ static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
 }
 
-/* For p2pdma_ext_alloc() and p2pdma_ext_free() in registry.c. */
-void *p2px_ext_mem_alloc(struct pci_dev *pdev, size_t size)
+/*
+ * The exported calls. Where the kernel has its own P2PDMA the header makes
+ * them static inline calls of the kernel's functions instead.
+ */
+#ifdef P2PDMA_EXT_HAVE_P2PDMA_EXT
+/**
+ * p2pdma_ext_alloc() - allocate P2P memory
+ * @pdev: the provider
+ * @size: bytes to allocate (rounded up to whole pages)
+ *
+ * The memory keeps the provider's mapping alive until it is freed with
+ * p2pdma_ext_free(). It is device memory: access it from the CPU with
+ * the I/O accessors (memcpy_toio() and friends) only.
+ *
+ * Context: any context (does not sleep).
+ * Return: the kernel virtual address of the memory, or NULL.
+ */
+void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 {
+	if (unlikely(!pdev || !size))
+		return NULL;
 	return p2px_ext_alloc(pdev, size);
 }
+EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
 
-void p2px_ext_mem_free(struct pci_dev *pdev, void *addr, size_t size)
+/**
+ * p2pdma_ext_free() - free P2P memory
+ * @pdev: the provider the memory came from
+ * @addr: address returned by p2pdma_ext_alloc()
+ * @size: the size given to p2pdma_ext_alloc()
+ *
+ * Context: any context (does not sleep).
+ */
+void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 {
-	p2px_ext_free(pdev, addr, size);
+	if (likely(pdev && addr))
+		p2px_ext_free(pdev, addr, size);
 }
+EXPORT_SYMBOL_P2PX(p2pdma_ext_free);
+#endif
 
 static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 {

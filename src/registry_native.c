@@ -14,9 +14,8 @@
  * first, in an RCU read-side section that keeps the pool alive until the
  * kernel's call returns: a device without a pool is never handed to them,
  * never published and never reported as a provider. The allocation hot
- * path uses rcu_read_lock_sched(), inline where rcu_read_lock() is a call
- * (PREEMPT_RCU); the kernel's synchronize_rcu() waits for both, and
- * pci_alloc_p2pmem() and pci_free_p2pmem() do not sleep.
+ * path, p2pdma_ext_alloc() and p2pdma_ext_free(), is inline in
+ * <linux/p2pdma_ext.h> with the same check.
  *
  * On kernels without CONFIG_PCI_P2PDMA <linux/pci-p2pdma.h> turns these
  * calls into stubs that fail; registry.c never selects this back end there.
@@ -32,42 +31,29 @@
 #include "internal.h"
 #include "registry.h"
 
-/*
- * Set if the kernel's state did not look as compat.h expects after a
- * resource was added (a kernel whose struct pci_p2pdma changed): the pool
- * check then only asks whether the state exists, as the kernel does.
- */
-static bool p2px_native_layout_unknown;
-
 /* Does @pdev have a pool? Caller is in an RCU read-side section. */
 static bool p2px_native_has_pool(struct pci_dev *pdev)
 {
-	bool present;
-	struct gen_pool *pool = p2px_kernel_pool(pdev, &present);
-
-	if (unlikely(READ_ONCE(p2px_native_layout_unknown)))
-		return present;
-	return pool;
+	return p2px_kernel_pool(pdev);
 }
 
 static int p2px_native_add_resource(struct pci_dev *pdev, int bar,
 				    size_t size, u64 offset)
 {
 	struct gen_pool *pool;
-	bool present, ok;
+	bool ok;
 	int ret;
 
 	ret = pci_p2pdma_add_resource(pdev, bar, size, offset);
 	if (ret)
 		return ret;
+	/* The layout <linux/p2pdma_ext.h> mirrors: the pool holds @size. */
 	rcu_read_lock();
-	pool = p2px_kernel_pool(pdev, &present);
+	pool = p2px_kernel_pool(pdev);
 	ok = pool && gen_pool_size(pool) >= size;
 	rcu_read_unlock();
-	if (unlikely(!ok) && !READ_ONCE(p2px_native_layout_unknown)) {
-		WRITE_ONCE(p2px_native_layout_unknown, true);
-		pci_warn(pdev, "p2pdma_ext: the kernel's P2PDMA state has an unknown layout; devices without a pool are no longer told apart\n");
-	}
+	if (unlikely(!ok))
+		dev_warn_once(&pdev->dev, "p2pdma_ext: the kernel's P2PDMA state does not have the layout this module was written for; its pool checks are unreliable\n");
 	return 0;
 }
 
@@ -134,46 +120,6 @@ static void p2px_native_explain(struct device **clients, int num_clients)
 	}
 }
 
-/**
- * p2px_native_mem_alloc() - pci_alloc_p2pmem() for a device that has a pool
- * @pdev: the provider
- * @size: bytes
- *
- * Context: any context.
- * Return: the memory, or NULL (also if @pdev has no pool).
- */
-void *p2px_native_mem_alloc(struct pci_dev *pdev, size_t size)
-{
-	void *addr = NULL;
-
-	rcu_read_lock_sched();
-	if (likely(p2px_native_has_pool(pdev)))
-		addr = pci_alloc_p2pmem(pdev, size);
-	rcu_read_unlock_sched();
-	return addr;
-}
-
-/**
- * p2px_native_mem_free() - pci_free_p2pmem() for a device that has a pool
- * @pdev: the provider
- * @addr: memory from p2px_native_mem_alloc()
- * @size: its size
- *
- * Context: any context.
- */
-void p2px_native_mem_free(struct pci_dev *pdev, void *addr, size_t size)
-{
-	bool pool;
-
-	rcu_read_lock_sched();
-	pool = p2px_native_has_pool(pdev);
-	if (likely(pool))
-		pci_free_p2pmem(pdev, addr, size);
-	rcu_read_unlock_sched();
-	if (unlikely(!pool))
-		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
-}
-
 static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 					      void *addr)
 {
@@ -186,7 +132,7 @@ static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 	return bus;
 }
 
-/* As the kernel's pci_p2pmem_alloc_sgl(), on the checked allocator. */
+/* As the kernel's pci_p2pmem_alloc_sgl(), on the checked p2pdma_ext_alloc(). */
 static struct scatterlist *p2px_native_alloc_sgl(struct pci_dev *pdev,
 						 unsigned int *nents,
 						 u32 length)
@@ -198,7 +144,7 @@ static struct scatterlist *p2px_native_alloc_sgl(struct pci_dev *pdev,
 	if (!sg)
 		return NULL;
 	sg_init_table(sg, 1);
-	addr = p2px_native_mem_alloc(pdev, length);
+	addr = p2pdma_ext_alloc(pdev, length);
 	if (!addr) {
 		kfree(sg);
 		return NULL;
@@ -217,7 +163,7 @@ static void p2px_native_free_sgl(struct pci_dev *pdev,
 	for_each_sg(sgl, sg, INT_MAX, i) {
 		if (!sg)
 			break;
-		p2px_native_mem_free(pdev, sg_virt(sg), sg->length);
+		p2pdma_ext_free(pdev, sg_virt(sg), sg->length);
 	}
 	kfree(sgl);
 }

@@ -61,9 +61,103 @@ struct scatterlist *p2pdma_ext_alloc_sgl(struct pci_dev *pdev,
 void p2pdma_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl);
 bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
 
-/* Allocation, the hot path (src/registry.c has the full kernel-doc). */
+/*
+ * Allocation, the hot path. On kernels with CONFIG_PCI_P2PDMA the calls
+ * below go to the kernel's functions, inline: a driver's call costs what
+ * pci_alloc_p2pmem() and pci_free_p2pmem() cost, plus one check. On the
+ * others they are exported by p2pdma_ext.ko (src/registry_ext.c).
+ * p2pdma_ext.ko decides the same way: its compile probe "p2pdma" tests
+ * the same CONFIG_PCI_P2PDMA.
+ */
+#if IS_ENABLED(CONFIG_PCI_P2PDMA)
+#include <linux/pci-p2pdma.h>
+#include <linux/rcupdate.h>
+
+/*
+ * Not for drivers: the head of the kernel's private struct pci_p2pdma
+ * (drivers/pci/p2pdma.c), whose first member has been the provider's
+ * pool since Linux 5.1. The kernel's pool functions use the pool without
+ * checking it, and since Linux 6.19 pcim_p2pdma_init() sets up a device's
+ * P2PDMA state without one (provider handles only, and in the window of
+ * pci_p2pdma_add_resource()). p2pdma_ext.ko checks the layout against
+ * gen_pool_size() on every resource it adds and warns if it differs.
+ */
+struct p2pdma_ext_kernel_state {
+	struct gen_pool *pool;
+};
+
+/*
+ * Not for drivers: does @pdev have the kernel's P2P memory pool? Call in
+ * an RCU read-side section (rcu_read_lock() or rcu_read_lock_sched());
+ * the pool stays valid until it ends: the kernel clears pdev->p2pdma and
+ * waits for a grace period before it destroys the pool.
+ */
+static inline bool p2pdma_ext_kernel_has_pool(struct pci_dev *pdev)
+{
+	struct p2pdma_ext_kernel_state *state;
+
+	state = (struct p2pdma_ext_kernel_state *)
+		rcu_dereference_check(pdev->p2pdma, rcu_read_lock_any_held());
+	return state && READ_ONCE(state->pool);
+}
+
+/**
+ * p2pdma_ext_alloc() - allocate P2P memory
+ * @pdev: the provider
+ * @size: bytes to allocate (rounded up to whole pages)
+ *
+ * The memory keeps the provider's mapping alive until it is freed with
+ * p2pdma_ext_free(). It is device memory: access it from the CPU with
+ * the I/O accessors (memcpy_toio() and friends) only. A device without
+ * P2P memory (for example one whose driver only made provider handles)
+ * gives NULL.
+ *
+ * Context: any context (does not sleep).
+ * Return: the kernel virtual address of the memory, or NULL.
+ */
+static inline void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
+{
+	void *addr = NULL;
+
+	if (!pdev || !size)
+		return NULL;
+	/* The kernel's call does not sleep; sched: inline on PREEMPT_RCU. */
+	rcu_read_lock_sched();
+	if (likely(p2pdma_ext_kernel_has_pool(pdev)))
+		addr = pci_alloc_p2pmem(pdev, size);
+	rcu_read_unlock_sched();
+	return addr;
+}
+
+/**
+ * p2pdma_ext_free() - free P2P memory
+ * @pdev: the provider the memory came from
+ * @addr: address returned by p2pdma_ext_alloc()
+ * @size: the size given to p2pdma_ext_alloc()
+ *
+ * Memory of a device without P2P memory is refused with one log line.
+ *
+ * Context: any context (does not sleep).
+ */
+static inline void p2pdma_ext_free(struct pci_dev *pdev, void *addr,
+				   size_t size)
+{
+	bool pool;
+
+	if (!pdev || !addr)
+		return;
+	rcu_read_lock_sched();
+	pool = p2pdma_ext_kernel_has_pool(pdev);
+	if (likely(pool))
+		pci_free_p2pmem(pdev, addr, size);
+	rcu_read_unlock_sched();
+	if (unlikely(!pool))
+		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
+}
+#else
 void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size);
 void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size);
+#endif
 
 /*
  * Provider handles (src/provider_handle.c has the full kernel-doc): the
