@@ -18,18 +18,32 @@
  * or it was a run above the hint already), and none before b at all if
  * granule b - 1 is in use, so it lowers each hint to that.
  *
- * Granules are claimed and released without a lock: the bits of a run are
- * set word by word with cmpxchg(); a search that loses a word to a racing
- * allocation gives back the words it set and searches on from there.
- * Unlike gen_pool, nothing counts the free granules on the hot path:
- * p2px_pool_used() counts the bits when sysfs asks.
+ * Granules are claimed and released without a lock, word by word with
+ * cmpxchg(): an allocation sets a word's bits of the run only if none of
+ * them is set, a free clears them only if all of them are. One that fails
+ * on a later word gives back the words it changed: a search then searches
+ * on from there, a free returns false and frees nothing. Unlike gen_pool,
+ * nothing counts the free granules on the hot path: p2px_pool_used()
+ * counts the bits when sysfs asks.
  *
- * Locking: none, any context. Hints are read and written whole
- * (READ_ONCE(), WRITE_ONCE()). A race between a free lowering a hint and
- * a search raising it can leave a hint too high: a later search may then
- * place memory above a hole first fit would have used, and a search that
- * finds nothing above its hint searches the whole range again and resets
- * the hint, so an allocation never fails where first fit would succeed.
+ * Locking: none, any context. A free clears a word's bits only as it finds
+ * them all set, so a double or wrong-size free cannot pass a check and
+ * then clear granules an allocation took since, and of racing frees of an
+ * allocated run exactly one succeeds (the one that clears its first word):
+ * the caller drops the run's reference once. A free checks its whole run
+ * before it writes, so a plainly wrong one (a granule of it free) changes
+ * nothing; but a wrong free whose run a racing free changes under it can
+ * clear granules of its first words for a moment before it sets them
+ * again, and an allocation or a free racing with it can see them free
+ * then. Correct callers never free the same granule twice, so among them
+ * this cannot happen.
+ *
+ * Hints are read and written whole (READ_ONCE(), WRITE_ONCE()). A race
+ * between a free lowering a hint and a search raising it can leave a hint
+ * too high: a later search may then place memory above a hole first fit
+ * would have used, and a search that finds nothing above its hint searches
+ * the whole range again and resets the hint, so an allocation never fails
+ * where first fit would succeed.
  * Without concurrent callers placement is exactly first fit (the
  * registry_test selftest alloc_first_fit checks it against a model).
  */
@@ -117,14 +131,30 @@ static __always_inline bool p2px_word_claim(unsigned long *word,
 	}
 }
 
-/* Clear @mask in *@word. */
-static __always_inline void p2px_word_release(unsigned long *word,
+/* Clear @mask in *@word if all of it is set; false if some of it was not. */
+static __always_inline bool p2px_word_release(unsigned long *word,
 					      unsigned long mask)
 {
 	unsigned long old = READ_ONCE(*word), cur;
 
 	for (;;) {
+		if ((old & mask) != mask)
+			return false;
 		cur = cmpxchg(word, old, old & ~mask);
+		if (cur == old)
+			return true;
+		old = cur;
+	}
+}
+
+/* Set (@set) or clear @mask in *@word, whatever it holds: to undo. */
+static __always_inline void p2px_word_undo(unsigned long *word,
+					   unsigned long mask, bool set)
+{
+	unsigned long old = READ_ONCE(*word), cur;
+
+	for (;;) {
+		cur = cmpxchg(word, old, set ? old | mask : old & ~mask);
 		if (cur == old)
 			return;
 		old = cur;
@@ -145,15 +175,15 @@ static __always_inline unsigned long p2px_word_mask(unsigned long w,
 	return mask;
 }
 
-/* Clear bits [@first, @first + @nr) of @map; @nr > 0. */
-static __always_inline void p2px_bits_release(unsigned long *map,
-					      unsigned long first,
-					      unsigned long nr)
+/* Set (@set) or clear bits [@first, @first + @nr) of @map; @nr > 0. */
+static __always_inline void p2px_bits_undo(unsigned long *map,
+					   unsigned long first,
+					   unsigned long nr, bool set)
 {
 	unsigned long end = first + nr, w;
 
 	for (w = BIT_WORD(first); w <= BIT_WORD(end - 1); w++)
-		p2px_word_release(map + w, p2px_word_mask(w, first, end));
+		p2px_word_undo(map + w, p2px_word_mask(w, first, end), set);
 }
 
 /*
@@ -171,8 +201,30 @@ static __always_inline bool p2px_bits_claim(unsigned long *map,
 			continue;
 		/* Words before @w were claimed whole from @first on. */
 		if (w > BIT_WORD(first))
-			p2px_bits_release(map, first,
-					  w * BITS_PER_LONG - first);
+			p2px_bits_undo(map, first, w * BITS_PER_LONG - first,
+				       false);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Clear bits [@first, @first + @nr) of @map, all or none: false (and @map
+ * as it was) if one of them was clear already. @nr > 0.
+ */
+static __always_inline bool p2px_bits_release(unsigned long *map,
+					      unsigned long first,
+					      unsigned long nr)
+{
+	unsigned long end = first + nr, w;
+
+	for (w = BIT_WORD(first); w <= BIT_WORD(end - 1); w++) {
+		if (p2px_word_release(map + w, p2px_word_mask(w, first, end)))
+			continue;
+		/* Words before @w were released whole from @first on. */
+		if (w > BIT_WORD(first))
+			p2px_bits_undo(map, first, w * BITS_PER_LONG - first,
+				       true);
 		return false;
 	}
 	return true;
@@ -243,7 +295,8 @@ p2px_pool_alloc(struct p2px_bitmap_pool *pool, unsigned long nr)
  *
  * Context: any context (does not sleep).
  * Return: true, or false (and nothing freed) if some granule of the run
- * was not allocated (a double free, or a size that does not match).
+ * was not allocated (a double free, or a size that does not match). Of
+ * racing frees of one run only one returns true.
  */
 static __always_inline bool p2px_pool_free(struct p2px_bitmap_pool *pool,
 					   unsigned long first,
@@ -255,9 +308,9 @@ static __always_inline bool p2px_pool_free(struct p2px_bitmap_pool *pool,
 
 	if (unlikely(!nr || first >= pool->nbits ||
 		     nr > pool->nbits - first ||
-		     !p2px_bits_all_set(pool->map, first, nr)))
+		     !p2px_bits_all_set(pool->map, first, nr) ||
+		     !p2px_bits_release(pool->map, first, nr)))
 		return false;
-	p2px_bits_release(pool->map, first, nr);
 	/* A run can only start before @first if the granule before is free. */
 	joins = first && !test_bit(first - 1, pool->map);
 	top = min_t(unsigned int, READ_ONCE(pool->top), P2PX_POOL_CLASSES - 1);
