@@ -328,7 +328,7 @@ if [ "$debug_run" = 1 ]; then
 		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
 		run_phase matrix-debug "$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
 		vm_phase "$DEBUG_KERNEL"
-		# The reliability figures of this run (README "Reliability").
+		# The reliability figures of this run (Documentation/reliability.rst).
 		for topo in $TOPOLOGIES; do
 			sed -n 's/^# \(FUZZ-SUMMARY\|STRESS-SUMMARY\|FAULT-WALK\)/\1/p' \
 				"$BUILD/vm/$DEBUG_KERNEL-$topo/out/results.tap" 2>/dev/null |

@@ -253,7 +253,7 @@ enum p2pdma_ext_map_type {
  * The same answer as the kernel's pci_p2pdma_distance_many(), from the
  * p2pdma_ext topology walker with its host bridge allowlist parameters, on
  * every kernel (with or without CONFIG_PCI_P2PDMA). Answers are cached per
- * provider/client pair; see the module's README for when the cache is
+ * provider/client pair; see Documentation/design.rst for when the cache is
  * invalidated.
  *
  * Context: process context; may sleep.
