@@ -14,6 +14,7 @@
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -169,9 +170,23 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_virt_to_bus);
 struct scatterlist *p2pdma_ext_alloc_sgl(struct pci_dev *pdev,
 					 unsigned int *nents, u32 length)
 {
+	struct scatterlist *sg;
+	void *addr;
+
 	if (!pdev || !nents || !length)
 		return NULL;
-	return p2px_be()->alloc_sgl(pdev, nents, length);
+	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
+	if (!sg)
+		return NULL;
+	sg_init_table(sg, 1);
+	addr = p2pdma_ext_alloc(pdev, length);
+	if (!addr) {
+		kfree(sg);
+		return NULL;
+	}
+	sg_set_buf(sg, addr, length);
+	*nents = 1;
+	return sg;
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc_sgl);
 
@@ -184,8 +199,13 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc_sgl);
  */
 void p2pdma_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl)
 {
-	if (pdev && sgl)
-		p2px_be()->free_sgl(pdev, sgl);
+	struct scatterlist *sg;
+
+	if (!pdev || !sgl)
+		return;
+	for (sg = sgl; sg; sg = sg_next(sg))
+		p2pdma_ext_free(pdev, sg_virt(sg), sg->length);
+	kfree(sgl);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_free_sgl);
 

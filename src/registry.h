@@ -22,8 +22,6 @@
  * @find_many: nearest published provider for all clients, with a reference
  * @explain: log (at most one line) why no published provider suits @clients
  * @virt_to_bus: PCI bus address of memory from p2pdma_ext_alloc()
- * @alloc_sgl: allocate P2P memory as a one-entry scatterlist
- * @free_sgl: free a scatterlist from @alloc_sgl
  * @has_p2pmem: does the device have published P2P memory?
  */
 struct p2px_backend {
@@ -33,9 +31,6 @@ struct p2px_backend {
 	struct pci_dev *(*find_many)(struct device **clients, int num_clients);
 	void (*explain)(struct device **clients, int num_clients);
 	pci_bus_addr_t (*virt_to_bus)(struct pci_dev *pdev, void *addr);
-	struct scatterlist *(*alloc_sgl)(struct pci_dev *pdev,
-					 unsigned int *nents, u32 length);
-	void (*free_sgl)(struct pci_dev *pdev, struct scatterlist *sgl);
 	bool (*has_p2pmem)(struct pci_dev *pdev);
 };
 

@@ -811,43 +811,12 @@ static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 	return bus;
 }
 
-static struct scatterlist *p2px_ext_alloc_sgl(struct pci_dev *pdev,
-					      unsigned int *nents, u32 length)
-{
-	struct scatterlist *sg;
-	void *addr;
-
-	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
-	if (!sg)
-		return NULL;
-	sg_init_table(sg, 1);
-	addr = p2px_ext_alloc(pdev, length);
-	if (!addr) {
-		kfree(sg);
-		return NULL;
-	}
-	sg_set_buf(sg, addr, length);
-	*nents = 1;
-	return sg;
-}
-
-static void p2px_ext_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl)
-{
-	struct scatterlist *sg;
-
-	for (sg = sgl; sg; sg = sg_next(sg))
-		p2px_ext_free(pdev, sg_virt(sg), sg->length);
-	kfree(sgl);
-}
-
 const struct p2px_backend p2px_backend_ext = {
 	.add_resource = p2px_ext_add_resource,
 	.publish = p2px_ext_publish,
 	.find_many = p2px_ext_find_many,
 	.explain = p2px_ext_explain,
 	.virt_to_bus = p2px_ext_virt_to_bus,
-	.alloc_sgl = p2px_ext_alloc_sgl,
-	.free_sgl = p2px_ext_free_sgl,
 	.has_p2pmem = p2px_ext_has_p2pmem,
 };
 

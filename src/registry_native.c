@@ -25,7 +25,6 @@
 #include <linux/genalloc.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
-#include <linux/slab.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -132,49 +131,11 @@ static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 	return bus;
 }
 
-/* As the kernel's pci_p2pmem_alloc_sgl(), on the checked p2pdma_ext_alloc(). */
-static struct scatterlist *p2px_native_alloc_sgl(struct pci_dev *pdev,
-						 unsigned int *nents,
-						 u32 length)
-{
-	struct scatterlist *sg;
-	void *addr;
-
-	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
-	if (!sg)
-		return NULL;
-	sg_init_table(sg, 1);
-	addr = p2pdma_ext_alloc(pdev, length);
-	if (!addr) {
-		kfree(sg);
-		return NULL;
-	}
-	sg_set_buf(sg, addr, length);
-	*nents = 1;
-	return sg;
-}
-
-static void p2px_native_free_sgl(struct pci_dev *pdev,
-				 struct scatterlist *sgl)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, INT_MAX, i) {
-		if (!sg)
-			break;
-		p2pdma_ext_free(pdev, sg_virt(sg), sg->length);
-	}
-	kfree(sgl);
-}
-
 const struct p2px_backend p2px_backend_native = {
 	.add_resource = p2px_native_add_resource,
 	.publish = p2px_native_publish,
 	.find_many = p2px_native_find_many,
 	.explain = p2px_native_explain,
 	.virt_to_bus = p2px_native_virt_to_bus,
-	.alloc_sgl = p2px_native_alloc_sgl,
-	.free_sgl = p2px_native_free_sgl,
 	.has_p2pmem = p2px_native_has_p2pmem,
 };
