@@ -484,9 +484,12 @@ for f in "${DEBS[@]}" "$BUILD/selftests/module_test"; do
 done
 # One subshell per series (see the header): set -e holds inside it (the
 # subshell is not tested with || or if, which would switch it off), the
-# ERR trap notes where it died, the EXIT trap records that.
-died=0
-for k in "${KS[@]}"; do
+# ERR trap notes where it died, the EXIT trap records that. The series
+# have roots, locks and output directories of their own: P2PDMA_EXT_JOBS
+# (default 2) of them run at once; each one's exit status lands in
+# $BUILD/pkgtest/SERIES.rc.
+pkgtest_series() {
+	local k=$1
 	set +e
 	(
 		set -eE
@@ -497,11 +500,29 @@ for k in "${KS[@]}"; do
 			"pkgtest.sh died at line $err_line ($(printf %s "$err_cmd" | tr -s "\n\t" "  " | cut -c 1-120)), exit $rc; the rest of $k did not run; see $BUILD/pkgtest/$k"' EXIT
 		pkgtest_one "$k"
 	)
-	rc=$?
-	set -e
-	if [ "$rc" -ne 0 ]; then
+	echo $? >"$BUILD/pkgtest/$k.rc"
+}
+
+jobs_max=${P2PDMA_EXT_JOBS:-2}
+running=0
+mkdir -p "$BUILD/pkgtest"
+for k in "${KS[@]}"; do
+	rm -f "$BUILD/pkgtest/$k.rc"
+	pkgtest_series "$k" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait || true
+died=0
+for k in "${KS[@]}"; do
+	rc=$(cat "$BUILD/pkgtest/$k.rc" 2>/dev/null || echo lost)
+	if [ "$rc" != 0 ]; then
 		died=$((died + 1))
 		echo "pkgtest.sh: the package test of $k died (exit $rc)" >&2
+		[ "$rc" != lost ] || result FAIL "pkg/$k/pkgtest" "no exit status: the series' subshell was lost"
 	fi
 done
 [ "$died" -eq 0 ]
