@@ -61,8 +61,8 @@ static inline bool p2px_native_p2pdma(void)
  * p2px_kernel_pool() - the kernel's P2P memory pool of a device
  * @pdev: any PCI device
  *
- * Read through the head of the kernel's private struct pci_p2pdma that
- * <linux/p2pdma_ext.h> mirrors (struct p2pdma_ext_kernel_state).
+ * <linux/p2pdma_ext.h> reads it through the head of the kernel's private
+ * struct pci_p2pdma (struct p2pdma_ext_kernel_state).
  *
  * Context: an RCU read-side section, which keeps the pool valid.
  * Return: the pool; NULL if @pdev has none or the kernel has no native
@@ -71,11 +71,7 @@ static inline bool p2px_native_p2pdma(void)
 static inline struct gen_pool *p2px_kernel_pool(struct pci_dev *pdev)
 {
 #if defined(P2PDMA_EXT_HAVE_P2PDMA_NATIVE)
-	struct p2pdma_ext_kernel_state *state;
-
-	state = (struct p2pdma_ext_kernel_state *)
-		rcu_dereference_check(pdev->p2pdma, rcu_read_lock_any_held());
-	return state ? READ_ONCE(state->pool) : NULL;
+	return p2pdma_ext_kernel_pool(pdev);
 #else
 	return NULL;
 #endif

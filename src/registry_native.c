@@ -30,12 +30,6 @@
 #include "internal.h"
 #include "registry.h"
 
-/* Does @pdev have a pool? Caller is in an RCU read-side section. */
-static bool p2px_native_has_pool(struct pci_dev *pdev)
-{
-	return p2px_kernel_pool(pdev);
-}
-
 static int p2px_native_add_resource(struct pci_dev *pdev, int bar,
 				    size_t size, u64 offset)
 {
@@ -61,7 +55,7 @@ static void p2px_native_publish(struct pci_dev *pdev, bool publish)
 	bool pool;
 
 	rcu_read_lock();
-	pool = p2px_native_has_pool(pdev);
+	pool = p2px_kernel_pool(pdev);
 	if (pool)
 		pci_p2pmem_publish(pdev, publish);
 	rcu_read_unlock();
@@ -74,7 +68,7 @@ static bool p2px_native_pool_of(struct pci_dev *pdev)
 	bool ret;
 
 	rcu_read_lock();
-	ret = p2px_native_has_pool(pdev);
+	ret = p2px_kernel_pool(pdev);
 	rcu_read_unlock();
 	return ret;
 }
@@ -125,7 +119,7 @@ static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 	pci_bus_addr_t bus = 0;
 
 	rcu_read_lock();
-	if (p2px_native_has_pool(pdev))
+	if (p2px_kernel_pool(pdev))
 		bus = pci_p2pmem_virt_to_bus(pdev, addr);
 	rcu_read_unlock();
 	return bus;

@@ -87,18 +87,19 @@ struct p2pdma_ext_kernel_state {
 };
 
 /*
- * Not for drivers: does @pdev have the kernel's P2P memory pool? Call in
- * an RCU read-side section (rcu_read_lock() or rcu_read_lock_sched());
- * the pool stays valid until it ends: the kernel clears pdev->p2pdma and
- * waits for a grace period before it destroys the pool.
+ * Not for drivers: the kernel's P2P memory pool of @pdev, or NULL if it has
+ * none. Call in an RCU read-side section (rcu_read_lock() or
+ * rcu_read_lock_sched()); the pool stays valid until it ends: the kernel
+ * clears pdev->p2pdma and waits for a grace period before it destroys the
+ * pool.
  */
-static inline bool p2pdma_ext_kernel_has_pool(struct pci_dev *pdev)
+static inline struct gen_pool *p2pdma_ext_kernel_pool(struct pci_dev *pdev)
 {
 	struct p2pdma_ext_kernel_state *state;
 
 	state = (struct p2pdma_ext_kernel_state *)
 		rcu_dereference_check(pdev->p2pdma, rcu_read_lock_any_held());
-	return state && READ_ONCE(state->pool);
+	return state ? READ_ONCE(state->pool) : NULL;
 }
 
 /**
@@ -123,7 +124,7 @@ static inline void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 		return NULL;
 	/* The kernel's call does not sleep; sched: inline on PREEMPT_RCU. */
 	rcu_read_lock_sched();
-	if (likely(p2pdma_ext_kernel_has_pool(pdev)))
+	if (likely(p2pdma_ext_kernel_pool(pdev)))
 		addr = pci_alloc_p2pmem(pdev, size);
 	rcu_read_unlock_sched();
 	return addr;
@@ -147,7 +148,7 @@ static inline void p2pdma_ext_free(struct pci_dev *pdev, void *addr,
 	if (!pdev || !addr)
 		return;
 	rcu_read_lock_sched();
-	pool = p2pdma_ext_kernel_has_pool(pdev);
+	pool = p2pdma_ext_kernel_pool(pdev);
 	if (likely(pool))
 		pci_free_p2pmem(pdev, addr, size);
 	rcu_read_unlock_sched();
