@@ -754,10 +754,10 @@ static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 }
 
 /*
- * The exported calls. Where the kernel has its own P2PDMA the header makes
- * them static inline calls of the kernel's functions instead.
+ * The exported calls, unless <linux/p2pdma_ext.h> makes them inline calls
+ * of the kernel's own P2PDMA.
  */
-#ifdef P2PDMA_EXT_HAVE_P2PDMA_EXT
+#ifndef P2PDMA_EXT_ALLOC_INLINE
 /**
  * p2pdma_ext_alloc() - allocate P2P memory
  * @pdev: the provider

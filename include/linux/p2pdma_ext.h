@@ -65,13 +65,14 @@ bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
  * Allocation, the hot path. On kernels with CONFIG_PCI_P2PDMA the calls
  * below go to the kernel's functions, inline: a driver's call costs what
  * pci_alloc_p2pmem() and pci_free_p2pmem() cost, plus one check. On the
- * others they are exported by p2pdma_ext.ko (src/registry_ext.c).
- * p2pdma_ext.ko decides the same way: its compile probe "p2pdma" tests
- * the same CONFIG_PCI_P2PDMA.
+ * others they are exported by p2pdma_ext.ko (src/registry_ext.c), which
+ * defines them where P2PDMA_EXT_ALLOC_INLINE is not defined.
  */
 #if IS_ENABLED(CONFIG_PCI_P2PDMA)
 #include <linux/pci-p2pdma.h>
 #include <linux/rcupdate.h>
+
+#define P2PDMA_EXT_ALLOC_INLINE 1
 
 /*
  * Not for drivers: the head of the kernel's private struct pci_p2pdma
