@@ -137,17 +137,6 @@ p2px_kernel_provider_get(struct pci_dev *pdev, int bar)
 
 /* --- Driver core and mm ------------------------------------------------ */
 
-static inline struct class *p2px_class_create(const char *name)
-{
-#if defined(P2PDMA_EXT_HAVE_CLASS_CREATE_ONE_ARG)
-	return class_create(name);
-#elif defined(P2PDMA_EXT_HAVE_CLASS_CREATE_OWNER_ARG)
-	return class_create(THIS_MODULE, name);
-#else
-#error "probe group class_create gave no answer"
-#endif
-}
-
 static inline void p2px_vm_flags_set(struct vm_area_struct *vma,
 				     vm_flags_t flags)
 {
@@ -174,17 +163,6 @@ static inline void p2px_vm_flags_set(struct vm_area_struct *vma,
 #endif
 
 /* --- ZONE_DEVICE pages ------------------------------------------------ */
-
-static inline struct dev_pagemap *p2px_page_pgmap(struct page *page)
-{
-#if defined(P2PDMA_EXT_HAVE_PAGE_PGMAP_HELPER)
-	return page_pgmap(page);
-#elif defined(P2PDMA_EXT_HAVE_PAGE_PGMAP_FIELD)
-	return page->pgmap;
-#else
-#error "probe group page_pgmap gave no answer"
-#endif
-}
 
 static inline struct percpu_ref *p2px_pgmap_ref(struct dev_pagemap *pgmap)
 {

@@ -754,22 +754,11 @@ static __always_inline void p2px_ext_free(struct pci_dev *pdev, void *addr,
 }
 
 /*
- * The exported calls, unless <linux/p2pdma_ext.h> makes them inline calls
- * of the kernel's own P2PDMA.
+ * The exported allocation calls, unless <linux/p2pdma_ext.h> makes them
+ * inline calls of the kernel's own P2PDMA.
  */
 #ifndef P2PDMA_EXT_ALLOC_INLINE
-/**
- * p2pdma_ext_alloc() - allocate P2P memory
- * @pdev: the provider
- * @size: bytes to allocate (rounded up to whole pages)
- *
- * The memory keeps the provider's mapping alive until it is freed with
- * p2pdma_ext_free(). It is device memory: access it from the CPU with
- * the I/O accessors (memcpy_toio() and friends) only.
- *
- * Context: any context (does not sleep).
- * Return: the kernel virtual address of the memory, or NULL.
- */
+/* kernel-doc at the inline versions in <linux/p2pdma_ext.h>. */
 void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 {
 	if (unlikely(!pdev || !size))
@@ -778,14 +767,6 @@ void *p2pdma_ext_alloc(struct pci_dev *pdev, size_t size)
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_alloc);
 
-/**
- * p2pdma_ext_free() - free P2P memory
- * @pdev: the provider the memory came from
- * @addr: address returned by p2pdma_ext_alloc()
- * @size: the size given to p2pdma_ext_alloc()
- *
- * Context: any context (does not sleep).
- */
 void p2pdma_ext_free(struct pci_dev *pdev, void *addr, size_t size)
 {
 	if (likely(pdev && addr))

@@ -28,19 +28,8 @@ struct pci_dev;
  */
 #define P2PDMA_EXT_IMPORT_NS()	MODULE_INFO(import_ns, "P2PDMA_EXT")
 
-/**
- * p2pdma_ext_version() - version of the loaded p2pdma_ext module
- *
- * Return: a static NUL-terminated string such as "0.1.0".
- */
+/* Module facts (kernel-doc in src/main.c). */
 const char *p2pdma_ext_version(void);
-
-/**
- * p2pdma_ext_is_native() - is P2PDMA provided by the kernel itself?
- *
- * Return: true when the running kernel has CONFIG_PCI_P2PDMA and p2pdma_ext
- * delegates to it; false when p2pdma_ext supplies P2P memory itself.
- */
 bool p2pdma_ext_is_native(void);
 
 /*
