@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
 
+#include "client_map.h"
 #include "compat.h"
 #include "internal.h"
 #include "registry.h"
@@ -70,6 +71,7 @@ static void __exit p2px_exit(void)
 {
 	p2px_provider_exit();
 	p2px_dmabuf_exit();
+	p2px_client_map_exit();
 	p2px_ext_exit();
 	p2px_chardev_exit();
 	p2px_topo_debugfs_exit();

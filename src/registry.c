@@ -221,3 +221,22 @@ bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev)
 	return pdev && p2px_be()->has_p2pmem(pdev);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_has_p2pmem);
+
+/**
+ * p2px_page_provider() - the provider handle of a page of P2P memory
+ * @page: any page
+ *
+ * P2P memory is what the registry hands out: on the ext back end the
+ * pages of the ranges it mapped itself, on the native back end every
+ * kernel P2PDMA page (is_pci_p2pdma_page()), whoever registered it. The
+ * handle stays valid while @page stays allocated (the allocation holds
+ * the provider's binding).
+ *
+ * Context: any context where the caller holds @page.
+ * Return: the handle of the BAR that holds @page, or NULL if @page is not
+ * P2P memory (or, on the native back end, its provider has no handles).
+ */
+struct p2pdma_ext_provider *p2px_page_provider(const struct page *page)
+{
+	return p2px_be()->page_provider(page);
+}

@@ -15,6 +15,8 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 
+struct p2pdma_ext_provider;
+
 /**
  * struct p2px_backend - one implementation of the provider registry
  * @add_resource: map @size bytes of @bar at @offset as P2P memory
@@ -23,6 +25,8 @@
  * @explain: log (at most one line) why no published provider suits @clients
  * @virt_to_bus: PCI bus address of memory from p2pdma_ext_alloc()
  * @has_p2pmem: does the device have published P2P memory?
+ * @page_provider: provider handle of a page of P2P memory, NULL for any
+ *	other page (any context; see p2px_page_provider())
  */
 struct p2px_backend {
 	int (*add_resource)(struct pci_dev *pdev, int bar, size_t size,
@@ -32,10 +36,14 @@ struct p2px_backend {
 	void (*explain)(struct device **clients, int num_clients);
 	pci_bus_addr_t (*virt_to_bus)(struct pci_dev *pdev, void *addr);
 	bool (*has_p2pmem)(struct pci_dev *pdev);
+	struct p2pdma_ext_provider *(*page_provider)(const struct page *page);
 };
 
 extern const struct p2px_backend p2px_backend_ext;
 extern const struct p2px_backend p2px_backend_native;
+
+/* registry.c: the back end's page_provider; for client_map.c */
+struct p2pdma_ext_provider *p2px_page_provider(const struct page *page);
 
 /* registry_ext.c: nothing may be registered any more at module unload. */
 void p2px_ext_exit(void);

@@ -125,6 +125,69 @@ static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 	return bus;
 }
 
+/*
+ * The kernel keeps a P2P page's provider handle where a module cannot
+ * read it by any exported function (struct pci_p2pdma_pagemap). The
+ * public way to find it is to look for the PCI device whose memory BAR
+ * holds the page and ask pcim_p2pdma_provider(); compat.h's
+ * p2px_kernel_pgmap_provider() reads it from the kernel's layout instead.
+ * The first lookup does both and compares: equal, the layout is trusted
+ * from then on; different, every lookup takes the public way (and one log
+ * line says so). Written with WRITE_ONCE, read with READ_ONCE: racing
+ * first lookups write the same answer.
+ */
+enum { P2PX_LAYOUT_UNCHECKED, P2PX_LAYOUT_OK, P2PX_LAYOUT_BAD };
+static int p2px_pgmap_layout;
+
+/* The handle of the memory BAR that holds @phys, by the public way. */
+static struct p2pdma_ext_provider *p2px_native_walk(phys_addr_t phys)
+{
+	struct p2pdma_ext_provider *prov;
+	struct pci_dev *pdev = NULL;
+	resource_size_t start;
+	int bar;
+
+	for_each_pci_dev(pdev) {
+		for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+			if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
+				continue;
+			start = pci_resource_start(pdev, bar);
+			if (phys < start ||
+			    phys - start >= pci_resource_len(pdev, bar))
+				continue;
+			/* The caller's page holds the binding, so the handle. */
+			prov = p2px_kernel_provider_get(pdev, bar);
+			pci_dev_put(pdev);
+			return prov;
+		}
+	}
+	return NULL;
+}
+
+static struct p2pdma_ext_provider *
+p2px_native_page_provider(const struct page *page)
+{
+	struct p2pdma_ext_provider *fast, *slow;
+	struct dev_pagemap *pgmap;
+	int layout;
+
+	if (!is_pci_p2pdma_page(page))
+		return NULL;
+	pgmap = p2px_page_pgmap(page);
+	fast = p2px_kernel_pgmap_provider(pgmap);
+	layout = READ_ONCE(p2px_pgmap_layout);
+	if (layout == P2PX_LAYOUT_OK)
+		return fast;
+	slow = p2px_native_walk(pgmap->range.start);
+	if (layout == P2PX_LAYOUT_UNCHECKED && slow) {
+		WRITE_ONCE(p2px_pgmap_layout, fast == slow ? P2PX_LAYOUT_OK :
+			   P2PX_LAYOUT_BAD);
+		if (fast != slow)
+			pr_warn_once("the kernel's P2PDMA pagemap does not have the layout this module was written for; P2P pages are looked up the slow way\n");
+	}
+	return slow;
+}
+
 const struct p2px_backend p2px_backend_native = {
 	.add_resource = p2px_native_add_resource,
 	.publish = p2px_native_publish,
@@ -132,4 +195,5 @@ const struct p2px_backend p2px_backend_native = {
 	.explain = p2px_native_explain,
 	.virt_to_bus = p2px_native_virt_to_bus,
 	.has_p2pmem = p2px_native_has_p2pmem,
+	.page_provider = p2px_native_page_provider,
 };
