@@ -15,8 +15,7 @@
 #include <linux/scatterlist.h>
 
 /* The upstream block/IOMMU code's loop over one list, by the names. */
-int p2px_upstream_client_map(struct device *dev, struct sg_table *sgt);
-int p2px_upstream_client_map(struct device *dev, struct sg_table *sgt)
+static int p2px_upstream_client_map(struct device *dev, struct sg_table *sgt)
 {
 	struct pci_p2pdma_map_state state = {};
 	struct scatterlist *sg;
@@ -42,15 +41,12 @@ int p2px_upstream_client_map(struct device *dev, struct sg_table *sgt)
 	}
 	return p2p;
 }
-EXPORT_SYMBOL_GPL(p2px_upstream_client_map);
 
 /* A dma-buf exporter's map callback on a provider handle. */
-struct sg_table *p2px_upstream_client_export(struct dma_buf_attachment *attach,
-					     struct p2pdma_provider *provider,
-					     phys_addr_t paddr, size_t len);
-struct sg_table *p2px_upstream_client_export(struct dma_buf_attachment *attach,
-					     struct p2pdma_provider *provider,
-					     phys_addr_t paddr, size_t len)
+static struct sg_table *
+p2px_upstream_client_export(struct dma_buf_attachment *attach,
+			    struct p2pdma_provider *provider,
+			    phys_addr_t paddr, size_t len)
 {
 	struct phys_vec vec = { .paddr = paddr, .len = len };
 
@@ -60,16 +56,19 @@ struct sg_table *p2px_upstream_client_export(struct dma_buf_attachment *attach,
 	return dma_buf_phys_vec_to_sgt(attach, provider, &vec, 1, len,
 				       DMA_BIDIRECTIONAL);
 }
-EXPORT_SYMBOL_GPL(p2px_upstream_client_export);
 
-void p2px_upstream_client_unexport(struct dma_buf_attachment *attach,
-				   struct sg_table *sgt);
-void p2px_upstream_client_unexport(struct dma_buf_attachment *attach,
-				   struct sg_table *sgt)
+static void p2px_upstream_client_unexport(struct dma_buf_attachment *attach,
+					  struct sg_table *sgt)
 {
 	dma_buf_free_sgt(attach, sgt, DMA_BIDIRECTIONAL);
 }
-EXPORT_SYMBOL_GPL(p2px_upstream_client_unexport);
+
+/* Kept, so that modpost checks every symbol they need is exported. */
+static const void *const p2px_upstream_client_calls[] __used = {
+	p2px_upstream_client_map,
+	p2px_upstream_client_export,
+	p2px_upstream_client_unexport,
+};
 
 MODULE_DESCRIPTION("p2pdma-ext test: the upstream client API names build everywhere");
 MODULE_LICENSE("GPL");
