@@ -13,14 +13,21 @@
 #      bullseye's dkms 2.8 only through sign_tool, which is set up for the
 #      test and removed afterwards); the signature is checked with openssl
 #      against the certificate;
-#   2. selftests/vendor-sample is built there against the installed -dev
-#      package only (no path into this repository);
+#   2. selftests/vendor-sample, written with the upstream P2PDMA names, is
+#      built there against the installed -dev package only (no path into
+#      this repository), with P2PDMA_EXT_UPSTREAM_NAMES=y;
 #   3. the DKMS-built p2pdma_ext.ko, the sample, module_test and the
 #      packaged p2pdmactl (with the root's libraries) boot in that kernel's
 #      VM (topology switch, tools/pkgtest-guest.sh): module_test and the
-#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext
-#      and log its version, and the JSON of "p2pdmactl status --json" and
-#      "providers --json" is parsed here (jq) and compared;
+#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext,
+#      log its version and move bytes by edu DMA through P2P memory, and
+#      the JSON of "p2pdmactl status --json" and "providers --json" is
+#      parsed here (jq) and compared. As an admin would, the test writes
+#      MODPROBE_OPTION into the root's /etc/modprobe.d/p2pdma-ext.conf; the
+#      guest sees the root's /lib/modules/REL (depmod's index, the DKMS
+#      module) and /etc/modprobe.d, and runs the root's kmod as modprobe:
+#      "modprobe p2pdma_ext" and "p2pdmactl load" must both apply the
+#      option, "modprobe -r" must unload;
 #   4. apt-get purge removes the packages and nothing is left behind;
 #   5. on the series whose root is sid (RPM_SERIES): the .rpms are
 #      installed with Debian's rpm into that root, so the spec's %post runs
@@ -63,6 +70,9 @@ ROOT_TEST_PACKAGES=(dkms openssl build-essential debhelper libkmod-dev)
 # The line pkgtest adds to bullseye's /etc/dkms/framework.conf, and the key.
 SIGN_TOOL_LINE='sign_tool="/etc/dkms/sign_helper.sh" # p2pdma-ext pkgtest'
 SIGN_TOOL_CN="p2pdma-ext pkgtest sign_tool key"
+# The admin's edit of /etc/modprobe.d/p2pdma-ext.conf (not the default:
+# only BAR 2, the ivshmem's P2P memory BAR).
+MODPROBE_OPTION=provider_bars=4
 KS=("$@")
 [ ${#KS[@]} -gt 0 ] || read -r -a KS <<<"$KERNELS"
 
@@ -280,6 +290,40 @@ rpmtest() {
 	rm -rf "$root/tmp/p2px-pkgtest"
 }
 
+# modprobe_view K ROOT REL DIR: the admin's option in the root's
+# modprobe.d, then what the guest needs to run modprobe as the root would:
+# payload/root/ with the root's /lib/modules/REL (depmod's index files, the
+# DKMS module and what modules.dep says it needs) and /etc/modprobe.d, and
+# the root's kmod as payload/modprobe with the root's libraries.
+modprobe_view() {
+	local k=$1 root=$2 rel=$3 dir=$4 conf=$2/etc/modprobe.d/p2pdma-ext.conf
+	local mods=$2/lib/modules/$3 view=$4/payload/root kmod f
+	sed -i "s/^#options p2pdma_ext ${MODPROBE_OPTION%%=*}=.*/options p2pdma_ext $MODPROBE_OPTION/" \
+		"$conf" 2>/dev/null || true
+	mkdir -p "$view/lib/modules/$rel" "$view/etc"
+	cp -a "$root/etc/modprobe.d" "$view/etc/"
+	cp "$mods"/modules.* "$view/lib/modules/$rel/" 2>/dev/null || true
+	# The module and its dependencies: the words of its modules.dep line.
+	# shellcheck disable=SC2013
+	for f in $(sed -n 's|^\([^:]*/p2pdma_ext\.ko[^:]*\):|\1|p' "$mods/modules.dep" 2>/dev/null); do
+		mkdir -p "$view/lib/modules/$rel/$(dirname "$f")"
+		cp "$mods/$f" "$view/lib/modules/$rel/$f"
+	done
+	kmod=$(chroot "$root" readlink -f /sbin/modprobe 2>/dev/null || true)
+	[ -z "$kmod" ] ||
+		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
+		echo "pkg/$k: modprobe payload failed"
+	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
+	if grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null &&
+		grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null &&
+		[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe"; then
+		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
+			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
+	else
+		result FAIL "pkg/$k/modprobe-view" "want 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}, p2pdma_ext under updates/dkms in modules.dep, the root's kmod (${kmod:-none}) as modprobe"
+	fi
+}
+
 pkgtest_one() {
 	local k=$1 root rel dir ko left t0 rc dkms_ver cert utils_deb
 	local -a tap
@@ -432,6 +476,7 @@ pkgtest_one() {
 			"$TOP/tools/p2pdmactl/payload.sh" --root "$root" /usr/sbin/p2pdmactl "$dir/payload" ||
 				echo "pkg/$k: p2pdmactl payload failed"
 		fi
+		modprobe_view "$k" "$root" "$rel" "$dir"
 		rc=0
 		"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 			--topology switch --payload "$dir/payload" --out "$dir/out" \
