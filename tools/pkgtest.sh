@@ -273,6 +273,7 @@ rpmtest() {
 	fi
 	if [ -f "$root/usr/share/p2pdma-ext/p2pdma-ext.mk" ] &&
 		[ -f "$root/usr/include/p2pdma-ext/linux/p2pdma_ext.h" ] &&
+		[ -f "$root/usr/include/p2pdma-ext/compat/linux/pci-p2pdma.h" ] &&
 		in_root "$k" p2pdmactl --help >/dev/null 2>&1; then
 		result PASS "pkg/$k/rpm/devel-utils-files"
 	else
