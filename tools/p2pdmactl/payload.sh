@@ -29,9 +29,10 @@ done
 bin=$1 payload=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
-mkdir -p "$payload/lib/bin" "$payload/tests"
+mkdir -p "$payload/lib" "$payload/tests"
 target=/payload/lib/p2pdmactl.bin wrapper=$payload/p2pdmactl
 if [ -n "$name" ]; then
+	mkdir -p "$payload/lib/bin"
 	target=/payload/lib/bin/$name wrapper=$payload/$name
 fi
 cp "$root$bin" "$payload${target#/payload}"
