@@ -349,6 +349,13 @@ pkgtest_one() {
 		tail -n 20 "$dir/root-packages.log"
 		result FAIL "pkg/$k/root-packages" "apt-get install ${extra[*]} failed; see $dir/root-packages.log"
 	fi
+	# The roots hold the kernel's headers, not its image package, whose
+	# postinst runs depmod: do that, so that /lib/modules/REL has its
+	# modules.dep as on a system running that kernel (dkms 3.2 runs
+	# depmod only where there is one, "Skipping depmod" otherwise).
+	[ -f "$root/lib/modules/$rel/modules.dep" ] ||
+		in_root "$k" depmod -a "$rel" >"$dir/depmod.log" 2>&1 ||
+		echo "pkg/$k: depmod -a $rel failed; see $dir/depmod.log"
 	mkdir -p "$root/tmp/p2px-pkgtest/vendor-sample" "$root/tmp/p2px-pkgtest/src"
 	cp "${DEBS[@]}" "$root/tmp/p2px-pkgtest/"
 	cp "$TOP/selftests/vendor-sample/"{Kbuild,Makefile,p2px_vendor_sample.c} \
