@@ -315,13 +315,18 @@ modprobe_view() {
 		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
 		echo "pkg/$k: modprobe payload failed"
 	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
-	if grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null &&
-		grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null &&
-		[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe"; then
+	local why=''
+	grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null ||
+		why+="no 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}; "
+	grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null ||
+		why+="modules.dep (depmod) does not list updates/dkms/p2pdma_ext.ko; "
+	[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe" ||
+		why+="the payload's modprobe is not the root's kmod (${kmod:-none}); "
+	if [ -z "$why" ]; then
 		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
 			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
 	else
-		result FAIL "pkg/$k/modprobe-view" "want 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}, p2pdma_ext under updates/dkms in modules.dep, the root's kmod (${kmod:-none}) as modprobe"
+		result FAIL "pkg/$k/modprobe-view" "${why%; }"
 	fi
 }
 
