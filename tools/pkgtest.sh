@@ -226,6 +226,45 @@ ctl_checks() {
 	fi
 }
 
+# modprobe_view K ROOT REL DIR: the admin's option in the root's
+# modprobe.d, then what the guest needs to run modprobe as the root would:
+# payload/root/ with the root's /lib/modules/REL (depmod's index files, the
+# DKMS module and what modules.dep says it needs) and /etc/modprobe.d, and
+# the root's kmod as payload/modprobe with the root's libraries.
+modprobe_view() {
+	local k=$1 root=$2 rel=$3 dir=$4 conf=$2/etc/modprobe.d/p2pdma-ext.conf
+	local mods=$2/lib/modules/$3 view=$4/payload/root kmod f
+	sed -i "s/^#options p2pdma_ext ${MODPROBE_OPTION%%=*}=.*/options p2pdma_ext $MODPROBE_OPTION/" \
+		"$conf" 2>/dev/null || true
+	mkdir -p "$view/lib/modules/$rel" "$view/etc"
+	cp -a "$root/etc/modprobe.d" "$view/etc/"
+	cp "$mods"/modules.* "$view/lib/modules/$rel/" 2>/dev/null || true
+	# The module and its dependencies: the words of its modules.dep line.
+	# shellcheck disable=SC2013
+	for f in $(sed -n 's|^\([^:]*/p2pdma_ext\.ko[^:]*\):|\1|p' "$mods/modules.dep" 2>/dev/null); do
+		mkdir -p "$view/lib/modules/$rel/$(dirname "$f")"
+		cp "$mods/$f" "$view/lib/modules/$rel/$f"
+	done
+	kmod=$(chroot "$root" readlink -f /sbin/modprobe 2>/dev/null || true)
+	[ -z "$kmod" ] ||
+		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
+		echo "pkg/$k: modprobe payload failed"
+	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
+	local why=''
+	grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null ||
+		why+="no 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}; "
+	grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null ||
+		why+="modules.dep (depmod) does not list updates/dkms/p2pdma_ext.ko; "
+	[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe" ||
+		why+="the payload's modprobe is not the root's kmod (${kmod:-none}); "
+	if [ -z "$why" ]; then
+		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
+			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
+	else
+		result FAIL "pkg/$k/modprobe-view" "${why%; }"
+	fi
+}
+
 # rpmtest K ROOT REL DIR: the .rpms installed with Debian's rpm into the
 # root (no RPM-based distribution is in Debian's archive; --nodeps because
 # the rpm database there knows none of the dependencies, dkms, make and gcc
@@ -289,45 +328,6 @@ rpmtest() {
 		result FAIL "pkg/$k/rpm/erase-clean" "left behind: $(echo "$left" | tr '\n' ' ')"
 	fi
 	rm -rf "$root/tmp/p2px-pkgtest"
-}
-
-# modprobe_view K ROOT REL DIR: the admin's option in the root's
-# modprobe.d, then what the guest needs to run modprobe as the root would:
-# payload/root/ with the root's /lib/modules/REL (depmod's index files, the
-# DKMS module and what modules.dep says it needs) and /etc/modprobe.d, and
-# the root's kmod as payload/modprobe with the root's libraries.
-modprobe_view() {
-	local k=$1 root=$2 rel=$3 dir=$4 conf=$2/etc/modprobe.d/p2pdma-ext.conf
-	local mods=$2/lib/modules/$3 view=$4/payload/root kmod f
-	sed -i "s/^#options p2pdma_ext ${MODPROBE_OPTION%%=*}=.*/options p2pdma_ext $MODPROBE_OPTION/" \
-		"$conf" 2>/dev/null || true
-	mkdir -p "$view/lib/modules/$rel" "$view/etc"
-	cp -a "$root/etc/modprobe.d" "$view/etc/"
-	cp "$mods"/modules.* "$view/lib/modules/$rel/" 2>/dev/null || true
-	# The module and its dependencies: the words of its modules.dep line.
-	# shellcheck disable=SC2013
-	for f in $(sed -n 's|^\([^:]*/p2pdma_ext\.ko[^:]*\):|\1|p' "$mods/modules.dep" 2>/dev/null); do
-		mkdir -p "$view/lib/modules/$rel/$(dirname "$f")"
-		cp "$mods/$f" "$view/lib/modules/$rel/$f"
-	done
-	kmod=$(chroot "$root" readlink -f /sbin/modprobe 2>/dev/null || true)
-	[ -z "$kmod" ] ||
-		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
-		echo "pkg/$k: modprobe payload failed"
-	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
-	local why=''
-	grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null ||
-		why+="no 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}; "
-	grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null ||
-		why+="modules.dep (depmod) does not list updates/dkms/p2pdma_ext.ko; "
-	[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe" ||
-		why+="the payload's modprobe is not the root's kmod (${kmod:-none}); "
-	if [ -z "$why" ]; then
-		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
-			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
-	else
-		result FAIL "pkg/$k/modprobe-view" "${why%; }"
-	fi
 }
 
 pkgtest_one() {
