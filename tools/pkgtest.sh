@@ -13,14 +13,21 @@
 #      bullseye's dkms 2.8 only through sign_tool, which is set up for the
 #      test and removed afterwards); the signature is checked with openssl
 #      against the certificate;
-#   2. selftests/vendor-sample is built there against the installed -dev
-#      package only (no path into this repository);
+#   2. selftests/vendor-sample, written with the upstream P2PDMA names, is
+#      built there against the installed -dev package only (no path into
+#      this repository), with P2PDMA_EXT_UPSTREAM_NAMES=y;
 #   3. the DKMS-built p2pdma_ext.ko, the sample, module_test and the
 #      packaged p2pdmactl (with the root's libraries) boot in that kernel's
 #      VM (topology switch, tools/pkgtest-guest.sh): module_test and the
-#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext
-#      and log its version, and the JSON of "p2pdmactl status --json" and
-#      "providers --json" is parsed here (jq) and compared;
+#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext,
+#      log its version and move bytes by edu DMA through P2P memory, and
+#      the JSON of "p2pdmactl status --json" and "providers --json" is
+#      parsed here (jq) and compared. As an admin would, the test writes
+#      MODPROBE_OPTION into the root's /etc/modprobe.d/p2pdma-ext.conf; the
+#      guest sees the root's /lib/modules/REL (depmod's index, the DKMS
+#      module) and /etc/modprobe.d, and runs the root's kmod as modprobe:
+#      "modprobe p2pdma_ext" and "p2pdmactl load" must both apply the
+#      option, "modprobe -r" must unload;
 #   4. apt-get purge removes the packages and nothing is left behind;
 #   5. on the series whose root is sid (RPM_SERIES): the .rpms are
 #      installed with Debian's rpm into that root, so the spec's %post runs
@@ -63,6 +70,9 @@ ROOT_TEST_PACKAGES=(dkms openssl build-essential debhelper libkmod-dev)
 # The line pkgtest adds to bullseye's /etc/dkms/framework.conf, and the key.
 SIGN_TOOL_LINE='sign_tool="/etc/dkms/sign_helper.sh" # p2pdma-ext pkgtest'
 SIGN_TOOL_CN="p2pdma-ext pkgtest sign_tool key"
+# The admin's edit of /etc/modprobe.d/p2pdma-ext.conf (not the default:
+# only BAR 2, the ivshmem's P2P memory BAR).
+MODPROBE_OPTION=provider_bars=4
 KS=("$@")
 [ ${#KS[@]} -gt 0 ] || read -r -a KS <<<"$KERNELS"
 
@@ -216,6 +226,45 @@ ctl_checks() {
 	fi
 }
 
+# modprobe_view K ROOT REL DIR: the admin's option in the root's
+# modprobe.d, then what the guest needs to run modprobe as the root would:
+# payload/root/ with the root's /lib/modules/REL (depmod's index files, the
+# DKMS module and what modules.dep says it needs) and /etc/modprobe.d, and
+# the root's kmod as payload/modprobe with the root's libraries.
+modprobe_view() {
+	local k=$1 root=$2 rel=$3 dir=$4 conf=$2/etc/modprobe.d/p2pdma-ext.conf
+	local mods=$2/lib/modules/$3 view=$4/payload/root kmod f
+	sed -i "s/^#options p2pdma_ext ${MODPROBE_OPTION%%=*}=.*/options p2pdma_ext $MODPROBE_OPTION/" \
+		"$conf" 2>/dev/null || true
+	mkdir -p "$view/lib/modules/$rel" "$view/etc"
+	cp -a "$root/etc/modprobe.d" "$view/etc/"
+	cp "$mods"/modules.* "$view/lib/modules/$rel/" 2>/dev/null || true
+	# The module and its dependencies: the words of its modules.dep line.
+	# shellcheck disable=SC2013
+	for f in $(sed -n 's|^\([^:]*/p2pdma_ext\.ko[^:]*\):|\1|p' "$mods/modules.dep" 2>/dev/null); do
+		mkdir -p "$view/lib/modules/$rel/$(dirname "$f")"
+		cp "$mods/$f" "$view/lib/modules/$rel/$f"
+	done
+	kmod=$(chroot "$root" readlink -f /sbin/modprobe 2>/dev/null || true)
+	[ -z "$kmod" ] ||
+		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
+		echo "pkg/$k: modprobe payload failed"
+	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
+	local why=''
+	grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null ||
+		why+="no 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}; "
+	grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null ||
+		why+="modules.dep (depmod) does not list updates/dkms/p2pdma_ext.ko; "
+	[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe" ||
+		why+="the payload's modprobe is not the root's kmod (${kmod:-none}); "
+	if [ -z "$why" ]; then
+		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
+			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
+	else
+		result FAIL "pkg/$k/modprobe-view" "${why%; }"
+	fi
+}
+
 # rpmtest K ROOT REL DIR: the .rpms installed with Debian's rpm into the
 # root (no RPM-based distribution is in Debian's archive; --nodeps because
 # the rpm database there knows none of the dependencies, dkms, make and gcc
@@ -263,6 +312,7 @@ rpmtest() {
 	fi
 	if [ -f "$root/usr/share/p2pdma-ext/p2pdma-ext.mk" ] &&
 		[ -f "$root/usr/include/p2pdma-ext/linux/p2pdma_ext.h" ] &&
+		[ -f "$root/usr/include/p2pdma-ext/compat/linux/pci-p2pdma.h" ] &&
 		in_root "$k" p2pdmactl --help >/dev/null 2>&1; then
 		result PASS "pkg/$k/rpm/devel-utils-files"
 	else
@@ -304,6 +354,13 @@ pkgtest_one() {
 		tail -n 20 "$dir/root-packages.log"
 		result FAIL "pkg/$k/root-packages" "apt-get install ${extra[*]} failed; see $dir/root-packages.log"
 	fi
+	# The roots hold the kernel's headers, not its image package, whose
+	# postinst runs depmod: do that, so that /lib/modules/REL has its
+	# modules.dep as on a system running that kernel (dkms 3.2 runs
+	# depmod only where there is one, "Skipping depmod" otherwise).
+	[ -f "$root/lib/modules/$rel/modules.dep" ] ||
+		in_root "$k" depmod -a "$rel" >"$dir/depmod.log" 2>&1 ||
+		echo "pkg/$k: depmod -a $rel failed; see $dir/depmod.log"
 	mkdir -p "$root/tmp/p2px-pkgtest/vendor-sample" "$root/tmp/p2px-pkgtest/src"
 	cp "${DEBS[@]}" "$root/tmp/p2px-pkgtest/"
 	cp "$TOP/selftests/vendor-sample/"{Kbuild,Makefile,p2px_vendor_sample.c} \
@@ -432,6 +489,7 @@ pkgtest_one() {
 			"$TOP/tools/p2pdmactl/payload.sh" --root "$root" /usr/sbin/p2pdmactl "$dir/payload" ||
 				echo "pkg/$k: p2pdmactl payload failed"
 		fi
+		modprobe_view "$k" "$root" "$rel" "$dir"
 		rc=0
 		"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 			--topology switch --payload "$dir/payload" --out "$dir/out" \
