@@ -940,7 +940,7 @@ TEST_F_TIMEOUT(fuzzer, interfaces, 1200)
 
 	ret = fuzz_prepare(_metadata, fz);
 	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret);
 	fz->rng = seed ? seed : 1;
 	printf("# fuzz: seed %#lx, %lu calls, %d PCI functions, ivshmem %s\n",
