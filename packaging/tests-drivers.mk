@@ -5,11 +5,12 @@
 # p2px_bench, p2px_upstream) for one kernel, against the p2pdma_ext that
 # DKMS built for it (its Module.symvers, kept by the DKMS build):
 #
-#   make -C /usr/src/p2pdma-ext-tests-@VERSION@ [O=DIR] [KDIR=...]
+#   make -C /usr/src/p2pdma-ext-tests-@VERSION@ [DEST=DIR] [KDIR=...]
 #        [P2PDMA_EXT_SYMVERS=...]
 #
-# The sources are staged into O (default /var/tmp/p2pdma-ext-tests/KREL)
-# and built there; the modules land in O itself, the directory to give the
+# The sources are staged into DEST (default /var/tmp/p2pdma-ext-tests/KREL;
+# not O=, which kbuild takes for itself) and built there; the modules land
+# in DEST itself, the directory to give the
 # tests as P2PX_DRIVER_DIR (/usr/share/doc/p2pdma-ext-tests/testing.rst,
 # "Devices and paths").
 
@@ -18,7 +19,7 @@ SRC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 ARCH_DIR ?= $(shell uname -m)
-O ?= /var/tmp/p2pdma-ext-tests/$(KREL)
+DEST ?= /var/tmp/p2pdma-ext-tests/$(KREL)
 P2PDMA_EXT_SYMVERS ?= /var/lib/dkms/p2pdma-ext/$(VERSION)/$(KREL)/$(ARCH_DIR)/Module.symvers
 
 all:
@@ -26,11 +27,11 @@ all:
 		"install the kernel headers or pass KDIR=" >&2; exit 1; }
 	@test -f "$(P2PDMA_EXT_SYMVERS)" || { echo "no $(P2PDMA_EXT_SYMVERS):" \
 		"dkms install p2pdma-ext/$(VERSION) -k $(KREL) first" >&2; exit 1; }
-	mkdir -p $(O)
-	cp -a $(SRC)/Kbuild $(SRC)/include $(SRC)/selftests $(O)/
-	$(MAKE) -C $(KDIR) M=$(abspath $(O)) \
+	mkdir -p $(DEST)
+	cp -a $(SRC)/Kbuild $(SRC)/include $(SRC)/selftests $(DEST)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(DEST)) \
 		KBUILD_EXTRA_SYMBOLS=$(P2PDMA_EXT_SYMVERS) modules
-	find $(O)/selftests -name '*.ko' -exec cp {} $(O)/ \;
-	@echo "P2PX_DRIVER_DIR=$(O)"
+	find $(DEST)/selftests -name '*.ko' -exec cp {} $(DEST)/ \;
+	@echo "P2PX_DRIVER_DIR=$(DEST)"
 
 .PHONY: all

@@ -314,7 +314,7 @@ kselftest_run() {
 	fi
 	rm -rf "$pay" && mkdir -p "$pay/drivers"
 	# The test drivers, as Documentation/testing.rst tells a test engineer.
-	if in_root "$k" make -C "$src" KDIR="/lib/modules/$rel/build" O=/tmp/p2px-pkgtest/drivers \
+	if in_root "$k" make -C "$src" KDIR="/lib/modules/$rel/build" DEST=/tmp/p2px-pkgtest/drivers \
 		>"$dir/kselftest-drivers.log" 2>&1 &&
 		cp "$root"/tmp/p2px-pkgtest/drivers/*.ko "$pay/drivers/"; then
 		result PASS "pkg/$k/kselftest/drivers-build" "$(cd "$pay/drivers" && echo *.ko)"
