@@ -111,11 +111,11 @@ static const char *import_setup(struct __test_metadata *_metadata,
 	int ret = p2px_dmabuf_setup(bdf, 64, 1);
 
 	if (ret == -ENODEV)
-		return "needs ivshmem and edu";
+		return "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
 	if (!import_possible(topology()))
 		return "no expectation for this topology";
-	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, 64));
+	ASSERT_TRUE(p2px_dma_engine_dev(edu, 64));
 	*ctl = p2px_ctl_open();
 	ASSERT_LE(0, *ctl);
 	*base = list_total(*ctl);
@@ -141,7 +141,7 @@ TEST(list_validation)
 
 	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 0);
 	if (ret == -ENODEV)
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_EQ(0, ret);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
@@ -391,7 +391,7 @@ TEST(order_count_stride)
 
 	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 0);
 	if (ret == -ENODEV)
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
@@ -480,7 +480,7 @@ static int hold(void)
 	int ctl, fd, ret;
 
 	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 1);
-	if (ret || !find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu))) {
+	if (ret || !p2px_dma_engine_dev(edu, sizeof(edu))) {
 		printf("error: setup: %s\n", strerror(-ret));
 		return 1;
 	}

@@ -39,14 +39,14 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
 	if (!bound_to(bdf, PROVIDER_DRV))
 		EXPECT_EQ(0, bind_provider(bdf));
 	EXPECT_TRUE(bound_to(bdf, PROVIDER_DRV));
 	if (!need_edu)
 		return 1;
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
 		return 0;
 	EXPECT_EQ(0, edu_ready());
 	return 1;
@@ -71,7 +71,7 @@ TEST(export_validation)
 	int ctl, fd, i;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	dev = p2px_devid(bdf);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
@@ -131,7 +131,7 @@ TEST(export_validation)
 	r[0].length = PAGE;
 	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
 				       2, r, 1));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
 	/* A good one, of every page of the BAR in 256 ranges. */
@@ -180,7 +180,7 @@ TEST(provider_fd)
 	__u64 dev;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	dev = p2px_devid(bdf);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
@@ -200,7 +200,7 @@ TEST(provider_fd)
 	EXPECT_EQ(EFAULT, errno);
 	/* Devices: none there, and one not bound to the provider. */
 	EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0), 0));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, p2px_devid(edu), 0));
 
 	pfd = p2px_provider_open(ctl, dev, O_CLOEXEC);
@@ -222,7 +222,7 @@ TEST(provider_fd)
 	close(fd);
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, P2PDMA_EXT_DEVID(0x7777, 0, 0), 2,
 				       r, 1));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-EINVAL, p2px_export(pfd, p2px_devid(edu), 2, r, 1));
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 0, r, 1));
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 2, r, 0));
@@ -281,7 +281,7 @@ TEST(import_dma)
 	if (!topo)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
@@ -319,7 +319,7 @@ TEST(map_follows_policy)
 	if (!topo || strcmp(topo, "rootports"))
 		SKIP(return, "needs the rootports topology (a host-bridge path)");
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
@@ -379,7 +379,7 @@ FIXTURE_SETUP(loop)
 	if (!self->topo)
 		self->topo = "";
 	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	if (!may_import(self->topo))
 		SKIP(return, "no expectation for topology '%s'", self->topo);
 	self->refcnt = module_refcnt(P2PX_MODULE_NAME);
@@ -495,8 +495,8 @@ TEST(slow_importer_blocks_only_its_device)
 	if (!topo)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
-	if (!find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	if (!p2px_provider2_dev(nvme, sizeof(nvme)))
 		SKIP(return, "needs an NVMe with a CMB (second provider)");
 	if (!may_import(topo))
 		SKIP(return, "no expectation for topology '%s'", topo);
