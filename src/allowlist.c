@@ -13,11 +13,13 @@
  * before anything changes: bad input is refused with EINVAL and the
  * previous value stays in force.
  *
+ * Policy data only: this file calls the decision core's parser and
+ * nothing above it. p2px_policy_gen counts the changes; the topology cache
+ * compares it with the generation of its answers.
+ *
  * Locking: p2px_policy points to an immutable snapshot. Writers build a new
- * snapshot and swap it in under p2px_policy_lock; readers dereference it
- * under rcu_read_lock(). Every swap invalidates the topology cache (after
- * the new snapshot is published); p2px_policy_gen counts the swaps, for the
- * debugfs statistics.
+ * snapshot and swap it in under p2px_policy_lock, then bump
+ * p2px_policy_gen; readers dereference it under rcu_read_lock().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,8 +33,7 @@
 #include <linux/string.h>
 
 #include "compat.h"
-#include "internal.h"
-#include "topology_core.h"
+#include "topology.h"
 
 struct p2px_policy {
 	struct rcu_head rcu;
@@ -114,7 +115,6 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	smp_mb__before_atomic();
 	atomic_inc(&p2px_policy_gen);
 	mutex_unlock(&p2px_policy_lock);
-	p2px_topo_invalidate();
 
 	if (old != &p2px_policy_default)
 		kfree_rcu(old, rcu);
@@ -239,6 +239,9 @@ unsigned int p2px_policy_generation(void)
 	return (unsigned int)atomic_read_acquire(&p2px_policy_gen);
 }
 
+/**
+ * p2px_allowlist_exit() - free the policy snapshot at module unload
+ */
 void p2px_allowlist_exit(void)
 {
 	struct p2px_policy *pol;

@@ -619,7 +619,7 @@ static void p2px_note_acs(struct p2px_topo_result *res,
 /*
  * The path between two nodes: where they meet, how far apart they are,
  * the nodes whose ACS settings count. Both p2px_topo_calc() and
- * p2px_topo_direct() decide on it, so the two cannot disagree.
+ * p2px_topo_answer() decide on it, so the two cannot disagree.
  */
 struct p2px_path {
 	const struct p2px_topo_node *common;
@@ -831,22 +831,14 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 	return 0;
 }
 
-/**
- * p2px_topo_direct() - can two devices talk by PCI bus address?
- * @provider: the device whose memory is used
- * @client: the device doing the DMA
- * @distance: receives the distance, also when the answer is no
- *
- * The first half of p2px_topo_calc(), for callers that want the answer
- * without its explanation: it reads neither the host bridges
- * (&struct p2px_topo_node.host may still be unset) nor the allowlist.
- *
- * Return: 1 for a direct path (MAP_BUS_ADDR), 0 when the traffic has to
- * go through the host bridge (decide with p2px_topo_host_map()), -EINVAL
- * for a NULL argument, -ELOOP for a chain longer than P2PX_TOPO_MAX_DEPTH.
+/*
+ * The first half of p2px_topo_calc(), without the explanation: reads
+ * neither the host bridges nor the allowlist. Return: 1 for a direct path,
+ * 0 for one through the host bridge (*@distance set either way), -EINVAL,
+ * -ELOOP.
  */
-int p2px_topo_direct(const struct p2px_topo_node *provider,
-		     const struct p2px_topo_node *client, int *distance)
+static int p2px_direct(const struct p2px_topo_node *provider,
+		       const struct p2px_topo_node *client, int *distance)
 {
 	struct p2px_path path;
 	int ret;
@@ -861,20 +853,11 @@ int p2px_topo_direct(const struct p2px_topo_node *provider,
 						   NULL);
 }
 
-/**
- * p2px_topo_host_map() - mapping type of a path through the host bridge
- * @provider: the provider's host bridge, or NULL if unknown
- * @client: the client's host bridge, or NULL if unknown
- * @pol: host bridge policy; NULL means the built-in allowlist only
- *
- * The second half of p2px_topo_calc(), for a pair that p2px_topo_direct()
- * (or the kernel's own walk) found to need the host bridge.
- *
- * Return: P2PX_TOPO_MAP_THRU_HOST_BRIDGE or P2PX_TOPO_MAP_NOT_SUPPORTED.
- */
-enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
-				      const struct p2px_topo_bridge *client,
-				      const struct p2px_topo_policy *pol)
+/* The second half: the mapping type of a path through the host bridge. */
+static enum p2px_topo_map
+p2px_host_map(const struct p2px_topo_bridge *provider,
+	      const struct p2px_topo_bridge *client,
+	      const struct p2px_topo_policy *pol)
 {
 	static const struct p2px_topo_policy no_policy;
 	struct p2px_topo_hb_info hb[2] = {};
@@ -901,8 +884,8 @@ enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
  * @ans: receives what p2px_topo_calc() would put in its @map and
  *	@distance fields
  *
- * p2px_topo_direct(), then, only for a path through the host bridge,
- * p2px_topo_host_map().
+ * p2px_direct(), then, only for a path through the host bridge,
+ * p2px_host_map().
  *
  * Return: as p2px_topo_calc().
  */
@@ -916,64 +899,31 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 	if (!ans)
 		return -EINVAL;
 	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
-	ret = p2px_topo_direct(provider, client, &ans->distance);
+	ret = p2px_direct(provider, client, &ans->distance);
 	if (ret < 0) {
 		ans->distance = -1;
 		return ret;
 	}
 	ans->map = ret ? P2PX_TOPO_MAP_BUS_ADDR :
-		   p2px_topo_host_map(provider->host, client->host, pol);
+		   p2px_host_map(provider->host, client->host, pol);
 	return 0;
 }
 
 /**
- * p2px_topo_distance_many() - summed distance from a provider to clients
- * @provider: the device whose memory is used
- * @clients: the devices doing the DMA
- * @n: number of @clients
- * @pol: host bridge policy; NULL means the built-in allowlist only
- * @res: NULL, or an array of @n results: verbose mode, every client is
- *	judged (upstream stops at the first refused one only when not
- *	verbose) and gets its own result
+ * p2px_topo_sum() - add one client's answer to a distance_many() total
+ * @total: the total so far (0 to start), -1 once a client was refused
+ * @ans: the next client's answer
  *
- * Return: the sum of the distances, or -1 if @n is zero, a client is
- * NULL or any pair is NOT_SUPPORTED (like pci_p2pdma_distance_many()).
+ * Return: @total plus the client's distance, or -1 if @total is -1 or the
+ * client cannot do peer-to-peer DMA (like pci_p2pdma_distance_many()).
  */
-int p2px_topo_distance_many(const struct p2px_topo_node *provider,
-			    const struct p2px_topo_node *const *clients,
-			    unsigned int n, const struct p2px_topo_policy *pol,
-			    struct p2px_topo_result *res)
+int p2px_topo_sum(int total, const struct p2px_topo_answer *ans)
 {
-	struct p2px_topo_result one;
-	bool refused = false;
-	unsigned int i;
-	long total = 0;
-
-	if (res)
-		for (i = 0; i < n; i++)
-			p2px_result_init(&res[i]);
-	if (!n || !clients)
+	if (total < 0 || ans->map == P2PX_TOPO_MAP_NOT_SUPPORTED ||
+	    ans->distance < 0)
 		return -1;
-
-	for (i = 0; i < n; i++) {
-		struct p2px_topo_result *r = res ? &res[i] : &one;
-
-		if (!clients[i])
-			return -1;
-		if (p2px_topo_calc(provider, clients[i], pol, r) ||
-		    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
-			refused = true;
-			if (!res)
-				break;
-			continue;
-		}
-		if (total < INT_MAX)
-			total += r->distance;
-	}
-
-	if (refused)
-		return -1;
-	return total > INT_MAX ? INT_MAX : (int)total;
+	return ans->distance > INT_MAX - total ? INT_MAX :
+	       total + ans->distance;
 }
 
 /* ------------------------------------------------------------------ */
