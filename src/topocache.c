@@ -1,56 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext topology cache: the walker's answers per provider/client pair,
- * kept as long as the generation they were computed in is current.
- *
- * Layout: p2px_rows maps a provider's topology id to its row, which maps
- * a client's id to the answer (map type and distance, packed in an
- * xarray value) and, for pairs an explaining interface (ioctl, debugfs)
- * asked about, the whole result (struct p2px_detail; at most
- * P2PX_CACHE_MAX_DETAILED of them).
- *
- * Generations: the stamp (p2px_topo_stamp()) is the cache's own
- * generation plus the allowlist's policy generation; both only grow. The
- * cache generation moves on a PCI device added or removed, a driver bound
- * or unbound (a notifier on pci_bus_type), a flush (debugfs p2pdma_ext/
- * flush, p2pdma_ext_topology_flush()) and a recomputation that found a
- * cached answer out of date; the policy generation on every change of an
- * allowlist parameter. A row holds the answers of one stamp: a lookup
- * with another stamp misses, and the first store with a newer stamp
+ * p2pdma-ext topology cache: the walker's answers per provider/client pair
+ * (Documentation/design.rst, "The cache"). p2px_rows maps a provider's id
+ * to its row; a row maps a client's id to the answer (an xarray value)
+ * and, for pairs an explaining interface asked about, the whole result.
+ * A row holds the answers of one stamp (p2px_topo_stamp(): the cache
+ * generation plus the allowlist's policy generation, both only growing):
+ * a lookup with another stamp misses, the first store with a newer one
  * empties the row. Nothing below the cache calls it.
  *
- * What cannot be detected: the kernel has no notification for writes to a
- * device's ACS Control register. Callers that explain an answer (the
- * topology ioctls without P2PDMA_EXT_TOPO_Q_CACHED, debugfs,
- * p2pdma_ext_explain(), verbose distance queries) therefore recompute from
- * the hardware, and when a cached answer no longer agrees they move the
- * cache generation and store the new answer in it.
- *
- * Locking: p2px_cache_lock (a mutex) serialises every change: creating a
- * row, emptying it, storing an answer or a detail, and reading a detail.
- * Lookups of answers take no lock: rows stay until the module unloads,
- * and the xarrays free their nodes after an RCU grace period. A lookup
- * that reads a row's @gen equal to its stamp may then find an answer of
- * a newer stamp (the row was emptied and refilled meanwhile): that answer
- * is newer than the lookup, so as good.
+ * Locking: p2px_cache_lock serialises every change (a row created or
+ * emptied, an answer or a detail stored) and every read of a detail.
+ * Answer lookups take no lock: rows stay until the module unloads, and
+ * xarrays free their nodes after an RCU grace period. A lookup that saw a
+ * row's @gen equal to its stamp may find an answer of a newer stamp (the
+ * row was emptied and refilled meanwhile): newer than the lookup, so as
+ * good.
  */
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
-#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
-#include "compat.h"
 #include "topology.h"
 
-/* Whole results kept at most (about 330 bytes each). */
-#define P2PX_CACHE_MAX_DETAILED	32768
-
-/* An answer in an xarray value: map type << 16 | distance. */
-#define P2PX_ANS_MAP_SHIFT	16
+#define P2PX_CACHE_MAX_DETAILED	32768	/* whole results (~330 bytes each) */
+#define P2PX_ANS_MAP_SHIFT	16	/* answer: map << 16 | distance */
 
 /**
  * struct p2px_row - the cached answers of one provider
@@ -66,8 +44,7 @@ struct p2px_row {
 
 /**
  * struct p2px_detail - a whole result, as an explaining query computed it
- * @ans: the answer value stored with it; the detail counts only while it
- *	is still the pair's answer
+ * @ans: the answer stored with it; it counts while that is the pair's
  * @res: the result
  */
 struct p2px_detail {
@@ -85,11 +62,9 @@ static atomic64_t p2px_hits, p2px_misses, p2px_fresh, p2px_refreshed,
 /**
  * p2px_topo_stamp() - the generation of cached topology answers
  *
- * An answer decided after reading a stamp stays as true as a cached one
- * while the stamp reads the same: whatever invalidates the cache (a
- * policy change, a device or driver come or gone, a flush) changes it.
+ * An answer decided after reading a stamp is as true as a cached one while
+ * the stamp reads the same: whatever invalidates the cache changes it.
  *
- * Context: any.
  * Return: the current stamp.
  */
 unsigned int p2px_topo_stamp(void)
@@ -101,10 +76,8 @@ unsigned int p2px_topo_stamp(void)
 /* The xarray index of @pdev, false if its id does not fit (32-bit). */
 static bool p2px_key(struct pci_dev *pdev, unsigned long *key)
 {
-	u64 id = p2px_pci_id(pdev);
-
-	*key = (unsigned long)id;
-	return *key == id;
+	*key = (unsigned long)p2px_pci_id(pdev);
+	return *key == p2px_pci_id(pdev);
 }
 
 static void *p2px_ans_pack(const struct p2px_topo_answer *ans)
@@ -187,9 +160,8 @@ static void p2px_store(unsigned long pk, unsigned long ck, unsigned int stamp,
 	/* Without memory the cache just lacks the answer. */
 	if (!row || xa_is_err(xa_store(&row->ans, ck, v, GFP_KERNEL)))
 		goto out;
-	if (!res || p2px_ndetailed >= P2PX_CACHE_MAX_DETAILED)
-		goto out;
-	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	if (res && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED)
+		d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		goto out;
 	d->ans = v;
@@ -199,9 +171,9 @@ static void p2px_store(unsigned long pk, unsigned long ck, unsigned int stamp,
 		kfree(d);
 		goto out;
 	}
-	kfree(old);
 	if (!old)
 		p2px_ndetailed++;
+	kfree(old);
 out:
 	mutex_unlock(&p2px_cache_lock);
 }
@@ -217,22 +189,21 @@ static int p2px_find(unsigned long pk, unsigned long ck, unsigned int stamp,
 	void *v = p2px_lookup(pk, ck, stamp);
 	struct p2px_detail *d;
 	struct p2px_row *row;
-	int found = 1;
+	bool whole;
 
 	if (!v)
 		return 0;
 	p2px_ans_unpack(v, ans);
 	if (!res)
-		return found;
+		return 1;
 	mutex_lock(&p2px_cache_lock);
 	row = xa_load(&p2px_rows, pk);
 	d = row->gen == stamp ? xa_load(&row->res, ck) : NULL;
-	if (d && d->ans == v && xa_load(&row->ans, ck) == v) {
+	whole = d && d->ans == v;
+	if (whole)
 		*res = d->res;
-		found = 2;
-	}
 	mutex_unlock(&p2px_cache_lock);
-	return found;
+	return 1 + whole;
 }
 
 /**
@@ -266,32 +237,8 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 	atomic64_inc(&p2px_misses);
 	ret = p2px_walk_answer(provider, client, ans);
 	if (!ret)
-		p2px_store(pk, ck, stamp, ans, NULL);
+		p2px_store(pk, ck, stamp, ans, NULL);	/* if there is memory */
 	return ret;
-}
-
-/* Do two results say the same thing? (Never memcmp: padding.) */
-static bool p2px_result_same(const struct p2px_topo_result *a,
-			     const struct p2px_topo_result *b)
-{
-	unsigned int i;
-
-	if (a->map != b->map || a->reason != b->reason ||
-	    a->detour != b->detour || a->hb_verdict != b->hb_verdict ||
-	    a->distance != b->distance || a->has_common != b->has_common ||
-	    a->common_id != b->common_id || a->acs_count != b->acs_count ||
-	    a->same_host != b->same_host)
-		return false;
-	for (i = 0; i < min_t(unsigned int, a->acs_count, P2PX_TOPO_MAX_ACS); i++)
-		if (a->acs[i].id != b->acs[i].id ||
-		    a->acs[i].bits != b->acs[i].bits)
-			return false;
-	for (i = 0; i < ARRAY_SIZE(a->hb); i++)
-		if (a->hb[i].id != b->hb[i].id ||
-		    a->hb[i].listed != b->hb[i].listed ||
-		    a->hb[i].flags != b->hb[i].flags)
-			return false;
-	return true;
 }
 
 /**
@@ -305,10 +252,9 @@ static bool p2px_result_same(const struct p2px_topo_result *a,
  * @oflags: if not NULL, receives P2PX_PAIR_FROM_CACHE (a current answer
  *	existed) and P2PX_PAIR_REFRESHED (it disagreed with the hardware)
  *
- * A cached lookup that finds only the answer (as kernel users' lookups
- * store it) computes the rest; if the hardware no longer agrees with that
- * answer (an ACS write), it is replaced and reported as refreshed, so the
- * result returned is what kernel users get from then on.
+ * A cached lookup that finds only the answer computes the rest; if the
+ * hardware no longer agrees with it (an ACS write), it is replaced and
+ * reported as refreshed: the result is what kernel users get from then on.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from the walker.
@@ -349,14 +295,10 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 	if (found)
 		of |= P2PX_PAIR_FROM_CACHE;
 	if (found && (ans.map != res->map || ans.distance != res->distance ||
-		      (found == 2 && !p2px_result_same(cached, res)))) {
+		      (found == 2 && !p2px_topo_same(cached, res)))) {
 		of |= P2PX_PAIR_REFRESHED;
 		atomic64_inc(&p2px_refreshed);
-		/*
-		 * The hardware changed unannounced (an ACS write): answers of
-		 * other pairs may be as old, so all go, and this one is
-		 * stored in the new generation.
-		 */
+		/* Unannounced change (ACS write): all answers may be as old. */
 		p2px_cache_invalidate();
 		stamp = p2px_topo_stamp();
 	}
@@ -376,8 +318,6 @@ out:
  *
  * Callers that changed what the walker reads publish that change before
  * calling: a lookup that sees the new generation also sees the change.
- *
- * Context: any.
  */
 void p2px_cache_invalidate(void)
 {
@@ -390,8 +330,6 @@ void p2px_cache_invalidate(void)
 /**
  * p2px_cache_stats() - counters of the cache
  * @st: filled in
- *
- * Context: process context; takes p2px_cache_lock.
  */
 void p2px_cache_stats(struct p2px_cache_stats *st)
 {
@@ -422,17 +360,11 @@ void p2px_cache_stats(struct p2px_cache_stats *st)
 static int p2px_pci_notify(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
-	switch (action) {
-	case BUS_NOTIFY_ADD_DEVICE:
-	case BUS_NOTIFY_DEL_DEVICE:
-	case BUS_NOTIFY_REMOVED_DEVICE:
-	case BUS_NOTIFY_BOUND_DRIVER:
-	case BUS_NOTIFY_UNBOUND_DRIVER:
+	if (action == BUS_NOTIFY_ADD_DEVICE || action == BUS_NOTIFY_DEL_DEVICE ||
+	    action == BUS_NOTIFY_REMOVED_DEVICE ||
+	    action == BUS_NOTIFY_BOUND_DRIVER ||
+	    action == BUS_NOTIFY_UNBOUND_DRIVER)
 		p2px_cache_invalidate();
-		break;
-	default:
-		break;
-	}
 	return NOTIFY_DONE;
 }
 

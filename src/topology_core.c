@@ -1136,6 +1136,38 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 }
 
 /**
+ * p2px_topo_same() - do two results say the same thing?
+ * @a: one result
+ * @b: the other
+ *
+ * Compares every field an explanation reads (never memcmp: padding).
+ *
+ * Return: true if they agree.
+ */
+bool p2px_topo_same(const struct p2px_topo_result *a,
+		    const struct p2px_topo_result *b)
+{
+	unsigned int i;
+
+	if (a->map != b->map || a->reason != b->reason ||
+	    a->detour != b->detour || a->hb_verdict != b->hb_verdict ||
+	    a->distance != b->distance || a->has_common != b->has_common ||
+	    a->common_id != b->common_id || a->acs_count != b->acs_count ||
+	    a->same_host != b->same_host)
+		return false;
+	for (i = 0; i < p2px_acs_listed(a); i++)
+		if (a->acs[i].id != b->acs[i].id ||
+		    a->acs[i].bits != b->acs[i].bits)
+			return false;
+	for (i = 0; i < ARRAY_SIZE(a->hb); i++)
+		if (a->hb[i].id != b->hb[i].id ||
+		    a->hb[i].listed != b->hb[i].listed ||
+		    a->hb[i].flags != b->hb[i].flags)
+			return false;
+	return true;
+}
+
+/**
  * p2px_topo_explain() - describe a result for humans, on one line
  * @r: the result of p2px_topo_calc()
  * @buf: output buffer, always NUL-terminated when @len is not zero

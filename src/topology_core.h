@@ -276,6 +276,8 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 		     const struct p2px_topo_policy *pol,
 		     struct p2px_topo_answer *ans);
 int p2px_topo_sum(int total, const struct p2px_topo_answer *ans);
+bool p2px_topo_same(const struct p2px_topo_result *a,
+		    const struct p2px_topo_result *b);
 int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		      size_t len);
 

@@ -771,6 +771,28 @@ TEST(depth_limit_and_loops)
 /* ------------------------------------------------------------------ */
 /* distance_many                                                       */
 
+/* What the cache compares to tell a stale whole result. */
+TEST(results_same)
+{
+	struct p2px_topo_result r1, r2;
+	struct q35 q;
+
+	q35_build(&q, 0x8086, 0x29c0);
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r1));
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r2));
+	EXPECT_TRUE(p2px_topo_same(&r1, &r2));
+	set_acs(&q.c, P2PX_TOPO_ACS_RR);
+	set_acs(&q.d, P2PX_TOPO_ACS_RR);
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r2));
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+	r2 = r1;
+	r2.hb[1].flags ^= P2PX_TOPO_F_EXTRA;
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+	r2 = r1;
+	r2.common_id++;
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+}
+
 TEST(distance_many)
 {
 	struct p2px_topo_answer ans[3];
