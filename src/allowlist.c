@@ -155,60 +155,38 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 	return len;
 }
 
-static int p2px_allow_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_ALLOW, val);
-}
-
-static int p2px_allow_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_ALLOW, buf);
-}
-
-static int p2px_deny_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_DENY, val);
-}
-
-static int p2px_deny_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_DENY, buf);
-}
-
-static int p2px_trust_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_TRUST, val);
-}
-
-static int p2px_trust_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_TRUST, buf);
-}
-
-static const struct kernel_param_ops p2px_allow_ops = {
-	.set = p2px_allow_set,
-	.get = p2px_allow_get,
+/* Which field a parameter sets: its kernel_param's arg. */
+static enum p2px_policy_field p2px_fields[] = {
+	P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST,
 };
 
-static const struct kernel_param_ops p2px_deny_ops = {
-	.set = p2px_deny_set,
-	.get = p2px_deny_get,
+static int p2px_param_set(const char *val, const struct kernel_param *kp)
+{
+	return p2px_policy_update(kp, *(enum p2px_policy_field *)kp->arg, val);
+}
+
+static int p2px_param_get(char *buf, const struct kernel_param *kp)
+{
+	return p2px_policy_show(*(enum p2px_policy_field *)kp->arg, buf);
+}
+
+static const struct kernel_param_ops p2px_param_ops = {
+	.set = p2px_param_set,
+	.get = p2px_param_get,
 };
 
-static const struct kernel_param_ops p2px_trust_ops = {
-	.set = p2px_trust_set,
-	.get = p2px_trust_get,
-};
-
-module_param_cb(host_bridge_allow, &p2px_allow_ops, NULL, 0644);
+module_param_cb(host_bridge_allow, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_ALLOW], 0644);
 MODULE_PARM_DESC(host_bridge_allow,
 		 "Extra host bridges/root ports that route peer-to-peer DMA: comma-separated VVVV:DDDD (hex; DDDD may be *), ':same' = only within one host bridge. Example: 8086:29c0,1ae0:*");
 
-module_param_cb(host_bridge_deny, &p2px_deny_ops, NULL, 0644);
+module_param_cb(host_bridge_deny, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_DENY], 0644);
 MODULE_PARM_DESC(host_bridge_deny,
 		 "Built-in allowlist entries to disable: comma-separated VVVV:DDDD (hex)");
 
-module_param_cb(trust_all_host_bridges, &p2px_trust_ops, NULL, 0644);
+module_param_cb(trust_all_host_bridges, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_TRUST], 0644);
 MODULE_PARM_DESC(trust_all_host_bridges,
 		 "Allow peer-to-peer DMA through every host bridge (testing only; warns and taints the kernel) [default N]");
 

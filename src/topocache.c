@@ -1,63 +1,78 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext topology cache: the walker's answers per provider/client pair
- * (Documentation/design.rst, "The cache"). p2px_rows maps a provider's id
- * to its row; a row maps a client's id to the answer (an xarray value)
- * and, for pairs an explaining interface asked about, the whole result.
- * A row holds the answers of one stamp (p2px_topo_stamp(): the cache
- * generation plus the allowlist's policy generation, both only growing):
- * a lookup with another stamp misses, the first store with a newer one
- * empties the row. Nothing below the cache calls it.
+ * (Documentation/design.rst, "The cache"). Every pair asked about gets an
+ * entry in the hash table p2px_pairs, kept until the module unloads; its
+ * answer word holds the stamp it was computed in (p2px_topo_stamp(): the
+ * cache generation plus the allowlist's policy generation, both only
+ * growing), the map type and the distance, and counts only while that
+ * stamp is current. A newer answer overwrites it in place, so refilling
+ * the cache after an invalidation allocates nothing. For pairs an
+ * explaining interface (ioctl, debugfs) asked about, the entry also keeps
+ * the whole result, valid while the answer word is the one stored with
+ * it. Nothing below the cache calls it.
  *
- * Locking: p2px_cache_lock serialises every change (a row created or
- * emptied, an answer or a detail stored) and every read of a detail.
- * Answer lookups take no lock: rows stay until the module unloads, and
- * xarrays free their nodes after an RCU grace period. A lookup that saw a
- * row's @gen equal to its stamp may find an answer of a newer stamp (the
- * row was emptied and refilled meanwhile): newer than the lookup, so as
- * good.
+ * Locking: answer words are read and written whole (atomic64_t) without a
+ * lock: racing stores each write a right answer, and one computed before
+ * an invalidation carries the old stamp. Entries are added under
+ * p2px_cache_lock (a mutex) with hlist_add_head_rcu() and found under
+ * rcu_read_lock(); they are freed only at module unload. @detail is read,
+ * written and freed under p2px_cache_lock.
  */
-#include <linux/atomic.h>
-#include <linux/device.h>
+#include <linux/hash.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
-#include <linux/xarray.h>
 
 #include "topology.h"
 
+#define P2PX_CACHE_BITS		13	/* hash table: 8192 buckets */
 #define P2PX_CACHE_MAX_DETAILED	32768	/* whole results (~330 bytes each) */
-#define P2PX_ANS_MAP_SHIFT	16	/* answer: map << 16 | distance */
-
-/**
- * struct p2px_row - the cached answers of one provider
- * @gen: the stamp of every answer in @ans and detail in @res
- * @ans: client id -> answer (xa_mk_value())
- * @res: client id -> struct p2px_detail
- */
-struct p2px_row {
-	unsigned int gen;
-	struct xarray ans;
-	struct xarray res;
-};
 
 /**
  * struct p2px_detail - a whole result, as an explaining query computed it
- * @ans: the answer stored with it; it counts while that is the pair's
+ * @ans: the answer word stored with it; it counts while that is the pair's
  * @res: the result
  */
 struct p2px_detail {
-	void *ans;
+	u64 ans;
 	struct p2px_topo_result res;
 };
 
-static DEFINE_XARRAY(p2px_rows);	/* provider id -> struct p2px_row */
+/**
+ * struct p2px_pair - the cache entry of one provider/client pair
+ * @node: in p2px_pairs
+ * @provider: the provider's topology id
+ * @client: the client's topology id
+ * @ans: stamp << 32 | map type << 16 | distance
+ * @detail: the whole result, or NULL
+ */
+struct p2px_pair {
+	struct hlist_node node;
+	u64 provider;
+	u64 client;
+	atomic64_t ans;
+	struct p2px_detail *detail;
+};
+
+/* Counters, per CPU: a lookup pays no atomic operation for them. */
+struct p2px_cache_counters {
+	u64 hits;
+	u64 misses;
+	u64 fresh;
+	u64 refreshed;
+	u64 invalidations;
+};
+
+static struct hlist_head p2px_pairs[1 << P2PX_CACHE_BITS];
 static DEFINE_MUTEX(p2px_cache_lock);
 static unsigned int p2px_ndetailed;	/* details, under p2px_cache_lock */
 static atomic_t p2px_cache_gen = ATOMIC_INIT(0);
-static atomic64_t p2px_hits, p2px_misses, p2px_fresh, p2px_refreshed,
-	p2px_invalidations;
+static DEFINE_PER_CPU(struct p2px_cache_counters, p2px_stat);
+
+#define p2px_count(field)	this_cpu_inc(p2px_stat.field)
 
 /**
  * p2px_topo_stamp() - the generation of cached topology answers
@@ -73,135 +88,112 @@ unsigned int p2px_topo_stamp(void)
 	       p2px_policy_generation();
 }
 
-/* The xarray index of @pdev, false if its id does not fit (32-bit). */
-static bool p2px_key(struct pci_dev *pdev, unsigned long *key)
+static u64 p2px_ans_pack(unsigned int stamp, const struct p2px_topo_answer *ans)
 {
-	*key = (unsigned long)p2px_pci_id(pdev);
-	return *key == p2px_pci_id(pdev);
+	return (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
 }
 
-static void *p2px_ans_pack(const struct p2px_topo_answer *ans)
+/* Unpack @v into @ans if it is of @stamp. */
+static bool p2px_ans_current(u64 v, unsigned int stamp,
+			     struct p2px_topo_answer *ans)
 {
-	return xa_mk_value((unsigned long)ans->map << P2PX_ANS_MAP_SHIFT |
-			   ans->distance);
+	if (v >> 32 != stamp)
+		return false;
+	ans->map = (v >> 16) & 0xffff;
+	ans->distance = v & 0xffff;
+	return true;
 }
 
-static void p2px_ans_unpack(void *v, struct p2px_topo_answer *ans)
+static struct hlist_head *p2px_bucket(u64 provider, u64 client)
 {
-	ans->map = xa_to_value(v) >> P2PX_ANS_MAP_SHIFT;
-	ans->distance = xa_to_value(v) & (BIT(P2PX_ANS_MAP_SHIFT) - 1);
+	return &p2px_pairs[hash_64(provider << 24 ^ client, P2PX_CACHE_BITS)];
 }
 
-/* The current answer of a pair, or NULL. Takes no lock. */
-static void *p2px_lookup(unsigned long pk, unsigned long ck,
-			 unsigned int stamp)
+/* The entry of a pair, or NULL. Takes no lock. */
+static struct p2px_pair *p2px_find(u64 provider, u64 client)
 {
-	struct p2px_row *row = xa_load(&p2px_rows, pk);
+	struct p2px_pair *e;
 
-	if (!row || READ_ONCE(row->gen) != stamp)
-		return NULL;
-	return xa_load(&row->ans, ck);
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(e, p2px_bucket(provider, client), node)
+		if (e->provider == provider && e->client == client)
+			break;
+	rcu_read_unlock();
+	return e;	/* entries stay until the module unloads */
 }
 
-/* Empty @row; under p2px_cache_lock. */
-static void p2px_row_empty(struct p2px_row *row)
+/* The entry of a pair, added if need be; NULL without memory. */
+static struct p2px_pair *p2px_add(u64 provider, u64 client, u64 ans)
 {
-	struct p2px_detail *d;
-	unsigned long i;
-
-	xa_for_each(&row->res, i, d) {
-		kfree(d);
-		p2px_ndetailed--;
-	}
-	xa_destroy(&row->res);
-	xa_destroy(&row->ans);
-}
-
-/*
- * The row of @pk ready for answers of @stamp, created or emptied as
- * needed; NULL for an older stamp or without memory. Under p2px_cache_lock.
- */
-static struct p2px_row *p2px_row_get(unsigned long pk, unsigned int stamp)
-{
-	struct p2px_row *row = xa_load(&p2px_rows, pk);
-
-	if (!row) {
-		row = kzalloc(sizeof(*row), GFP_KERNEL);
-		if (!row)
-			return NULL;
-		xa_init(&row->ans);
-		xa_init(&row->res);
-		row->gen = stamp;
-		if (xa_err(xa_store(&p2px_rows, pk, row, GFP_KERNEL))) {
-			kfree(row);
-			return NULL;
-		}
-	}
-	if (row->gen == stamp)
-		return row;
-	if ((int)(stamp - row->gen) < 0)
-		return NULL;	/* computed before the row's answers */
-	p2px_row_empty(row);
-	WRITE_ONCE(row->gen, stamp);
-	return row;
-}
-
-/* Store an answer and, with @res, the whole result (if there is room). */
-static void p2px_store(unsigned long pk, unsigned long ck, unsigned int stamp,
-		       const struct p2px_topo_answer *ans,
-		       const struct p2px_topo_result *res)
-{
-	struct p2px_detail *d = NULL, *old;
-	struct p2px_row *row;
-	void *v = p2px_ans_pack(ans);
+	struct p2px_pair *e;
 
 	mutex_lock(&p2px_cache_lock);
-	row = p2px_row_get(pk, stamp);
-	/* Without memory the cache just lacks the answer. */
-	if (!row || xa_is_err(xa_store(&row->ans, ck, v, GFP_KERNEL)))
-		goto out;
-	if (res && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED)
-		d = kmalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		goto out;
-	d->ans = v;
-	d->res = *res;
-	old = xa_store(&row->res, ck, d, GFP_KERNEL);
-	if (xa_is_err(old)) {
-		kfree(d);
-		goto out;
+	e = p2px_find(provider, client);
+	if (!e) {
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (e) {
+			e->provider = provider;
+			e->client = client;
+			atomic64_set(&e->ans, ans);
+			hlist_add_head_rcu(&e->node,
+					   p2px_bucket(provider, client));
+		}
 	}
-	if (!old)
-		p2px_ndetailed++;
-	kfree(old);
-out:
+	mutex_unlock(&p2px_cache_lock);
+	return e;
+}
+
+/* Store an answer in @e (or a new entry) and, with @res, the whole result. */
+static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
+		       unsigned int stamp, const struct p2px_topo_answer *ans,
+		       const struct p2px_topo_result *res)
+{
+	u64 v = p2px_ans_pack(stamp, ans);
+	struct p2px_detail *d;
+
+	if (e)
+		atomic64_set(&e->ans, v);
+	else
+		e = p2px_add(provider, client, v);
+	if (!e || !res)
+		return;		/* without memory the cache just lacks it */
+	mutex_lock(&p2px_cache_lock);
+	atomic64_set(&e->ans, v);
+	d = e->detail;
+	if (!d && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
+		d = kmalloc(sizeof(*d), GFP_KERNEL);
+		p2px_ndetailed += !!d;
+	}
+	if (d) {
+		d->ans = v;
+		d->res = *res;
+		e->detail = d;
+	}
 	mutex_unlock(&p2px_cache_lock);
 }
 
 /*
- * The current answer of a pair in @ans and, if @res is not NULL and the
- * whole result is kept, that in @res. Return: 0 for no current answer, 1
- * for the answer only, 2 for the whole result too.
+ * The current answer of @e in @ans and, if @res is not NULL and the whole
+ * result is kept, that in @res. Return: 0 for no current answer, 1 for
+ * the answer only, 2 for the whole result too.
  */
-static int p2px_find(unsigned long pk, unsigned long ck, unsigned int stamp,
-		     struct p2px_topo_answer *ans, struct p2px_topo_result *res)
+static int p2px_current(struct p2px_pair *e, unsigned int stamp,
+			struct p2px_topo_answer *ans,
+			struct p2px_topo_result *res)
 {
-	void *v = p2px_lookup(pk, ck, stamp);
-	struct p2px_detail *d;
-	struct p2px_row *row;
 	bool whole;
+	u64 v;
 
-	if (!v)
+	if (!e || !p2px_ans_current(atomic64_read(&e->ans), stamp, ans))
 		return 0;
-	p2px_ans_unpack(v, ans);
 	if (!res)
 		return 1;
 	mutex_lock(&p2px_cache_lock);
-	row = xa_load(&p2px_rows, pk);
-	d = row->gen == stamp ? xa_load(&row->res, ck) : NULL;
-	whole = d && d->ans == v;
+	v = atomic64_read(&e->ans);
+	whole = e->detail && e->detail->ans == v &&
+		p2px_ans_current(v, stamp, ans);
 	if (whole)
-		*res = d->res;
+		*res = e->detail->res;
 	mutex_unlock(&p2px_cache_lock);
 	return 1 + whole;
 }
@@ -222,22 +214,18 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 		      struct p2px_topo_answer *ans)
 {
 	unsigned int stamp = p2px_topo_stamp();
-	unsigned long pk, ck;
-	void *v;
+	u64 pid = p2px_pci_id(provider), cid = p2px_pci_id(client);
+	struct p2px_pair *e = p2px_find(pid, cid);
 	int ret;
 
-	if (!p2px_key(provider, &pk) || !p2px_key(client, &ck))
-		return p2px_walk_answer(provider, client, ans);
-	v = p2px_lookup(pk, ck, stamp);
-	if (v) {
-		p2px_ans_unpack(v, ans);
-		atomic64_inc(&p2px_hits);
+	if (p2px_current(e, stamp, ans, NULL)) {
+		p2px_count(hits);
 		return 0;
 	}
-	atomic64_inc(&p2px_misses);
+	p2px_count(misses);
 	ret = p2px_walk_answer(provider, client, ans);
 	if (!ret)
-		p2px_store(pk, ck, stamp, ans, NULL);	/* if there is memory */
+		p2px_store(e, pid, cid, stamp, ans, NULL);
 	return ret;
 }
 
@@ -265,28 +253,26 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 {
 	struct p2px_topo_result *cached = NULL;
 	unsigned int stamp = p2px_topo_stamp(), of = 0;
+	u64 pid = p2px_pci_id(provider), cid = p2px_pci_id(client);
+	struct p2px_pair *e = p2px_find(pid, cid);
 	struct p2px_topo_answer ans;
-	bool keyed;
-	unsigned long pk, ck;
 	int found = 0, ret;
 
-	keyed = p2px_key(provider, &pk) && p2px_key(client, &ck);
 	if (flags & P2PX_PAIR_CACHED) {
-		if (keyed)
-			found = p2px_find(pk, ck, stamp, &ans, res);
+		found = p2px_current(e, stamp, &ans, res);
 		if (found == 2) {
-			atomic64_inc(&p2px_hits);
+			p2px_count(hits);
 			of = P2PX_PAIR_FROM_CACHE;
 			ret = 0;
 			goto out;
 		}
-		atomic64_inc(&p2px_misses);
+		p2px_count(misses);
 	} else {
 		/* Recompute; compare with what the cache would have said. */
-		atomic64_inc(&p2px_fresh);
+		p2px_count(fresh);
 		cached = kmalloc(sizeof(*cached), GFP_KERNEL);
-		if (keyed && cached)
-			found = p2px_find(pk, ck, stamp, &ans, cached);
+		if (cached)
+			found = p2px_current(e, stamp, &ans, cached);
 	}
 
 	ret = p2px_walk_calc(provider, client, res);
@@ -297,13 +283,13 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 	if (found && (ans.map != res->map || ans.distance != res->distance ||
 		      (found == 2 && !p2px_topo_same(cached, res)))) {
 		of |= P2PX_PAIR_REFRESHED;
-		atomic64_inc(&p2px_refreshed);
+		p2px_count(refreshed);
 		/* Unannounced change (ACS write): all answers may be as old. */
 		p2px_cache_invalidate();
 		stamp = p2px_topo_stamp();
 	}
-	if (keyed && (found != 2 || (of & P2PX_PAIR_REFRESHED)))
-		p2px_store(pk, ck, stamp, &(struct p2px_topo_answer){
+	if (found != 2 || (of & P2PX_PAIR_REFRESHED))
+		p2px_store(e, pid, cid, stamp, &(struct p2px_topo_answer){
 				   .map = res->map, .distance = res->distance },
 			   res);
 out:
@@ -324,7 +310,7 @@ void p2px_cache_invalidate(void)
 	/* Orders the caller's change before the new generation. */
 	smp_mb__before_atomic();
 	atomic_inc(&p2px_cache_gen);
-	atomic64_inc(&p2px_invalidations);
+	p2px_count(invalidations);
 }
 
 /**
@@ -333,27 +319,30 @@ void p2px_cache_invalidate(void)
  */
 void p2px_cache_stats(struct p2px_cache_stats *st)
 {
-	unsigned int stamp = p2px_topo_stamp();
-	struct p2px_row *row;
-	unsigned long i, j;
-	void *v;
+	unsigned int stamp = p2px_topo_stamp(), i;
+	struct p2px_topo_answer ans;
+	struct p2px_pair *e;
+	int cpu;
 
 	memset(st, 0, sizeof(*st));
-	st->hits = atomic64_read(&p2px_hits);
-	st->misses = atomic64_read(&p2px_misses);
-	st->fresh = atomic64_read(&p2px_fresh);
-	st->refreshed = atomic64_read(&p2px_refreshed);
-	st->invalidations = atomic64_read(&p2px_invalidations);
+	for_each_possible_cpu(cpu) {
+		const struct p2px_cache_counters *c = per_cpu_ptr(&p2px_stat,
+								  cpu);
+
+		st->hits += c->hits;
+		st->misses += c->misses;
+		st->fresh += c->fresh;
+		st->refreshed += c->refreshed;
+		st->invalidations += c->invalidations;
+	}
 	st->cache_gen = (unsigned int)atomic_read(&p2px_cache_gen);
 	st->policy_gen = p2px_policy_generation();
 	mutex_lock(&p2px_cache_lock);
 	st->detailed = p2px_ndetailed;
-	xa_for_each(&p2px_rows, i, row) {
-		if (row->gen != stamp)
-			continue;
-		xa_for_each(&row->ans, j, v)
-			st->entries++;
-	}
+	for (i = 0; i < ARRAY_SIZE(p2px_pairs); i++)
+		hlist_for_each_entry(e, &p2px_pairs[i], node)
+			st->entries += p2px_ans_current(atomic64_read(&e->ans),
+							stamp, &ans);
 	mutex_unlock(&p2px_cache_lock);
 }
 
@@ -387,14 +376,18 @@ int p2px_cache_init(void)
  */
 void p2px_cache_exit(void)
 {
-	struct p2px_row *row;
-	unsigned long i;
+	struct hlist_node *tmp;
+	struct p2px_pair *e;
+	unsigned int i;
 
 	bus_unregister_notifier(&pci_bus_type, &p2px_pci_nb);
 	/* No lookups are left: the module is going away. */
-	xa_for_each(&p2px_rows, i, row) {
-		p2px_row_empty(row);
-		kfree(row);
+	for (i = 0; i < ARRAY_SIZE(p2px_pairs); i++) {
+		hlist_for_each_entry_safe(e, tmp, &p2px_pairs[i], node) {
+			kfree(e->detail);
+			kfree(e);
+		}
+		INIT_HLIST_HEAD(&p2px_pairs[i]);
 	}
-	xa_destroy(&p2px_rows);
+	p2px_ndetailed = 0;
 }

@@ -9,6 +9,12 @@
  */
 #include "topology_core.h"
 
+#ifndef __KERNEL__
+#include <stdarg.h>
+#include <stdio.h>
+#define __printf(a, b)	/* the kernel build checks the formats */
+#endif
+
 /*
  * Built-in host bridge allowlist: the numeric ids of the newest upstream
  * table.  A host bridge is identified by its "root" device (see struct
@@ -55,7 +61,7 @@ static const struct p2px_topo_entry p2px_builtin_table[] = {
 #define P2PX_QUOTE_MAX	32
 
 /* ------------------------------------------------------------------ */
-/* Bounded text output: snprintf-style, but without varargs.           */
+/* Bounded text output, like snprintf() but appending                  */
 
 struct p2px_sink {
 	char *buf;
@@ -72,54 +78,22 @@ static void p2px_sink_init(struct p2px_sink *s, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-static void p2px_putc(struct p2px_sink *s, char c)
+static __printf(2, 3) void p2px_printf(struct p2px_sink *s, const char *fmt,
+				       ...)
 {
-	if (s->pos + 1 < s->len) {
-		s->buf[s->pos] = c;
-		s->buf[s->pos + 1] = '\0';
-	}
-	s->pos++;
+	size_t room = s->pos < s->len ? s->len - s->pos : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? s->buf + s->pos : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->pos += n;
 }
 
-static void p2px_puts(struct p2px_sink *s, const char *str)
-{
-	while (*str)
-		p2px_putc(s, *str++);
-}
-
-static void p2px_put_hex(struct p2px_sink *s, u64 v, unsigned int width)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	unsigned int n = 0;
-
-	do {
-		tmp[n++] = digits[v & 0xf];
-		v >>= 4;
-	} while (v && n < sizeof(tmp));
-	while (n < width && n < sizeof(tmp))
-		tmp[n++] = '0';
-	while (n)
-		p2px_putc(s, tmp[--n]);
-}
-
-static void p2px_put_dec(struct p2px_sink *s, long v)
-{
-	unsigned long u = v;
-	char tmp[24];
-	unsigned int n = 0;
-
-	if (v < 0) {
-		p2px_putc(s, '-');
-		u = 0UL - u;
-	}
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u && n < sizeof(tmp));
-	while (n)
-		p2px_putc(s, tmp[--n]);
-}
+#define p2px_putc(s, c)		p2px_printf(s, "%c", c)
+#define p2px_puts(s, str)	p2px_printf(s, "%s", str)
 
 static int p2px_sink_done(const struct p2px_sink *s)
 {
@@ -129,31 +103,23 @@ static int p2px_sink_done(const struct p2px_sink *s)
 /* DDDD:BB:DD.F */
 static void p2px_put_name(struct p2px_sink *s, u64 id)
 {
-	unsigned int devfn = P2PX_TOPO_ID_DEVFN(id);
-
-	p2px_put_hex(s, P2PX_TOPO_ID_DOMAIN(id), 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, P2PX_TOPO_ID_BUS(id), 2);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, devfn >> 3, 2);
-	p2px_putc(s, '.');
-	p2px_put_dec(s, devfn & 7);
+	p2px_printf(s, "%04llx:%02x:%02x.%u",
+		    (unsigned long long)P2PX_TOPO_ID_DOMAIN(id),
+		    P2PX_TOPO_ID_BUS(id), P2PX_TOPO_ID_DEVFN(id) >> 3,
+		    P2PX_TOPO_ID_DEVFN(id) & 7);
 }
 
 /* DDDD:BB */
 static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
 {
-	p2px_put_hex(s, hb_id >> 8, 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, hb_id & 0xff, 2);
+	p2px_printf(s, "%04llx:%02x", (unsigned long long)(hb_id >> 8),
+		    (unsigned int)(hb_id & 0xff));
 }
 
 /* VVVV:DDDD */
 static void p2px_put_ids(struct p2px_sink *s, u16 vendor, u16 device)
 {
-	p2px_put_hex(s, vendor, 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, device, 4);
+	p2px_printf(s, "%04x:%04x", vendor, device);
 }
 
 /**
@@ -470,9 +436,8 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 		len = (size_t)(end - tok);
 
 		if (!len) {
-			p2px_puts(&es, "empty entry after ");
-			p2px_put_dec(&es, seen);
-			p2px_puts(&es, " valid one(s)");
+			p2px_printf(&es, "empty entry after %u valid one(s)",
+				    seen);
 			return -EINVAL;
 		}
 		why = p2px_parse_entry(tok, len, &e);
@@ -504,8 +469,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 	if (excess) {
 		p2px_puts(&es, "too many entries at ");
 		p2px_put_quoted(&es, excess, excess_len);
-		p2px_puts(&es, ": at most ");
-		p2px_put_dec(&es, max);
+		p2px_printf(&es, ": at most %u", max);
 		return -E2BIG;
 	}
 	if (n)
@@ -534,12 +498,10 @@ int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
 	for (i = 0; e && i < n; i++) {
 		if (i)
 			p2px_putc(&s, ',');
-		p2px_put_hex(&s, e[i].vendor, 4);
-		p2px_putc(&s, ':');
 		if (e[i].flags & P2PX_TOPO_F_ANY_DEVICE)
-			p2px_putc(&s, '*');
+			p2px_printf(&s, "%04x:*", e[i].vendor);
 		else
-			p2px_put_hex(&s, e[i].device, 4);
+			p2px_put_ids(&s, e[i].vendor, e[i].device);
 		if (e[i].flags & P2PX_TOPO_F_SAME_HB)
 			p2px_puts(&s, ":same");
 	}
@@ -1087,18 +1049,17 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 	bool first = true;
 
 	if (shown) {
-		p2px_puts(s, r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-			  " Remedy: add " : " For a direct path add ");
-		p2px_puts(s, P2PX_TOPO_ACS_CMDLINE "=");
+		p2px_printf(s, " %s " P2PX_TOPO_ACS_CMDLINE "=",
+			    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			    "Remedy: add" : "For a direct path add");
 		for (i = 0; i < shown; i++) {
 			if (i)
 				p2px_putc(s, ';');
 			p2px_put_name(s, r->acs[i].id);
 		}
 		if (r->acs_count > shown) {
-			p2px_puts(s, " (plus ");
-			p2px_put_dec(s, r->acs_count - shown);
-			p2px_puts(s, " more not listed here)");
+			p2px_printf(s, " (plus %u more not listed here)",
+				    r->acs_count - shown);
 		}
 		p2px_puts(s, " to the kernel command line");
 		if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED)
@@ -1202,9 +1163,8 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, "not supported: invalid topology description.");
 		return p2px_sink_done(&s);
 	case P2PX_TOPO_REASON_TOO_DEEP:
-		p2px_puts(&s, "not supported: upstream chain longer than ");
-		p2px_put_dec(&s, P2PX_TOPO_MAX_DEPTH);
-		p2px_puts(&s, " devices (loop?).");
+		p2px_printf(&s, "not supported: upstream chain longer than %d devices (loop?).",
+			    P2PX_TOPO_MAX_DEPTH);
 		return p2px_sink_done(&s);
 	default:
 		break;
@@ -1221,9 +1181,7 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, "not supported");
 		break;
 	}
-	p2px_puts(&s, ", distance ");
-	p2px_put_dec(&s, r->distance);
-	p2px_putc(&s, '.');
+	p2px_printf(&s, ", distance %d.", r->distance);
 
 	if (r->has_common) {
 		p2px_puts(&s, " Common upstream device ");
@@ -1235,9 +1193,8 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, " No common upstream bridge: the path goes through the host bridge.");
 	} else if (r->detour == P2PX_TOPO_REASON_ACS_REDIRECT) {
 		shown = p2px_acs_listed(r);
-		p2px_puts(&s, " ACS redirect sends the traffic to the host bridge; set on ");
-		p2px_put_dec(&s, r->acs_count);
-		p2px_puts(&s, " device(s):");
+		p2px_printf(&s, " ACS redirect sends the traffic to the host bridge;");
+		p2px_printf(&s, " set on %u device(s):", r->acs_count);
 		for (i = 0; i < shown; i++) {
 			p2px_putc(&s, ' ');
 			p2px_put_name(&s, r->acs[i].id);
