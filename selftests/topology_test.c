@@ -27,7 +27,6 @@
 #define PARAMS		P2PX_SYSFS_MODULE "/parameters/"
 #define Q35_HB		"8086:29c0"
 #define ALLOW_Q35	"p2pdma_ext.host_bridge_allow=" Q35_HB
-#define TEXT_LEN	1024
 
 #define ACS_CAP_ID	0x000d
 #define ACS_CTRL	6
@@ -268,7 +267,7 @@ TEST(switch_bus_addr)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], sw[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], sw[32];
 	struct pdev *d[3];
 	int i, j;
 
@@ -312,7 +311,7 @@ TEST(rootports_allowlist_runtime)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -380,7 +379,7 @@ TEST(rootports_deny_and_trust_all)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -410,7 +409,7 @@ TEST(multifunc_distance)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32];
 
 	if (not_topo(&t, T_MULTIFUNC))
 		SKIP(return, "needs the multifunc topology (this is %s)",
@@ -459,7 +458,7 @@ TEST(multifunc_acs_redirect)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32], path[PATH_MAX], want[64];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32], path[PATH_MAX], want[64];
 	__u16 saved;
 	int fd, pos;
 
