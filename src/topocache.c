@@ -151,14 +151,15 @@ static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 	u64 v = p2px_ans_pack(stamp, ans);
 	struct p2px_detail *d;
 
-	if (e)
-		atomic64_set(&e->ans, v);
-	else
+	if (!e)
 		e = p2px_add(provider, client, v);
-	if (!e || !res)
+	if (!e)
 		return;		/* without memory the cache just lacks it */
-	mutex_lock(&p2px_cache_lock);
 	atomic64_set(&e->ans, v);
+	if (!res)
+		return;
+	mutex_lock(&p2px_cache_lock);
+	atomic64_set(&e->ans, v);	/* with its detail, for p2px_current() */
 	d = e->detail;
 	if (!d && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
 		d = kmalloc(sizeof(*d), GFP_KERNEL);
