@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext PCI lookups: the topology id of a PCI function, the function
- * of an id or a "DDDD:BB:DD.F" name, sets of functions with references.
+ * p2pdma-ext PCI lookups: the function of a topology id or of a
+ * "DDDD:BB:DD.F" name, sets of functions with references.
  * Calls nothing in the module but the decision core's id macros.
  */
 #include <linux/ctype.h>
@@ -12,18 +12,6 @@
 #include <linux/sort.h>
 
 #include "topology.h"
-
-/**
- * p2px_pci_id() - the topology id of a PCI function
- * @pdev: the function
- *
- * Return: P2PX_TOPO_ID() of @pdev (also the uapi P2PDMA_EXT_DEVID()).
- */
-u64 p2px_pci_id(struct pci_dev *pdev)
-{
-	return P2PX_TOPO_ID(pci_domain_nr(pdev->bus), pdev->bus->number,
-			    pdev->devfn);
-}
 
 /**
  * p2px_pci_get_by_id() - look up a PCI function by topology id

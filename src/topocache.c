@@ -14,9 +14,9 @@
  * Locking: answer words are read and written whole (atomic64_t) without a
  * lock: racing stores each write a right answer, and one computed before
  * an invalidation carries the old stamp. Entries are added under
- * p2px_cache_lock (a mutex) with hlist_add_head_rcu() and found under
- * rcu_read_lock(); they are freed only at module unload. @detail is read,
- * written and freed under p2px_cache_lock.
+ * p2px_cache_lock (a mutex) with hlist_add_head_rcu() and found without a
+ * lock; they are freed only at module unload. @detail is read, written
+ * and freed under p2px_cache_lock.
  */
 #include <linux/hash.h>
 #include <linux/mutex.h>
@@ -109,17 +109,18 @@ static struct hlist_head *p2px_bucket(u64 provider, u64 client)
 	return &p2px_pairs[hash_64(provider << 24 ^ client, P2PX_CACHE_BITS)];
 }
 
-/* The entry of a pair, or NULL. Takes no lock. */
+/*
+ * The entry of a pair, or NULL. Takes no lock and needs no RCU read
+ * section: entries are only freed at module unload, when no lookup runs.
+ */
 static struct p2px_pair *p2px_find(u64 provider, u64 client)
 {
 	struct p2px_pair *e;
 
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(e, p2px_bucket(provider, client), node)
+	hlist_for_each_entry_rcu(e, p2px_bucket(provider, client), node, true)
 		if (e->provider == provider && e->client == client)
 			break;
-	rcu_read_unlock();
-	return e;	/* entries stay until the module unloads */
+	return e;
 }
 
 /* The entry of a pair, added if need be; NULL without memory. */

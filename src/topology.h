@@ -14,14 +14,13 @@
 #ifndef P2PX_TOPOLOGY_H
 #define P2PX_TOPOLOGY_H
 
+#include <linux/pci.h>
 #include <linux/types.h>
 #include <uapi/linux/p2pdma_ext.h>
 
 #include "topology_core.h"
 
 struct dentry;
-struct device;
-struct pci_dev;
 
 /* The uapi value (also enum p2pdma_ext_map_type's) of a core map type. */
 static inline u32 p2px_map_uapi(enum p2px_topo_map map)
@@ -41,8 +40,14 @@ void p2px_policy_fill(struct p2px_topo_policy *pol);
 unsigned int p2px_policy_generation(void);
 void p2px_allowlist_exit(void);
 
+/* The topology id of a PCI function (also the uapi P2PDMA_EXT_DEVID()). */
+static inline u64 p2px_pci_id(struct pci_dev *pdev)
+{
+	return P2PX_TOPO_ID(pci_domain_nr(pdev->bus), pdev->bus->number,
+			    pdev->devfn);
+}
+
 /* pci_lookup.c: PCI functions by id */
-u64 p2px_pci_id(struct pci_dev *pdev);
 struct pci_dev *p2px_pci_get_by_id(u64 id);
 int p2px_pci_get_ids(const u64 *ids, unsigned int n, struct pci_dev **devs);
 int p2px_pci_get_all(unsigned int max, struct pci_dev ***devs,
