@@ -771,6 +771,27 @@ TEST(depth_limit_and_loops)
 /* ------------------------------------------------------------------ */
 /* distance_many                                                       */
 
+/* Where the walker reads ACS Control: the path up to the meeting point. */
+TEST(meeting_point)
+{
+	struct q35 q;
+	int ps = -1, cs = -1;
+
+	q35_build(&q, 0x8086, 0x29c0);
+	EXPECT_EQ(&q.usp, p2px_topo_meeting_point(&q.b, 4, &q.c, 4, &ps, &cs));
+	EXPECT_EQ(2, ps);
+	EXPECT_EQ(2, cs);
+	EXPECT_EQ(&q.usp, p2px_topo_meeting_point(&q.b, 4, &q.d, 6, &ps, &cs));
+	EXPECT_EQ(2, ps);
+	EXPECT_EQ(4, cs);
+	EXPECT_EQ(&q.b, p2px_topo_meeting_point(&q.b, 4, &q.b, 4, &ps, &cs));
+	EXPECT_EQ(0, ps);
+	EXPECT_EQ(0, cs);
+	EXPECT_EQ(NULL, p2px_topo_meeting_point(&q.a, 2, &q.f, 2, &ps, &cs));
+	/* only the nodes counted take part */
+	EXPECT_EQ(NULL, p2px_topo_meeting_point(&q.b, 2, &q.c, 4, &ps, &cs));
+}
+
 /* What the cache compares to tell a stale whole result. */
 TEST(results_same)
 {
