@@ -28,7 +28,6 @@
 #define PARAMS		P2PX_SYSFS_MODULE "/parameters/"
 #define Q35_HB		"8086:29c0"
 #define ALLOW_Q35	"p2pdma_ext.host_bridge_allow=" Q35_HB
-#define TEXT_LEN	1024
 
 #define ACS_CAP_ID	0x000d
 #define ACS_CTRL	6
@@ -244,7 +243,7 @@ TEST(switch_bus_addr)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], sw[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], sw[32];
 	struct pdev *d[3];
 	int i, j;
 
@@ -288,7 +287,7 @@ TEST(rootports_allowlist_runtime)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -356,7 +355,7 @@ TEST(rootports_deny_and_trust_all)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -386,7 +385,7 @@ TEST(multifunc_distance)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32];
 
 	if (not_topo(&t, T_MULTIFUNC))
 		SKIP(return, "needs the multifunc topology (this is %s)",
@@ -435,7 +434,7 @@ TEST(multifunc_acs_redirect)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32], path[PATH_MAX], want[64];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32], path[PATH_MAX], want[64];
 	__u16 saved;
 	int fd, pos;
 

@@ -25,6 +25,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "topology.h"
 
 static long p2px_ioctl_info(void __user *uarg)
 {

@@ -56,6 +56,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "topology.h"
 
 MODULE_INFO(import_ns, "DMA_BUF");
 

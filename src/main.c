@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
@@ -14,6 +15,10 @@
 #include "compat.h"
 #include "internal.h"
 #include "registry.h"
+#include "topology.h"
+
+/* debugfs p2pdma_ext/: the topology files and the dma-buf list. */
+static struct dentry *p2px_debugfs_dir;
 
 /**
  * p2pdma_ext_version() - version of the loaded p2pdma_ext module
@@ -42,10 +47,13 @@ static int __init p2px_init(void)
 {
 	int ret;
 
-	ret = p2px_topo_cache_init();
+	ret = p2px_cache_init();
 	if (ret)
 		return ret;
-	p2px_topo_debugfs_init();
+	/* Debugfs is a debugging aid: failures are not fatal. */
+	p2px_debugfs_dir = debugfs_create_dir(P2PX_NAME, NULL);
+	p2px_topo_debugfs_init(p2px_debugfs_dir);
+	p2px_dmabuf_list_debugfs_init(p2px_debugfs_dir);
 
 	ret = p2px_chardev_init();
 	if (ret)
@@ -61,8 +69,8 @@ static int __init p2px_init(void)
 err_chardev:
 	p2px_chardev_exit();
 err_topo:
-	p2px_topo_debugfs_exit();
-	p2px_topo_cache_exit();
+	debugfs_remove_recursive(p2px_debugfs_dir);
+	p2px_cache_exit();
 	return ret;
 }
 
@@ -72,8 +80,8 @@ static void __exit p2px_exit(void)
 	p2px_dmabuf_exit();
 	p2px_ext_exit();
 	p2px_chardev_exit();
-	p2px_topo_debugfs_exit();
-	p2px_topo_cache_exit();
+	debugfs_remove_recursive(p2px_debugfs_dir);
+	p2px_cache_exit();
 	p2px_allowlist_exit();
 }
 

@@ -70,6 +70,7 @@
 #include "internal.h"
 #include "pool_bitmap.h"
 #include "registry.h"
+#include "topology.h"
 
 /**
  * struct p2px_ext_range - one registered range of P2P memory

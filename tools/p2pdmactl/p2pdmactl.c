@@ -27,7 +27,6 @@
 #define SYS_MODULE	"/sys/module/" MOD_NAME
 #define SYS_PARAMS	SYS_MODULE "/parameters"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
-#define TEXT_SIZE	1024
 
 static const char *prog = "p2pdmactl";
 
@@ -772,11 +771,11 @@ static int query_pair(int fd, uint64_t provider, uint64_t client,
 	q.num_clients = 1;
 	q.pair_size = sizeof(*pair);
 	q.pairs = (uintptr_t)pair;
-	q.text_size = TEXT_SIZE;
+	q.text_size = P2PDMA_EXT_EXPLAIN_MAX;
 	q.text = (uintptr_t)text;
 	if (ioctl(fd, P2PDMA_EXT_IOC_TOPO_PAIRS, &q))
 		return -errno;
-	text[TEXT_SIZE - 1] = 0;
+	text[P2PDMA_EXT_EXPLAIN_MAX - 1] = 0;
 	return 0;
 }
 
@@ -784,7 +783,7 @@ static int cmd_why(int argc, char **argv)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct pcidev devs[2];
-	char text[TEXT_SIZE], *args[2];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], *args[2];
 	const char *remedy;
 	bool json = false;
 	int i, na = 0, fd, err, n;

@@ -79,7 +79,12 @@ struct p2pdma_ext_info {
 #define P2PDMA_EXT_TOPO_MAX_CLIENTS	256
 /* Most devices in one P2PDMA_EXT_IOC_TOPO_MATRIX call. */
 #define P2PDMA_EXT_TOPO_MAX_DEVICES	256
-/* Largest per-pair explanation buffer (text_size); 1024 always suffices. */
+/*
+ * Longest explanation of one pair, NUL included: a buffer of this size
+ * always holds the whole text (text_size here, p2pdma_ext_explain()).
+ */
+#define P2PDMA_EXT_EXPLAIN_MAX		1024
+/* Largest per-pair explanation buffer (text_size) accepted. */
 #define P2PDMA_EXT_TOPO_MAX_TEXT	4096
 
 /*
