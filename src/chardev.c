@@ -23,8 +23,11 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/p2pdma_ext.h>
 
+#include "chardev.h"
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "provider.h"
 
 static long p2px_ioctl_info(void __user *uarg)
 {

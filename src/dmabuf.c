@@ -55,6 +55,7 @@
 #include <uapi/linux/p2pdma_ext.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
 
 MODULE_INFO(import_ns, "DMA_BUF");
@@ -75,7 +76,8 @@ MODULE_INFO(import_ns, "DMA_BUF");
  * @revoked: no more attaches and maps (written under the resv lock)
  * @revoke_done: a revoke has finished: @revoked set, fences signalled,
  *	no mapping left (set once, with release semantics)
- * @by_ioctl: exported by P2PDMA_EXT_IOC_DMABUF_EXPORT (else the kernel API)
+ * @owner: who exported it for user space (a provider context of
+ *	provider.c, by P2PDMA_EXT_IOC_DMABUF_EXPORT); NULL for the kernel API
  * @ino: the dma-buf's inode number (its file may be gone in release)
  * @maps: live mappings
  * @pins: holders working on this buffer outside p2px_dmabuf_lock:
@@ -95,7 +97,7 @@ struct p2px_dmabuf {
 	unsigned int nents;
 	bool revoked;
 	bool revoke_done;
-	bool by_ioctl;
+	const void *owner;
 	unsigned long ino;
 	atomic_t maps;
 	unsigned int pins;
@@ -446,19 +448,67 @@ static struct p2px_dmabuf *p2px_dmabuf_alloc(unsigned int nr_ranges)
 {
 	struct p2px_dmabuf *priv;
 
-	return kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+	priv = kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+	if (priv)
+		priv->nr_ranges = nr_ranges;
+	return priv;
 }
 
-/*
- * Export @priv (from p2px_dmabuf_alloc(), its @nr_ranges ranges filled in
- * as offsets into the BAR): check the ranges against BAR @bar of @pdev,
- * turn them into CPU physical addresses in place and make the dma-buf,
- * remembering whether the ioctl asked. On failure @priv is freed.
+/**
+ * p2px_dmabuf_alloc_user() - a buffer to export, its ranges from user space
+ * @ur: user pointer to @nr_ranges ranges (offsets into the BAR)
+ * @nr_ranges: 1..P2PDMA_EXT_DMABUF_MAX_RANGES (checked by the caller)
+ *
+ * The ranges are copied in one go into the buffer's own allocation.
+ *
+ * Return: the buffer, for p2px_dmabuf_finish() or p2px_dmabuf_free(), or
+ * ERR_PTR(-ENOMEM or -EFAULT).
  */
-static struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
-					  struct pci_dev *pdev, int bar,
-					  unsigned int nr_ranges, bool by_ioctl)
+struct p2px_dmabuf *p2px_dmabuf_alloc_user(const struct p2pdma_ext_dmabuf_range __user *ur,
+					   unsigned int nr_ranges)
 {
+	struct p2px_dmabuf *priv = p2px_dmabuf_alloc(nr_ranges);
+
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(priv->ranges, ur,
+			   flex_array_size(priv, ranges, nr_ranges))) {
+		kfree(priv);
+		return ERR_PTR(-EFAULT);
+	}
+	return priv;
+}
+
+/**
+ * p2px_dmabuf_free() - free a buffer p2px_dmabuf_finish() was not given
+ * @priv: from p2px_dmabuf_alloc_user()
+ */
+void p2px_dmabuf_free(struct p2px_dmabuf *priv)
+{
+	kfree(priv);
+}
+
+/**
+ * p2px_dmabuf_finish() - export a buffer
+ * @priv: from p2px_dmabuf_alloc_user(), its ranges offsets into the BAR
+ * @pdev: the device, its driver bound
+ * @bar: the BAR
+ * @owner: the exporter for user space (p2px_dmabuf_revoke_owner() finds
+ *	its buffers by it), or NULL for the kernel API
+ *
+ * Checks the ranges against BAR @bar of @pdev, turns them into CPU
+ * physical addresses in place and makes the dma-buf.
+ *
+ * Context: process context; the caller holds @pdev's device lock or is
+ * its bound driver.
+ * Return: the dma-buf, or ERR_PTR() as for p2pdma_ext_dmabuf_export();
+ * on failure @priv is freed.
+ */
+struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
+				   struct pci_dev *pdev, int bar,
+				   const void *owner)
+{
+	unsigned int nr_ranges = priv->nr_ranges;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct p2pdma_ext_bar_range *r = priv->ranges;
 	resource_size_t start, len;
@@ -500,8 +550,7 @@ static struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
 	priv->bus_off = pci_bus_address(pdev, bar) - start;
 	priv->size = size;
 	priv->nents = nents;
-	priv->nr_ranges = nr_ranges;
-	priv->by_ioctl = by_ioctl;
+	priv->owner = owner;
 	atomic_set(&priv->maps, 0);
 	init_waitqueue_head(&priv->wq);
 
@@ -564,7 +613,7 @@ struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
 	if (!priv)
 		return ERR_PTR(-ENOMEM);
 	memcpy(priv->ranges, ranges, flex_array_size(priv, ranges, nr_ranges));
-	return p2px_dmabuf_finish(priv, pdev, bar, nr_ranges, false);
+	return p2px_dmabuf_finish(priv, pdev, bar, NULL);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_export);
 
@@ -641,7 +690,7 @@ int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
 	info->size = priv->size;
 	info->bar = priv->bar;
 	info->nr_ranges = priv->nr_ranges;
-	if (priv->by_ioctl)
+	if (priv->owner)
 		info->flags |= P2PDMA_EXT_DMABUF_F_IOCTL;
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
@@ -708,20 +757,8 @@ bool p2pdma_ext_dmabuf_revoke(struct dma_buf *dmabuf)
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke);
 
-/**
- * p2pdma_ext_dmabuf_revoke_dev() - revoke every dma-buf of a device
- * @pdev: the device; NULL revokes every dma-buf of p2pdma_ext
- *
- * What a driver calls from its remove() (hot-unplug included) before
- * the BAR goes away. See p2pdma_ext_dmabuf_revoke(). Waits for the
- * importers of @pdev's buffers only: revokes and exports of other devices
- * go on meanwhile. Concurrent callers for one device each return once
- * all its buffers are revoked.
- *
- * Context: process context; sleeps. Not from an importer's notify
- * callback, nor with any dma-buf reservation lock held.
- */
-void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
+/* Revoke the buffers of @pdev (if not NULL) exported by @owner (if not NULL). */
+static void p2px_dmabuf_revoke_match(struct pci_dev *pdev, const void *owner)
 {
 	struct p2px_dmabuf *priv, *found;
 
@@ -729,13 +766,14 @@ void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 	 * One buffer at a time: find one not yet fully revoked, pin it with
 	 * @revokers, revoke it without the list lock, start over. Buffers
 	 * exported meanwhile are found too; the caller makes sure none are
-	 * exported for @pdev after its remove() began.
+	 * exported for @pdev (by @owner) after its remove() began.
 	 */
 	for (;;) {
 		found = NULL;
 		mutex_lock(&p2px_dmabuf_lock);
 		list_for_each_entry(priv, &p2px_dmabufs, node) {
-			if (pdev && priv->pdev != pdev)
+			if ((pdev && priv->pdev != pdev) ||
+			    (owner && priv->owner != owner))
 				continue;
 			/* Pairs with the release in p2px_dmabuf_do_revoke(). */
 			if (!smp_load_acquire(&priv->revoke_done)) {
@@ -751,7 +789,38 @@ void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 		p2px_dmabuf_unpin_bufs(&found, 1);
 	}
 }
+
+/**
+ * p2pdma_ext_dmabuf_revoke_dev() - revoke every dma-buf of a device
+ * @pdev: the device; NULL revokes every dma-buf of p2pdma_ext
+ *
+ * What a driver calls from its remove() (hot-unplug included) before
+ * the BAR goes away. See p2pdma_ext_dmabuf_revoke(). Waits for the
+ * importers of @pdev's buffers only: revokes and exports of other devices
+ * go on meanwhile. Concurrent callers for one device each return once
+ * all its buffers are revoked.
+ *
+ * Context: process context; sleeps. Not from an importer's notify
+ * callback, nor with any dma-buf reservation lock held.
+ */
+void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
+{
+	p2px_dmabuf_revoke_match(pdev, NULL);
+}
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke_dev);
+
+/**
+ * p2px_dmabuf_revoke_owner() - revoke every dma-buf of an owner
+ * @owner: the owner given to p2px_dmabuf_finish(), not NULL
+ *
+ * As p2pdma_ext_dmabuf_revoke_dev(), for the buffers @owner exported.
+ *
+ * Context: process context; sleeps.
+ */
+void p2px_dmabuf_revoke_owner(const void *owner)
+{
+	p2px_dmabuf_revoke_match(NULL, owner);
+}
 
 /**
  * p2pdma_ext_dmabuf_set_notify() - set an importer's notify callback
@@ -768,8 +837,14 @@ void p2pdma_ext_dmabuf_set_notify(struct dma_buf_attach_ops *ops,
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_set_notify);
 
-/* Revoke the dma-buf behind @fd: 0, -EBADF, or -EINVAL if not ours. */
-static int p2px_dmabuf_revoke_fd(int fd)
+/**
+ * p2px_dmabuf_revoke_fd() - revoke the dma-buf behind a file descriptor
+ * @fd: a file descriptor of the caller
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EBADF if @fd is no dma-buf, or -EINVAL if not ours.
+ */
+int p2px_dmabuf_revoke_fd(int fd)
 {
 	struct dma_buf *dmabuf = dma_buf_get(fd);
 	bool ours;
@@ -781,102 +856,12 @@ static int p2px_dmabuf_revoke_fd(int fd)
 	return ours ? 0 : -EINVAL;
 }
 
-/* Module unload: nothing may keep BAR access past this point. */
+/**
+ * p2px_dmabuf_exit() - revoke everything at module unload
+ *
+ * Nothing may keep BAR access past this point.
+ */
 void p2px_dmabuf_exit(void)
 {
 	p2pdma_ext_dmabuf_revoke_dev(NULL);
-}
-
-/**
- * p2px_ioctl_dmabuf_export() - P2PDMA_EXT_IOC_DMABUF_EXPORT
- * @uarg: user pointer to struct p2pdma_ext_dmabuf_export
- * @bound: the device of a provider fd, or NULL on the control device
- *	(the device is then looked up by @device)
- *
- * The ranges are copied from user space in one go into the buffer's own
- * allocation, which is all this allocates besides the dma-buf.
- *
- * Return: 0 with the new fd in the structure, or a negative errno as
- * documented in the uapi header.
- */
-long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
-{
-	struct p2pdma_ext_dmabuf_export arg;
-	struct p2px_dmabuf *priv;
-	struct dma_buf *dmabuf;
-	struct pci_dev *pdev;
-	long ret;
-	int fd;
-
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
-	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
-		return -EINVAL;
-	if (bound && arg.device && arg.device != p2px_pci_id(bound))
-		return -EINVAL;
-	if (arg.nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
-		return -E2BIG;
-
-	priv = p2px_dmabuf_alloc(arg.nr_ranges);
-	if (!priv)
-		return -ENOMEM;
-	if (copy_from_user(priv->ranges, u64_to_user_ptr(arg.ranges),
-			   flex_array_size(priv, ranges, arg.nr_ranges))) {
-		kfree(priv);
-		return -EFAULT;
-	}
-
-	pdev = bound ? bound : p2px_pci_get_by_id(arg.device);
-	if (!pdev) {
-		kfree(priv);
-		return -ENODEV;
-	}
-	/* Held across the export: the provider's remove() revokes after us. */
-	device_lock(&pdev->dev);
-	ret = p2px_provider_bar_claimed(pdev, arg.bar);
-	if (!ret) {
-		/* Frees @priv on failure. */
-		dmabuf = p2px_dmabuf_finish(priv, pdev, arg.bar, arg.nr_ranges,
-					    true);
-		ret = PTR_ERR_OR_ZERO(dmabuf);
-	} else {
-		kfree(priv);
-	}
-	device_unlock(&pdev->dev);
-	if (!bound)
-		pci_dev_put(pdev);
-	if (ret)
-		return ret;
-
-	fd = dma_buf_fd(dmabuf, O_RDWR | arg.open_flags);
-	if (fd < 0) {
-		/* Nobody else has seen it: dropping it frees it. */
-		dma_buf_put(dmabuf);
-		return fd;
-	}
-	/* The fd is live now; a bad pointer here cannot take it back. */
-	if (put_user(fd, &((struct p2pdma_ext_dmabuf_export __user *)uarg)->fd))
-		return -EFAULT;
-	return 0;
-}
-
-/**
- * p2px_ioctl_dmabuf_revoke() - P2PDMA_EXT_IOC_DMABUF_REVOKE
- * @uarg: user pointer to struct p2pdma_ext_dmabuf_revoke
- *
- * Return: 0 or a negative errno as documented in the uapi header.
- */
-long p2px_ioctl_dmabuf_revoke(void __user *uarg)
-{
-	struct p2pdma_ext_dmabuf_revoke arg;
-	int ret;
-
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.reserved)
-		return -EINVAL;
-	return p2px_dmabuf_revoke_fd(arg.fd);
 }

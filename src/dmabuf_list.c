@@ -23,6 +23,7 @@
 #include <uapi/linux/p2pdma_ext.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
 
 /* Largest entry stride accepted (room for the structure to grow). */

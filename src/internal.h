@@ -11,10 +11,6 @@
 
 #define P2PX_NAME	"p2pdma_ext"
 
-/* chardev.c: the control device /dev/p2pdma_ext */
-int p2px_chardev_init(void);
-void p2px_chardev_exit(void);
-
 /* allowlist.c: host-bridge allowlist module parameters */
 struct p2px_topo_policy;
 void p2px_policy_fill(struct p2px_topo_policy *pol);
@@ -80,28 +76,11 @@ void p2px_rec_answer(const struct p2px_rec_path *path,
 		     struct p2px_topo_answer *ans);
 u16 p2px_rec_acs_redirects(const struct p2px_chain_rec *r);
 
-/* provider.c: the generic provider driver "p2pdma_ext_provider" */
-int p2px_provider_init(void);
-void p2px_provider_exit(void);
-int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar);
-bool p2px_provider_bound(struct pci_dev *pdev);
-
-/* dmabuf.c: DMA-BUF export of BAR MMIO */
+/*
+ * Declared in their own headers: chardev.h (chardev.c), provider.h
+ * (provider.c), dmabuf.h (dmabuf.c, dmabuf_list.c, dmabuf_ioctl.c).
+ */
 int p2px_get_arg(void *arg, size_t size, const void __user *uarg);
-long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound);
-long p2px_ioctl_dmabuf_revoke(void __user *uarg);
-void p2px_dmabuf_exit(void);
-struct p2px_dmabuf;
-struct p2pdma_ext_dmabuf_info;
-unsigned int p2px_dmabuf_pin_all(struct p2px_dmabuf **bufs, unsigned int max);
-void p2px_dmabuf_unpin_bufs(struct p2px_dmabuf **bufs, unsigned int n);
-int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
-			 struct p2pdma_ext_dmabuf_info *info);
-
-/* dmabuf_list.c: the exported dma-bufs, by ioctl and in debugfs */
-struct dentry;
-long p2px_ioctl_dmabuf_list(void __user *uarg);
-void p2px_dmabuf_list_debugfs_init(struct dentry *dir);
 
 /* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */

@@ -11,8 +11,11 @@
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
 
+#include "chardev.h"
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "provider.h"
 #include "registry.h"
 
 /**

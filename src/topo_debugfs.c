@@ -26,6 +26,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
 #include "topology_core.h"
 
