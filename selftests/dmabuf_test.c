@@ -16,7 +16,11 @@
  * Host check: "# HOSTCHECK NAME OFFSET HEX" lines name the bytes edu wrote
  * into the BAR; tools/check.sh compares them with the ivshmem backing file.
  */
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "p2px_dmabuf.h"
@@ -561,6 +565,227 @@ TEST(slow_importer_blocks_only_its_device)
  * Runs last (the harness runs fixtures in the order they are declared,
  * the global one first): with every fd closed both modules unload.
  */
+/*
+ * uapi_growth: structures grow at the end, copied in as
+ * copy_struct_from_user() does; commands match without their size field;
+ * an fd is installed only once its number was written back.
+ */
+
+/* ABI version 5's structure sizes and command numbers (old binaries). */
+#define EXPORT_V5_SIZE		40
+#define PROVIDER_OPEN_V5_SIZE	24
+#define IOC_EXPORT_V5		_IOC(_IOC_READ | _IOC_WRITE, \
+				     P2PDMA_EXT_IOC_MAGIC, 0x10, EXPORT_V5_SIZE)
+#define IOC_PROVIDER_OPEN_V5	_IOC(_IOC_READ | _IOC_WRITE, \
+				     P2PDMA_EXT_IOC_MAGIC, 0x13, \
+				     PROVIDER_OPEN_V5_SIZE)
+
+union grown {
+	struct p2pdma_ext_dmabuf_export e;
+	struct p2pdma_ext_provider_open o;
+	struct p2pdma_ext_dmabuf_revoke r;
+	struct p2pdma_ext_dmabuf_list l;
+	struct p2pdma_ext_topo_pairs q;
+	unsigned char b[256];
+};
+
+/* The ioctl's result: the fd it wrote at @fdp, or -errno. */
+static int ioc_fd(int ctl, unsigned long cmd, union grown *u, __s32 *fdp)
+{
+	return ioctl(ctl, cmd, u) ? -errno : *fdp;
+}
+
+static void grown_export(union grown *u, __u64 dev,
+			 const struct p2pdma_ext_dmabuf_range *r, __u32 argsz,
+			 int fill)
+{
+	memset(u, fill, sizeof(*u));
+	memset(&u->e, 0, sizeof(u->e));
+	u->e.argsz = argsz;
+	u->e.device = dev;
+	u->e.bar = 2;
+	u->e.nr_ranges = 1;
+	u->e.open_flags = O_CLOEXEC;
+	u->e.ranges = (uintptr_t)r;
+	u->e.fd = -1;
+}
+
+static void grown_open(union grown *u, __u64 dev, __u32 argsz, int fill)
+{
+	memset(u, fill, sizeof(*u));
+	memset(&u->o, 0, sizeof(u->o));
+	u->o.argsz = argsz;
+	u->o.device = dev;
+	u->o.open_flags = O_CLOEXEC;
+	u->o.fd = -1;
+}
+
+/* Expect a new fd from @ret and close it. */
+#define EXPECT_FD(ret) do {						\
+	int __fd = (ret);						\
+	EXPECT_LE(0, __fd) TH_LOG("%s", strerror(-__fd));		\
+	if (__fd >= 0)							\
+		close(__fd);						\
+} while (0)
+
+TEST(uapi_growth_argsz)
+{
+	const struct p2pdma_ext_dmabuf_range r = { R0_OFF, PAGE };
+	union grown u;
+	char bdf[64];
+	__u64 dev;
+	int ctl;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no ivshmem in this topology");
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+
+	/* Export: a newer caller's larger structure, its extra bytes zero. */
+	grown_export(&u, dev, &r, sizeof(u.e) + 16, 0);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u, &u.e.fd));
+	/* ... one of them set: this module lacks what it asks for. */
+	grown_export(&u, dev, &r, sizeof(u.e) + 16, 0);
+	u.b[sizeof(u.e) + 15] = 1;
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				 &u.e.fd));
+	grown_export(&u, dev, &r, 8192, 0);
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				 &u.e.fd));
+	/* Below the first version: EINVAL. */
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE - 1, 0);
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				  &u.e.fd));
+	/*
+	 * The first version (an old binary): what follows it is not read,
+	 * garbage or not, under the old command number and the new one.
+	 */
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, IOC_EXPORT_V5, &u, &u.e.fd));
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u, &u.e.fd));
+	/* Reserved: zero or EINVAL. */
+	grown_export(&u, dev, &r, sizeof(u.e), 0);
+	u.e.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				  &u.e.fd));
+
+	/* Provider open: the same rules. */
+	grown_open(&u, dev, sizeof(u.o) + 8, 0);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u, &u.o.fd));
+	grown_open(&u, dev, sizeof(u.o) + 8, 0);
+	u.b[sizeof(u.o) + 7] = 1;
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				 &u.o.fd));
+	grown_open(&u, dev, PROVIDER_OPEN_V5_SIZE - 1, 0);
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				  &u.o.fd));
+	grown_open(&u, dev, PROVIDER_OPEN_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, IOC_PROVIDER_OPEN_V5, &u, &u.o.fd));
+	grown_open(&u, dev, sizeof(u.o), 0);
+	u.o.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				  &u.o.fd));
+
+	/* Revoke, list and topology pairs: unknown bytes set, E2BIG. */
+	memset(&u, 0, sizeof(u));
+	u.r.argsz = sizeof(u.r) + 8;
+	u.r.fd = -1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &u));
+	EXPECT_EQ(EBADF, errno);
+	u.b[sizeof(u.r) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &u));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&u, 0, sizeof(u));
+	u.l.argsz = sizeof(u.l) + 8;
+	u.l.entry_size = sizeof(struct p2pdma_ext_dmabuf_info);
+	u.b[sizeof(u.l) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_LIST, &u));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&u, 0, sizeof(u));
+	u.q.argsz = sizeof(u.q) + 8;
+	u.b[sizeof(u.q) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_TOPO_PAIRS, &u));
+	EXPECT_EQ(E2BIG, errno);
+	close(ctl);
+}
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+TEST(uapi_growth_no_fd_on_efault)
+{
+	const struct p2pdma_ext_dmabuf_range r = { R0_OFF, PAGE };
+	union grown *u;
+	char bdf[64];
+	int ctl, n;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no ivshmem in this topology");
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	/* Readable, not writable: the copy-in works, the copy-out fails. */
+	u = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, u);
+
+	grown_export(u, p2px_devid(bdf), &r, sizeof(u->e), 0);
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ));
+	n = count_fds();
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, u));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(n, count_fds());
+
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ | PROT_WRITE));
+	grown_open(u, p2px_devid(bdf), sizeof(u->o), 0);
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ));
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, u));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(n, count_fds());
+	munmap(u, PAGE);
+	close(ctl);
+}
+
+TEST(uapi_growth_bench_killable)
+{
+	char bdf[64], edu[64], cmd[160];
+	struct timespec t0, t1;
+	int status;
+	pid_t pid;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0) ||
+	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		SKIP(return, "no ivshmem or edu in this topology");
+	/* The most iterations the file takes: minutes without a kill. */
+	snprintf(cmd, sizeof(cmd), "%s %s 10000000", bdf, edu);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(p2px_write_file("/sys/kernel/debug/p2pdma_ext/bench",
+				      cmd) ? 1 : 0);
+	sleep(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	/* Killed between two iterations, not after all of them. */
+	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
+}
+
 FIXTURE(last) {
 	int unused;
 };

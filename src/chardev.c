@@ -28,6 +28,11 @@
 #include "dmabuf.h"
 #include "internal.h"
 #include "provider.h"
+#include "uarg.h"
+
+/* The structure as ABI version 5 knew it, still accepted. */
+#define P2PX_PROVIDER_OPEN_MINSZ \
+	offsetofend(struct p2pdma_ext_provider_open, fd)
 
 static long p2px_ioctl_info(void __user *uarg)
 {
@@ -55,7 +60,7 @@ static long p2px_ioctl_info(void __user *uarg)
 static long p2px_provider_fd_ioctl(struct file *file, unsigned int cmd,
 				   unsigned long arg)
 {
-	if (cmd != P2PDMA_EXT_IOC_DMABUF_EXPORT)
+	if (P2PX_IOC_BASE(cmd) != P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT))
 		return -ENOTTY;
 	return p2px_ioctl_dmabuf_export((void __user *)arg, file->private_data);
 }
@@ -76,15 +81,19 @@ static const struct file_operations p2px_provider_fops = {
 
 static long p2px_ioctl_provider_open(void __user *uarg)
 {
+	struct p2pdma_ext_provider_open __user *u = uarg;
 	struct p2pdma_ext_provider_open arg;
 	struct pci_dev *pdev;
+	struct file *file;
 	bool bound;
-	int fd, ret;
+	int ret;
 
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	BUILD_BUG_ON(sizeof(arg) != 32 || P2PX_PROVIDER_OPEN_MINSZ != 24);
+	ret = p2px_get_arg_min(&arg, sizeof(arg), P2PX_PROVIDER_OPEN_MINSZ,
+			       uarg);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.open_flags & ~O_CLOEXEC))
+	if (arg.flags || arg.reserved || (arg.open_flags & ~O_CLOEXEC))
 		return -EINVAL;
 
 	pdev = p2px_pci_get_by_id(arg.device);
@@ -98,36 +107,38 @@ static long p2px_ioctl_provider_open(void __user *uarg)
 		return -ENODEV;
 	}
 	/* The file owns the reference from here on. */
-	fd = anon_inode_getfd("[p2pdma_ext-provider]", &p2px_provider_fops,
-			      pdev, O_RDWR | arg.open_flags);
-	if (fd < 0) {
+	file = anon_inode_getfile("[p2pdma_ext-provider]", &p2px_provider_fops,
+				  pdev, O_RDWR);
+	if (IS_ERR(file)) {
 		pci_dev_put(pdev);
-		return fd;
+		return PTR_ERR(file);
 	}
-	/* The fd is live now; a bad pointer here cannot take it back. */
-	if (put_user(fd, &((struct p2pdma_ext_provider_open __user *)uarg)->fd))
-		return -EFAULT;
-	return 0;
+	/* On failure its release drops the reference. */
+	return p2px_install_fd(file, arg.open_flags, &u->fd);
 }
 
+/*
+ * Commands match on type, number and direction, not on the size field:
+ * the argument's own argsz tells its size (uarg.c).
+ */
 static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case P2PDMA_EXT_IOC_INFO:
+	switch (P2PX_IOC_BASE(cmd)) {
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_INFO):
 		return p2px_ioctl_info(uarg);
-	case P2PDMA_EXT_IOC_TOPO_PAIRS:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_TOPO_PAIRS):
 		return p2px_ioctl_topo_pairs(uarg);
-	case P2PDMA_EXT_IOC_TOPO_MATRIX:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_TOPO_MATRIX):
 		return p2px_ioctl_topo_matrix(uarg);
-	case P2PDMA_EXT_IOC_DMABUF_EXPORT:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT):
 		return p2px_ioctl_dmabuf_export(uarg, NULL);
-	case P2PDMA_EXT_IOC_DMABUF_REVOKE:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_REVOKE):
 		return p2px_ioctl_dmabuf_revoke(uarg);
-	case P2PDMA_EXT_IOC_DMABUF_LIST:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_LIST):
 		return p2px_ioctl_dmabuf_list(uarg);
-	case P2PDMA_EXT_IOC_PROVIDER_OPEN:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_PROVIDER_OPEN):
 		return p2px_ioctl_provider_open(uarg);
 	default:
 		return -ENOTTY;

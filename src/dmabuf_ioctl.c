@@ -16,6 +16,10 @@
 #include "dmabuf.h"
 #include "internal.h"
 #include "provider.h"
+#include "uarg.h"
+
+/* The structure as ABI version 5 knew it, still accepted. */
+#define P2PX_EXPORT_MINSZ	offsetofend(struct p2pdma_ext_dmabuf_export, ranges)
 
 /**
  * p2px_ioctl_dmabuf_export() - P2PDMA_EXT_IOC_DMABUF_EXPORT
@@ -26,22 +30,24 @@
  * The ranges are copied from user space in one go into the buffer's own
  * allocation, which is all this allocates besides the dma-buf.
  *
- * Return: 0 with the new fd in the structure, or a negative errno as
- * documented in the uapi header.
+ * Return: 0 with the new fd in the structure (installed only once its
+ * number was written there), or a negative errno as documented in the
+ * uapi header.
  */
 long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 {
+	struct p2pdma_ext_dmabuf_export __user *u = uarg;
 	struct p2pdma_ext_dmabuf_export arg;
 	struct p2px_dmabuf *priv;
 	struct dma_buf *dmabuf;
 	struct pci_dev *pdev;
 	long ret;
-	int fd;
 
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	BUILD_BUG_ON(sizeof(arg) != 48 || P2PX_EXPORT_MINSZ != 40);
+	ret = p2px_get_arg_min(&arg, sizeof(arg), P2PX_EXPORT_MINSZ, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
+	if (arg.flags || arg.reserved || (arg.open_flags & ~O_CLOEXEC) ||
 	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
 		return -EINVAL;
 	if (bound && arg.device && arg.device != p2px_pci_id(bound))
@@ -65,16 +71,8 @@ long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 
-	fd = dma_buf_fd(dmabuf, O_RDWR | arg.open_flags);
-	if (fd < 0) {
-		/* Nobody else has seen it: dropping it frees it. */
-		dma_buf_put(dmabuf);
-		return fd;
-	}
-	/* The fd is live now; a bad pointer here cannot take it back. */
-	if (put_user(fd, &((struct p2pdma_ext_dmabuf_export __user *)uarg)->fd))
-		return -EFAULT;
-	return 0;
+	/* On failure this drops the only file reference: the buffer goes. */
+	return p2px_install_fd(dmabuf->file, arg.open_flags, &u->fd);
 }
 
 /**

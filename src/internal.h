@@ -78,9 +78,9 @@ u16 p2px_rec_acs_redirects(const struct p2px_chain_rec *r);
 
 /*
  * Declared in their own headers: chardev.h (chardev.c), provider.h
- * (provider.c), dmabuf.h (dmabuf.c, dmabuf_list.c, dmabuf_ioctl.c).
+ * (provider.c), dmabuf.h (dmabuf.c, dmabuf_list.c, dmabuf_ioctl.c),
+ * uarg.h (the ioctl argument rules, uarg.c).
  */
-int p2px_get_arg(void *arg, size_t size, const void __user *uarg);
 
 /* topocache.c: cached topology answers, invalidated by a PCI bus notifier */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */

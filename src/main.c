@@ -47,34 +47,41 @@ static int __init p2px_init(void)
 
 	ret = p2px_topo_cache_init();
 	if (ret)
-		return ret;
+		goto err_policy;
 	p2px_topo_debugfs_init();
 
-	ret = p2px_chardev_init();
-	if (ret)
-		goto err_topo;
 	ret = p2px_provider_init();
 	if (ret)
-		goto err_chardev;
+		goto err_topo;
+	/* Last: the control device lets user space in. */
+	ret = p2px_chardev_init();
+	if (ret)
+		goto err_provider;
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
 	return 0;
 
-err_chardev:
-	p2px_chardev_exit();
+err_provider:
+	/* Devices bound meanwhile (driver_override) unbind here. */
+	p2px_provider_exit();
+	p2px_dmabuf_exit();
+	p2px_ext_exit();
 err_topo:
 	p2px_topo_debugfs_exit();
 	p2px_topo_cache_exit();
+err_policy:
+	/* Module parameters were parsed, the allowlist policy allocated. */
+	p2px_allowlist_exit();
 	return ret;
 }
 
 static void __exit p2px_exit(void)
 {
+	p2px_chardev_exit();
 	p2px_provider_exit();
 	p2px_dmabuf_exit();
 	p2px_ext_exit();
-	p2px_chardev_exit();
 	p2px_topo_debugfs_exit();
 	p2px_topo_cache_exit();
 	p2px_allowlist_exit();
