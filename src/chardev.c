@@ -4,7 +4,12 @@
  *
  * A misc device, mode 0600 and owned by root: every ioctl either reveals
  * system topology or grants access to device memory, so only root may
- * open it (see include/uapi/linux/p2pdma_ext.h).
+ * open it (see include/uapi/linux/p2pdma_ext.h). The commands that grant
+ * or take back access to device memory (export, revoke, provider open,
+ * export on a provider fd) also need CAP_SYS_RAWIO in the initial user
+ * namespace, of the caller and of the opener (p2px_may_grant()); the
+ * export is refused under lockdown (dmabuf_ioctl.c). The model and its
+ * errnos: Documentation/uapi.rst.
  *
  * Provider fds (P2PDMA_EXT_IOC_PROVIDER_OPEN) are anonymous files, one per
  * open, whose private_data is a PCI function with a reference held until
@@ -14,6 +19,7 @@
  * revoke work for their dma-bufs as for any other.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -57,11 +63,27 @@ static long p2px_ioctl_info(void __user *uarg)
 	return 0;
 }
 
+/*
+ * May the caller, through @file, grant or take back access to device
+ * memory? CAP_SYS_RAWIO in the initial user namespace, as for raw I/O
+ * port and /dev/mem access: of the caller now (a descriptor kept across
+ * setuid() or unshare(CLONE_NEWUSER), or passed to another process, does
+ * not carry the right) and of whoever opened @file (a privileged process
+ * tricked into issuing a command on an fd it was handed gets nothing).
+ */
+static bool p2px_may_grant(struct file *file)
+{
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO) &&
+	       capable(CAP_SYS_RAWIO);
+}
+
 static long p2px_provider_fd_ioctl(struct file *file, unsigned int cmd,
 				   unsigned long arg)
 {
 	if (P2PX_IOC_BASE(cmd) != P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT))
 		return -ENOTTY;
+	if (!p2px_may_grant(file))
+		return -EPERM;
 	return p2px_ioctl_dmabuf_export((void __user *)arg, file->private_data);
 }
 
@@ -133,12 +155,18 @@ static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_TOPO_MATRIX):
 		return p2px_ioctl_topo_matrix(uarg);
 	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_dmabuf_export(uarg, NULL);
 	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_REVOKE):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_dmabuf_revoke(uarg);
 	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_LIST):
 		return p2px_ioctl_dmabuf_list(uarg);
 	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_PROVIDER_OPEN):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_provider_open(uarg);
 	default:
 		return -ENOTTY;

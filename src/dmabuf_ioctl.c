@@ -10,6 +10,7 @@
 #include <linux/dma-buf.h>
 #include <linux/fcntl.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/p2pdma_ext.h>
 
@@ -30,6 +31,10 @@
  * The ranges are copied from user space in one go into the buffer's own
  * allocation, which is all this allocates besides the dma-buf.
  *
+ * The caller's privilege was checked by the control device; lockdown
+ * (LOCKDOWN_PCI_ACCESS, which forbids user access to PCI BARs) is checked
+ * here, for both the control device and provider fds.
+ *
  * Return: 0 with the new fd in the structure (installed only once its
  * number was written there), or a negative errno as documented in the
  * uapi header.
@@ -44,6 +49,10 @@ long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
 	long ret;
 
 	BUILD_BUG_ON(sizeof(arg) != 48 || P2PX_EXPORT_MINSZ != 40);
+	/* -EPERM, one rate-limited log line by the lockdown LSM. */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	ret = p2px_get_arg_min(&arg, sizeof(arg), P2PX_EXPORT_MINSZ, uarg);
 	if (ret)
 		return ret;

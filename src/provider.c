@@ -26,6 +26,7 @@
 #include <linux/moduleparam.h>
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 
 #include "compat.h"
 #include "dmabuf.h"
@@ -109,6 +110,13 @@ static int p2px_provider_probe(struct pci_dev *pdev,
 	struct p2px_provider *ctx;
 	int bar, ret;
 
+	/*
+	 * Its BARs would become user-mappable (p2pmem/allocate, dma-bufs):
+	 * what lockdown forbids (-EPERM, one log line by the lockdown LSM).
+	 */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	/* Not pcim_enable_device(): that would make the regions managed too. */
 	ctx = devm_kzalloc(&pdev->dev, sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)

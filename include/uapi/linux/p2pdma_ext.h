@@ -24,6 +24,14 @@
  *
  * A command that makes a file descriptor installs it only after it wrote
  * the number back: when that fails (EFAULT) no descriptor is left open.
+ *
+ * Who may do what (Documentation/uapi.rst): opening the device needs
+ * write access to it (root only, mode 0600); the commands that grant or
+ * take back access to device memory (DMABUF_EXPORT, DMABUF_REVOKE,
+ * PROVIDER_OPEN, and DMABUF_EXPORT on a provider fd) need CAP_SYS_RAWIO in
+ * the initial user namespace, both of the caller and of whoever opened the
+ * file (EPERM otherwise), and DMABUF_EXPORT is refused with EPERM while
+ * the kernel is locked down (integrity or confidentiality).
  */
 #ifndef _UAPI_LINUX_P2PDMA_EXT_H
 #define _UAPI_LINUX_P2PDMA_EXT_H
@@ -282,9 +290,10 @@ struct p2pdma_ext_dmabuf_range {
  * from the provider driver (including hot-unplug) and when the module is
  * unloaded.
  *
- * Errors: EINVAL for a bad @argsz, @flags, @open_flags, @reserved, @bar
- * (not a memory BAR, not claimed), @device (on a provider fd), @nr_ranges
- * of 0, or a range not page aligned or of length 0; E2BIG for too many ranges or a larger
+ * Errors: EPERM without CAP_SYS_RAWIO or under lockdown; EINVAL for a bad
+ * @argsz, @flags, @open_flags, @reserved, @bar (not a memory BAR, not
+ * claimed), @device (on a provider fd), @nr_ranges of 0, or a range not
+ * page aligned or of length 0; E2BIG for too many ranges or a larger
  * @argsz with unknown bytes set; ERANGE for a range that ends past the
  * BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
  * @device names no PCI function or one not bound to the provider driver;
@@ -310,8 +319,9 @@ struct p2pdma_ext_dmabuf_export {
  * @reserved: in: zero
  *
  * Returns when every importer has unmapped. Revoking twice is not an error.
- * Errors: EINVAL for a bad @argsz, @flags, @reserved or a dma-buf that this
- * module did not export; EBADF for a bad @fd or one that is no dma-buf.
+ * Errors: EPERM without CAP_SYS_RAWIO; EINVAL for a bad @argsz, @flags,
+ * @reserved or a dma-buf that this module did not export; EBADF for a bad
+ * @fd or one that is no dma-buf.
  */
 struct p2pdma_ext_dmabuf_revoke {
 	__u32 argsz;
@@ -452,10 +462,10 @@ struct p2pdma_ext_dmabuf_list {
  * again. Like the control device, an open provider fd keeps the module
  * loaded.
  *
- * Errors: EINVAL for a bad @argsz, @flags, @open_flags or @reserved;
- * ENODEV when @device names no PCI function or one not bound to the
- * provider driver; EFAULT for a bad pointer (no fd is left open); EMFILE,
- * ENFILE, ENOMEM.
+ * Errors: EPERM without CAP_SYS_RAWIO; EINVAL for a bad @argsz, @flags,
+ * @open_flags or @reserved; ENODEV when @device names no PCI function or
+ * one not bound to the provider driver; EFAULT for a bad pointer (no fd
+ * is left open); EMFILE, ENFILE, ENOMEM.
  */
 struct p2pdma_ext_provider_open {
 	__u32 argsz;
