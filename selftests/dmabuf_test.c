@@ -32,6 +32,9 @@
 #define R1_OFF		(48ULL << 20)
 #define SEED1		11u
 #define SEED2		77u
+/* The first versions of the growing structures (ABI version 5). */
+#define EXPORT_V5_SIZE		40
+#define PROVIDER_OPEN_V5_SIZE	24
 /* Rounds of each revoke loop (explicit, unbind, hot-unplug). */
 #define LOOPS		20
 
@@ -82,7 +85,7 @@ TEST(export_validation)
 
 	/* argsz, flags, open_flags */
 	memset(&arg, 0, sizeof(arg));
-	arg.argsz = sizeof(arg) - 1;
+	arg.argsz = EXPORT_V5_SIZE - 1;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg));
 	EXPECT_EQ(EINVAL, errno);
 	r[0].offset = 0;
@@ -191,7 +194,7 @@ TEST(provider_fd)
 
 	/* argsz, flags, open_flags, pointer */
 	memset(&po, 0, sizeof(po));
-	po.argsz = sizeof(po) - 1;
+	po.argsz = PROVIDER_OPEN_V5_SIZE - 1;
 	po.device = dev;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &po));
 	EXPECT_EQ(EINVAL, errno);
@@ -237,7 +240,7 @@ TEST(provider_fd)
 	EXPECT_EQ(-ERANGE, p2px_export(pfd, 0, 2, r, 2));
 	r[1].offset = R1_OFF;
 	memset(&arg, 0, sizeof(arg));
-	arg.argsz = sizeof(arg) - 1;
+	arg.argsz = EXPORT_V5_SIZE - 1;
 	EXPECT_EQ(-1, ioctl(pfd, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg));
 	EXPECT_EQ(EINVAL, errno);
 
@@ -571,9 +574,7 @@ TEST(slow_importer_blocks_only_its_device)
  * an fd is installed only once its number was written back.
  */
 
-/* ABI version 5's structure sizes and command numbers (old binaries). */
-#define EXPORT_V5_SIZE		40
-#define PROVIDER_OPEN_V5_SIZE	24
+/* ABI version 5's command numbers (old binaries). */
 #define IOC_EXPORT_V5		_IOC(_IOC_READ | _IOC_WRITE, \
 				     P2PDMA_EXT_IOC_MAGIC, 0x10, EXPORT_V5_SIZE)
 #define IOC_PROVIDER_OPEN_V5	_IOC(_IOC_READ | _IOC_WRITE, \
