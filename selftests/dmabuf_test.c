@@ -32,6 +32,7 @@
 #define R1_OFF		(48ULL << 20)
 #define SEED1		11u
 #define SEED2		77u
+#define REVOKE_TIMEOUT	P2PX_PARAMS "/revoke_timeout"
 /* The first versions of the growing structures (ABI version 5). */
 #define EXPORT_V5_SIZE		40
 #define PROVIDER_OPEN_V5_SIZE	24
@@ -510,6 +511,8 @@ TEST(slow_importer_blocks_only_its_device)
 	if (!bound_to(nvme, PROVIDER_DRV))
 		ASSERT_EQ(0, bind_provider(nvme));
 	ASSERT_TRUE(bound_to(nvme, PROVIDER_DRV));
+	/* It holds the unbind on purpose: no bound (pinned_importer has one). */
+	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "0"));
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
@@ -561,6 +564,7 @@ TEST(slow_importer_blocks_only_its_device)
 	EXPECT_EQ(0, bind_provider(bdf));
 	if (!strcmp(topo, "rootports"))
 		EXPECT_EQ(0, allow_host_bridge(""));
+	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	close(ctl);
 }
 
@@ -568,6 +572,78 @@ TEST(slow_importer_blocks_only_its_device)
  * Runs last (the harness runs fixtures in the order they are declared,
  * the global one first): with every fd closed both modules unload.
  */
+/*
+ * pinned_importer: edu maps and then ignores the revoke (it keeps its
+ * mapping until told "unmap", as an importer that pins and never unmaps
+ * would). Unbinding the provider completes once revoke_timeout (2 s here)
+ * ran out, with one log line naming edu, instead of never.
+ */
+TEST(pinned_importer)
+{
+	const char *topo = getenv("P2PX_TOPOLOGY");
+	char bdf[64], edu[64], *log;
+	struct timespec t0, t1;
+	struct edu_state s;
+	int ctl, fd, kmsg, status, i;
+	pid_t child;
+
+	if (!topo)
+		topo = "";
+	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
+	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+		SKIP(return, "needs ivshmem and edu");
+	if (!may_import(topo))
+		SKIP(return, "no expectation for topology '%s'", topo);
+	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "2"));
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	fd = export_default(ctl, bdf);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 1"));
+
+	kmsg = p2px_kmsg_mark();
+	ASSERT_LE(0, kmsg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		close_fds_from(3);
+		_exit(unbind_dev(bdf) ? 1 : 0);
+	}
+	/* The bound is 2 s; allow 10 s more for a slow TCG guest. */
+	for (i = 0; i < 120 && !waitpid(child, &status, WNOHANG); i++)
+		usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (i == 120) {
+		/* Let the child go (old behaviour: it waits for the unmap). */
+		p2px_edu_cmd(EDU_DMABUF, "unmap");
+		waitpid(child, &status, 0);
+	}
+	EXPECT_GT(120, i) TH_LOG("unbind still waiting after 12 s");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_LE(2, t1.tv_sec - t0.tv_sec);
+	log = p2px_kmsg_collect(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(1, p2px_count_lines(log, "gave up")) TH_LOG("%s", log);
+	EXPECT_EQ(1, p2px_count_lines(log, edu)) TH_LOG("%s", log);
+	free(log);
+
+	/* edu still holds its (stale) mapping; it goes when edu lets it. */
+	ASSERT_EQ(0, edu_state(&s));
+	EXPECT_LE(1, s.notified);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 0"));
+	edu_check_revoked(_metadata);
+	close(fd);
+	close(ctl);
+	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
+	EXPECT_EQ(0, bind_provider(bdf));
+	if (!strcmp(topo, "rootports"))
+		EXPECT_EQ(0, allow_host_bridge(""));
+}
+
 /*
  * uapi_growth: structures grow at the end, copied in as
  * copy_struct_from_user() does; commands match without their size field;

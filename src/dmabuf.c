@@ -21,7 +21,10 @@
  * Revoke sets the revoked flag under the reservation lock, tells every
  * importer to unmap (move_notify or invalidate_mappings), waits for the
  * reservation's fences and then for every mapping to be unmapped; after it,
- * attach and map fail with ENODEV.
+ * attach and map fail with ENODEV. Both waits are bounded (revoke_timeout):
+ * an importer that ignores the notify (or pins and never unmaps) gets one
+ * log line naming it and keeps its stale mapping, and the provider's
+ * remove() (unbind, hot-unplug) goes on instead of hanging.
  *
  * Pinning: where the core pins dynamic importers around every map (the
  * move_notify kernels, built with CONFIG_DMABUF_MOVE_NOTIFY off), the
@@ -43,7 +46,9 @@
 #include <linux/fcntl.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/p2pdma_ext.h>
@@ -59,6 +64,11 @@
 #include "internal.h"
 
 MODULE_INFO(import_ns, "DMA_BUF");
+
+static unsigned int revoke_timeout = 10;
+module_param(revoke_timeout, uint, 0644);
+MODULE_PARM_DESC(revoke_timeout,
+		 "Seconds a revoke waits for an importer's fences, then again for its unmap, before it gives up on it with a log line (0: wait for ever); default 10");
 
 /* The longest scatterlist entry: its length is an unsigned int. */
 #define P2PX_SG_MAX		ALIGN_DOWN(UINT_MAX, PAGE_SIZE)
@@ -719,19 +729,50 @@ int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
 	return 0;
 }
 
+/*
+ * One log line for a revoke that gave up on @priv's importers: the first
+ * one still mapped, by name, and how many are. Takes the resv lock.
+ */
+static void p2px_dmabuf_give_up(struct p2px_dmabuf *priv, const char *what)
+{
+	struct dma_buf_attachment *attach;
+	const char *name = "?";
+	unsigned int n = 0;
+
+	dma_resv_lock(priv->dmabuf->resv, NULL);
+	list_for_each_entry(attach, &priv->dmabuf->attachments, node) {
+		struct p2px_dmabuf_att *att = attach->priv;
+
+		if (!atomic_read(&att->maps))
+			continue;
+		if (!n++)
+			name = dev_name(attach->dev);
+	}
+	pci_warn(priv->pdev, "p2pdma_ext: revoke of a BAR %d dma-buf gave up after %u s waiting for %s: importer %s (%u mapped) ignores the revoke and keeps a stale mapping\n",
+		 priv->bar, revoke_timeout, what, name, n);
+	dma_resv_unlock(priv->dmabuf->resv);
+}
+
 static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
 {
 	struct dma_resv *resv = priv->dmabuf->resv;
+	unsigned int secs = READ_ONCE(revoke_timeout);
+	long wait = secs ? secs * HZ : MAX_SCHEDULE_TIMEOUT;
+	bool fences;
 
 	dma_resv_lock(resv, NULL);
 	if (!priv->revoked) {
 		WRITE_ONCE(priv->revoked, true);
 		p2px_dma_buf_invalidate(priv->dmabuf);
 	}
-	p2px_dma_resv_wait_all(resv);
+	fences = p2px_dma_resv_wait_all(resv, wait) > 0;
 	dma_resv_unlock(resv);
+	if (!fences)
+		p2px_dmabuf_give_up(priv, "fences");
 	/* Pinned and notified importers unmap; wait until all did. */
-	wait_event(priv->wq, !atomic_read(&priv->maps));
+	else if (!wait_event_timeout(priv->wq, !atomic_read(&priv->maps),
+				     wait))
+		p2px_dmabuf_give_up(priv, "unmaps");
 	/* Pairs with the acquire in revoke_dev: all of the above is done. */
 	smp_store_release(&priv->revoke_done, true);
 }
@@ -742,7 +783,9 @@ static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
  *
  * Tells every importer to unmap, waits for the buffer's fences and until
  * every mapping is gone; from then on attach and map fail with -ENODEV.
- * Revoking twice is harmless.
+ * Each wait lasts at most revoke_timeout seconds (module parameter): an
+ * importer that lets it run out is named in one log line and keeps its
+ * stale mapping until it unmaps. Revoking twice is harmless.
  *
  * Context: process context; sleeps. The caller holds a reference to
  * @dmabuf and must not hold its reservation lock.
