@@ -12,8 +12,11 @@
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
 
+#include "chardev.h"
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "provider.h"
 #include "registry.h"
 #include "topology.h"
 
@@ -49,37 +52,44 @@ static int __init p2px_init(void)
 
 	ret = p2px_cache_init();
 	if (ret)
-		return ret;
+		goto err_policy;
 	/* Debugfs is a debugging aid: failures are not fatal. */
 	p2px_debugfs_dir = debugfs_create_dir(P2PX_NAME, NULL);
 	p2px_topo_debugfs_init(p2px_debugfs_dir);
 	p2px_dmabuf_list_debugfs_init(p2px_debugfs_dir);
 
-	ret = p2px_chardev_init();
-	if (ret)
-		goto err_topo;
 	ret = p2px_provider_init();
 	if (ret)
-		goto err_chardev;
+		goto err_topo;
+	/* Last: the control device lets user space in. */
+	ret = p2px_chardev_init();
+	if (ret)
+		goto err_provider;
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
 	return 0;
 
-err_chardev:
-	p2px_chardev_exit();
+err_provider:
+	/* Devices bound meanwhile (driver_override) unbind here. */
+	p2px_provider_exit();
+	p2px_dmabuf_exit();
+	p2px_ext_exit();
 err_topo:
 	debugfs_remove_recursive(p2px_debugfs_dir);
 	p2px_cache_exit();
+err_policy:
+	/* Module parameters were parsed, the allowlist policy allocated. */
+	p2px_allowlist_exit();
 	return ret;
 }
 
 static void __exit p2px_exit(void)
 {
+	p2px_chardev_exit();
 	p2px_provider_exit();
 	p2px_dmabuf_exit();
 	p2px_ext_exit();
-	p2px_chardev_exit();
 	debugfs_remove_recursive(p2px_debugfs_dir);
 	p2px_cache_exit();
 	p2px_allowlist_exit();

@@ -274,6 +274,18 @@ static u64 p2px_mean_ns(ktime_t start, unsigned int iterations)
 	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), iterations);
 }
 
+/*
+ * Between iterations: give up the CPU, and stop with -EINTR once the
+ * writer is being killed (a run of P2PX_BENCH_MAX iterations is long).
+ */
+static bool p2px_bench_stop(int *ret)
+{
+	cond_resched();
+	if (!*ret && fatal_signal_pending(current))
+		*ret = -EINTR;
+	return *ret;
+}
+
 static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
 {
 	struct p2px_topo_result *res;
@@ -287,33 +299,25 @@ static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
 		return -ENOMEM;
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
 		ret = p2px_walk_calc(devs[0], devs[1], res);
-		cond_resched();
-	}
 	b->uncached_ns = p2px_mean_ns(t, b->iterations);
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
 		ret = p2px_cache_pair(devs[0], devs[1], res, 0, NULL);
-		cond_resched();
-	}
 	b->fresh_ns = p2px_mean_ns(t, b->iterations);
 
 	/* The fresh lookups left a current entry: these all hit. */
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
 		ret = p2px_cache_pair(devs[0], devs[1], res, P2PX_PAIR_CACHED,
 				      NULL);
-		cond_resched();
-	}
 	b->cached_ns = p2px_mean_ns(t, b->iterations);
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
 		p2pdma_ext_distance_many(devs[0], &client, 1, false);
-		cond_resched();
-	}
 	b->api_ns = p2px_mean_ns(t, b->iterations);
 
 	kfree(res);

@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "internal.h"
 #include "topology.h"
+#include "uarg.h"
 
 /* Largest pair stride accepted (room for the structure to grow). */
 #define P2PX_MAX_PAIR_SIZE	4096
@@ -56,28 +57,6 @@ static void p2px_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pairs) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_cell) != 8);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_matrix) != 32);
-}
-
-/**
- * p2px_get_arg() - copy in an ioctl argument that starts with its argsz
- * @arg: receives @size bytes
- * @size: the size of the structure this module knows
- * @uarg: the user's structure
- *
- * Return: 0, -EFAULT for an unreadable structure or -EINVAL when its
- * argsz is smaller than @size.
- */
-int p2px_get_arg(void *arg, size_t size, const void __user *uarg)
-{
-	u32 argsz;
-
-	if (get_user(argsz, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < size)
-		return -EINVAL;
-	if (copy_from_user(arg, uarg, size))
-		return -EFAULT;
-	return 0;
 }
 
 /**
