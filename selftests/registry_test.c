@@ -18,7 +18,7 @@
 #include "p2px_pci.h"
 
 #define EDU_COPY	"/sys/kernel/debug/p2px_edu/copy"
-#define EDU_MODULE	"/payload/p2px_edu.ko"
+#define EDU_DRV		"p2px_edu"
 #define DMA_LEN		2048
 #define DMA_SEED	42u
 /* What reading EDU_COPY gives after a successful run. */
@@ -56,7 +56,7 @@ static int setup_provider(struct __test_metadata *_metadata, char *bdf,
 
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
 	bound_driver(bdf, drv, sizeof(drv));
 	if (strcmp(drv, PROVIDER_DRV)) {
@@ -73,7 +73,7 @@ TEST(provider_binds_ivshmem)
 	char bdf[64];
 
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	size = bar_size(bdf, 2);
 	ASSERT_EQ(64ULL << 20, size);
 	/* The p2pmem group: ours on 5.10-6.12, the kernel's on 7.2. */
@@ -90,7 +90,7 @@ TEST(unaligned_bar_refused)
 	int mark;
 
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	if (p2px_path_exists(EDU_COPY))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	ASSERT_EQ(0, unbind_dev(bdf));
@@ -150,11 +150,11 @@ TEST(edu_peer_to_peer_dma)
 	if (!topo)
 		topo = "";
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		SKIP(return, "no edu in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "no DMA engine (P2PX_DMA_ENGINE: QEMU's edu)");
 	if (!p2px_path_exists(EDU_COPY)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver(EDU_DRV, NULL);
 		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	ASSERT_TRUE(p2px_path_exists(EDU_COPY));
@@ -219,10 +219,10 @@ static int load_edu(struct __test_metadata *_metadata)
 	char edu[64];
 	int ret;
 
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
 		return 0;
 	if (!p2px_path_exists(EDU_REGISTRY)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver(EDU_DRV, NULL);
 		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	/* The device is there: a missing hook is a failure, not a skip. */
@@ -240,7 +240,7 @@ static int setup_edu(struct __test_metadata *_metadata, char *bdf, size_t len,
 {
 	char found[64];
 
-	*why = "no ivshmem and edu in this topology";
+	*why = "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
 	if (!setup_provider(_metadata, bdf, len) || !load_edu(_metadata))
 		return 0;
 	*why = "edu reaches no provider by P2P in this topology";
@@ -262,9 +262,10 @@ static int setup_owner(struct __test_metadata *_metadata, char *bdf,
 {
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
-	EXPECT_EQ(0, load_test_driver(HANDLE_DRV));
+	EXPECT_EQ(0, load_test_driver(HANDLE_DRV))
+		TH_LOG("%s: %s", p2px_driver_path(HANDLE_DRV), P2PX_DRIVER_HINT);
 	EXPECT_EQ(0, release_dev(bdf));
 	EXPECT_EQ(0, bind_driver(bdf, HANDLE_DRV));
 	return 1;
@@ -287,7 +288,7 @@ TEST(add_resource_refusals)
 	int ret, mark;
 
 	if (!setup_owner(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	/* ivshmem has no I/O BAR; an unused BAR is refused the same way. */
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		mark = p2px_kmsg_mark();
@@ -366,7 +367,7 @@ TEST(publish_controls_find)
 	if (!topo || strcmp(topo, "switch"))
 		SKIP(return, "edu reaches the ivshmem by P2P only in 'switch'");
 	if (!setup_owner(_metadata, bdf, sizeof(bdf)) || !load_edu(_metadata))
-		SKIP(return, "no ivshmem and edu in this topology");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "add 2 0 0"));
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
@@ -392,8 +393,8 @@ TEST(teardown_releases_everything)
 {
 	char bdf[64], path[300];
 
-	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (!p2px_provider_dev(bdf, sizeof(bdf)))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	if (p2px_path_exists("/sys/module/" HANDLE_DRV))
