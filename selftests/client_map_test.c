@@ -32,7 +32,6 @@
 #include "uapi/linux/p2pdma_ext.h"
 
 #define EDU_CLIENT	"/sys/kernel/debug/p2px_edu/client"
-#define EDU_MODULE	"/payload/p2px_edu.ko"
 #define ALLOW_PARAM	P2PX_SYSFS_MODULE "/parameters/host_bridge_allow"
 #define DMA_LEN		2048
 #define DMA_SEED	77u
@@ -74,8 +73,8 @@ static int setup(struct __test_metadata *_metadata, struct devs *d)
 
 	if (!p2px_module_loaded())
 		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, d->shm, sizeof(d->shm)) ||
-	    !find_pci(0x1234, 0x11e8, d->edu, sizeof(d->edu)))
+	if (!p2px_provider_dev(d->shm, sizeof(d->shm)) ||
+	    !p2px_dma_engine_dev(d->edu, sizeof(d->edu)))
 		return 0;
 	bound_driver(d->shm, drv, sizeof(drv));
 	if (strcmp(drv, PROVIDER_DRV))
@@ -83,7 +82,7 @@ static int setup(struct __test_metadata *_metadata, struct devs *d)
 	bound_driver(d->shm, drv, sizeof(drv));
 	EXPECT_STREQ(PROVIDER_DRV, drv);
 	if (!p2px_path_exists(EDU_CLIENT)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver("p2px_edu", NULL);
 		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	/* The devices are there: a missing hook is a failure, not a skip. */
@@ -234,7 +233,7 @@ static void run_case(struct __test_metadata *_metadata, int mix)
 	struct devs d;
 
 	if (!setup(_metadata, &d))
-		SKIP(return, "no ivshmem and edu in this topology");
+		SKIP(return, "no provider and DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE: QEMU's edu)");
 	type = map_type(_metadata, &d, NULL);
 	ASSERT_LE(0, type);
 	if (type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED) {
@@ -295,7 +294,7 @@ TEST(client_map_host_bridge)
 	int type, ret, n;
 
 	if (!setup(_metadata, &d))
-		SKIP(return, "no ivshmem and edu in this topology");
+		SKIP(return, "no provider and DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE: QEMU's edu)");
 	type = map_type(_metadata, &d, text);
 	ASSERT_LE(0, type);
 	TH_LOG("%s", text);
