@@ -36,6 +36,8 @@
 #define DMA_LEN		2048
 #define DMA_SEED	77u
 #define TEXT_LEN	1024
+#define NO_DEVS		"no provider and DMA engine (P2PX_PROVIDER, " \
+			"P2PX_DMA_ENGINE: QEMU's edu)"
 
 /* The ivshmem and edu, ready: provider bound, p2px_edu loaded. */
 struct devs {
@@ -233,7 +235,7 @@ static void run_case(struct __test_metadata *_metadata, int mix)
 	struct devs d;
 
 	if (!setup(_metadata, &d))
-		SKIP(return, "no provider and DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE: QEMU's edu)");
+		SKIP(return, NO_DEVS);
 	type = map_type(_metadata, &d, NULL);
 	ASSERT_LE(0, type);
 	if (type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED) {
@@ -294,7 +296,7 @@ TEST(client_map_host_bridge)
 	int type, ret, n;
 
 	if (!setup(_metadata, &d))
-		SKIP(return, "no provider and DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE: QEMU's edu)");
+		SKIP(return, NO_DEVS);
 	type = map_type(_metadata, &d, text);
 	ASSERT_LE(0, type);
 	TH_LOG("%s", text);
