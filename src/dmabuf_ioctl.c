@@ -17,7 +17,6 @@
 #include "dmabuf.h"
 #include "internal.h"
 #include "provider.h"
-#include "topology.h"
 #include "uarg.h"
 
 /* The structure as ABI version 5 knew it, still accepted. */
