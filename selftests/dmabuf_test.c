@@ -590,7 +590,7 @@ TEST(pinned_importer)
 	if (!topo)
 		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
-	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
 		SKIP(return, "needs ivshmem and edu");
 	if (!may_import(topo))
 		SKIP(return, "no expectation for topology '%s'", topo);
@@ -844,7 +844,7 @@ TEST(uapi_growth_bench_killable)
 	pid_t pid;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0) ||
-	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
 		SKIP(return, "no ivshmem or edu in this topology");
 	/* The most iterations the file takes: minutes without a kill. */
 	snprintf(cmd, sizeof(cmd), "%s %s 10000000", bdf, edu);
