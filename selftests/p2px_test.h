@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,17 +171,6 @@ static inline int p2px_count_lines(const char *log, const char *needle)
 		line = end ? end + 1 : NULL;
 	}
 	return count;
-}
-
-/* Kernel series as major * 1000 + minor, e.g. 6012 for 6.12. */
-static inline int p2px_kernel_series(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
 }
 
 /* Ask the test bed's host side (p2px-host): QMP, UNPLUG, REPLUG... */
