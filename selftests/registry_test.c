@@ -320,8 +320,34 @@ static int setup_owner(struct __test_metadata *_metadata, char *bdf,
 	return 1;
 }
 
+/*
+ * Tests of the owner's calls: the ivshmem bound to p2px_handle; teardown
+ * unbinds it and unloads p2px_handle (which holds p2pdma_ext), whatever
+ * the test did.
+ */
+FIXTURE(owner) {
+	char bdf[64];
+	int have;
+};
+
+FIXTURE_SETUP(owner)
+{
+	self->have = setup_owner(_metadata, self->bdf, sizeof(self->bdf));
+	if (!self->have)
+		SKIP(return, "no ivshmem in this topology");
+}
+
+FIXTURE_TEARDOWN(owner)
+{
+	if (!self->have)
+		return;
+	EXPECT_EQ(0, release_dev(self->bdf));
+	if (p2px_path_exists("/sys/module/" HANDLE_DRV))
+		EXPECT_EQ(0, p2px_unload(HANDLE_DRV));
+}
+
 /* Bad BAR, offset or size: EINVAL and exactly one log line saying why. */
-TEST(add_resource_refusals)
+TEST_F(owner, add_resource_refusals)
 {
 	static const struct {
 		const char *cmd, *line;
@@ -332,12 +358,12 @@ TEST(add_resource_refusals)
 		{ "add 2 2097152 67108864", "is beyond BAR 2" },
 		{ "add 2 4194304 65011712", "do not fit in BAR 2" },
 	};
-	char bdf[64], *log;
+	char *log;
 	unsigned int i;
 	int ret, mark;
 
-	if (!setup_owner(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (_metadata->skip)
+		return;
 	/* ivshmem has no I/O BAR; an unused BAR is refused the same way. */
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		mark = p2px_kmsg_mark();
@@ -352,7 +378,6 @@ TEST(add_resource_refusals)
 			TH_LOG("%s: kernel log:\n%s", cases[i].cmd, log);
 		free(log);
 	}
-	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /* More than the pool holds: NULL (-ENOMEM), and nothing leaks. */
@@ -409,21 +434,22 @@ TEST(alloc_first_fit)
  * it is not found; published again it is. Needs a path by which edu
  * reaches the ivshmem directly, as the module reports it.
  */
-TEST(publish_controls_find)
+TEST_F(owner, publish_controls_find)
 {
+	const char *bdf = self->bdf;
 	struct p2px_pair pair;
-	char bdf[64], found[64];
+	char found[64];
 	const char *why;
 
-	if (!setup_owner(_metadata, bdf, sizeof(bdf)) || !load_edu(_metadata))
+	if (_metadata->skip)
+		return;
+	if (!load_edu(_metadata))
 		SKIP(return, "no ivshmem and edu in this topology");
 	ASSERT_EQ(0, p2px_write_file(P2PX_ALLOWLIST, "\n"));
 	ASSERT_EQ(0, p2px_pair_get(&pair));
 	why = p2px_pair_not(&pair, P2PX_PATH_DIRECT);
-	if (why) {
-		EXPECT_EQ(0, release_dev(bdf));
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "add 2 0 0"));
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
@@ -437,7 +463,6 @@ TEST(publish_controls_find)
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
 	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
-	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /*
