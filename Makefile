@@ -10,8 +10,8 @@
 #   make selftests       build the VM selftest binaries
 #   make tools           build p2pdmactl into build/tools/ (needs libkmod-dev)
 #   make checkpatch      checkpatch.pl --strict over the C sources
-#   make deb             the .debs (-dkms, -dev, -utils) into build/packages/
-#   make rpm             the .rpms (-dkms, -devel, -utils) into build/packages/
+#   make deb             the .debs (-dkms, -dev, -utils, -tests) into build/packages/
+#   make rpm             the .rpms (-dkms, -devel, -utils, -tests) into build/packages/
 #   make clean
 #
 # Builds are out of tree: the sources are staged into $(O) (default
@@ -59,10 +59,14 @@ tools:
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' dkms.conf)
 PKGDIR := build/packages
 
+# The kselftest harness and runner for p2pdma-ext-tests (tools/linux-source.sh),
+# fetched here: the package build runs with a HOME of its own.
+LINUX_SOURCE = $(shell tools/linux-source.sh)
+
 deb:
 	rm -rf build/deb && mkdir -p build/deb/src $(PKGDIR)
 	git archive HEAD | tar -x -C build/deb/src
-	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	cd build/deb/src && P2PDMA_EXT_LINUX_SOURCE=$(LINUX_SOURCE) dpkg-buildpackage -us -uc -b
 	mv build/deb/*.deb $(PKGDIR)/
 	@ls $(PKGDIR)/*.deb
 
@@ -74,6 +78,7 @@ rpm:
 	rm -rf build/rpm && mkdir -p build/rpm/SOURCES $(PKGDIR)
 	git archive --prefix=p2pdma-ext-$(VERSION)/ -o build/rpm/SOURCES/p2pdma-ext-$(VERSION).tar.gz HEAD
 	rpmbuild --define "_topdir $(abspath build/rpm)" --define "pkgversion $(VERSION)" \
+		--define "linux_source $(LINUX_SOURCE)" \
 		$(RPMBUILD_NODEPS) -bb rpm/p2pdma-ext.spec
 	find build/rpm/RPMS -name '*.rpm' -exec mv {} $(PKGDIR)/ \;
 	@ls $(PKGDIR)/*.rpm

@@ -9,6 +9,17 @@
 #
 # and in the C source: #include <linux/p2pdma_ext.h>, P2PDMA_EXT_IMPORT_NS().
 #
+# A driver written against the upstream names of <linux/pci-p2pdma.h>
+# (pci_alloc_p2pmem(), pci_p2pmem_find(), pcim_p2pdma_provider(), ...) sets
+#
+#   P2PDMA_EXT_UPSTREAM_NAMES := y
+#
+# before the include line (or P2PDMA_EXT_UPSTREAM_NAMES=y on make's command
+# line): the drop-in header in /usr/include/p2pdma-ext/compat then comes
+# before the kernel's own include/ and maps those names onto p2pdma_ext.ko
+# where the kernel is built without CONFIG_PCI_P2PDMA; where it has it, the
+# names stay the kernel's. The source needs no change.
+#
 # It adds the header path to ccflags-y and the Module.symvers of p2pdma_ext
 # to KBUILD_EXTRA_SYMBOLS, so modpost knows the P2PDMA_EXT symbols and their
 # CRCs. That Module.symvers is the one DKMS produced when it built
@@ -25,6 +36,10 @@ P2PDMA_EXT_KREL = $(or $(KERNELRELEASE),$(shell uname -r))
 P2PDMA_EXT_SYMVERS ?= /var/lib/dkms/p2pdma-ext/$(P2PDMA_EXT_VERSION)/$(P2PDMA_EXT_KREL)/$(P2PDMA_EXT_ARCH)/Module.symvers
 
 ccflags-y += -I$(P2PDMA_EXT_INCLUDE)
+ifeq ($(P2PDMA_EXT_UPSTREAM_NAMES),y)
+# Only NOSTDINC_FLAGS comes before the kernel's include/ (ccflags-y after).
+NOSTDINC_FLAGS += -I$(P2PDMA_EXT_INCLUDE)/compat
+endif
 KBUILD_EXTRA_SYMBOLS += $(P2PDMA_EXT_SYMVERS)
 
 ifneq ($(KERNELRELEASE),)

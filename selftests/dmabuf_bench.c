@@ -157,8 +157,8 @@ int main(void)
 	int ctl, prov, bad;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, shm, sizeof(shm)) ||
-	    !find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu))) {
+	if (!p2px_provider_dev(shm, sizeof(shm)) ||
+	    !p2px_dma_engine_dev(edu, sizeof(edu))) {
 		fprintf(stderr, "# needs ivshmem and edu\n");
 		return 1;
 	}

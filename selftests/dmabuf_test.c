@@ -16,7 +16,11 @@
  * Host check: "# HOSTCHECK NAME OFFSET HEX" lines name the bytes edu wrote
  * into the BAR; tools/check.sh compares them with the ivshmem backing file.
  */
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "p2px_harness.h"
@@ -30,6 +34,10 @@
 #define R1_OFF		(48ULL << 20)
 #define SEED1		11u
 #define SEED2		77u
+#define REVOKE_TIMEOUT	P2PX_PARAMS "/revoke_timeout"
+/* The first versions of the growing structures (ABI version 5). */
+#define EXPORT_V5_SIZE		40
+#define PROVIDER_OPEN_V5_SIZE	24
 /* Rounds of each revoke loop (explicit, unbind, hot-unplug). */
 #define LOOPS		20
 
@@ -41,14 +49,14 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
 
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
 	if (!bound_to(bdf, PROVIDER_DRV))
 		EXPECT_EQ(0, bind_provider(bdf));
 	EXPECT_TRUE(bound_to(bdf, PROVIDER_DRV));
 	if (!need_edu)
 		return 1;
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
 		return 0;
 	EXPECT_EQ(0, edu_ready());
 	return 1;
@@ -73,14 +81,14 @@ TEST(export_validation)
 	int ctl, fd, i;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	dev = p2px_devid(bdf);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 
 	/* argsz, flags, open_flags */
 	memset(&arg, 0, sizeof(arg));
-	arg.argsz = sizeof(arg) - 1;
+	arg.argsz = EXPORT_V5_SIZE - 1;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg));
 	EXPECT_EQ(EINVAL, errno);
 	r[0].offset = 0;
@@ -133,7 +141,7 @@ TEST(export_validation)
 	r[0].length = PAGE;
 	EXPECT_EQ(-ENODEV, p2px_export(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0),
 				       2, r, 1));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_export(ctl, p2px_devid(edu), 0, r, 1));
 
 	/* A good one, of every page of the BAR in 256 ranges. */
@@ -182,14 +190,14 @@ TEST(provider_fd)
 	__u64 dev;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	dev = p2px_devid(bdf);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 
 	/* argsz, flags, open_flags, pointer */
 	memset(&po, 0, sizeof(po));
-	po.argsz = sizeof(po) - 1;
+	po.argsz = PROVIDER_OPEN_V5_SIZE - 1;
 	po.device = dev;
 	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &po));
 	EXPECT_EQ(EINVAL, errno);
@@ -202,7 +210,7 @@ TEST(provider_fd)
 	EXPECT_EQ(EFAULT, errno);
 	/* Devices: none there, and one not bound to the provider. */
 	EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, P2PDMA_EXT_DEVID(0x7777, 0, 0), 0));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-ENODEV, p2px_provider_open(ctl, p2px_devid(edu), 0));
 
 	pfd = p2px_provider_open(ctl, dev, O_CLOEXEC);
@@ -224,7 +232,7 @@ TEST(provider_fd)
 	close(fd);
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, P2PDMA_EXT_DEVID(0x7777, 0, 0), 2,
 				       r, 1));
-	if (find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (p2px_dma_engine_dev(edu, sizeof(edu)))
 		EXPECT_EQ(-EINVAL, p2px_export(pfd, p2px_devid(edu), 2, r, 1));
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 0, r, 1));
 	EXPECT_EQ(-EINVAL, p2px_export(pfd, 0, 2, r, 0));
@@ -235,7 +243,7 @@ TEST(provider_fd)
 	EXPECT_EQ(-ERANGE, p2px_export(pfd, 0, 2, r, 2));
 	r[1].offset = R1_OFF;
 	memset(&arg, 0, sizeof(arg));
-	arg.argsz = sizeof(arg) - 1;
+	arg.argsz = EXPORT_V5_SIZE - 1;
 	EXPECT_EQ(-1, ioctl(pfd, P2PDMA_EXT_IOC_DMABUF_EXPORT, &arg));
 	EXPECT_EQ(EINVAL, errno);
 
@@ -304,7 +312,7 @@ FIXTURE_SETUP(import)
 	self->ctl = -1;
 	self->fd = -1;
 	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	/* The module's own policy: no allowlist entry left by another test. */
 	ASSERT_EQ(0, allow_host_bridge(""));
 	ASSERT_EQ(0, p2px_pair_get(&self->pair));
@@ -400,7 +408,7 @@ FIXTURE_SETUP(loop)
 {
 	self->ctl = -1;
 	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, p2px_pair_get(&self->pair));
 	/* A host bridge path once its root is allowed; none: nothing to do. */
 	if (p2px_pair_open(&self->pair))
@@ -518,8 +526,8 @@ TEST(slow_importer_blocks_only_its_device)
 	pid_t child;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs ivshmem and edu");
-	if (!find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	if (!p2px_provider2_dev(nvme, sizeof(nvme)))
 		SKIP(return, "needs an NVMe with a CMB (second provider)");
 	ASSERT_EQ(0, p2px_pair_get(&pair));
 	if (p2px_pair_open(&pair))
@@ -527,6 +535,8 @@ TEST(slow_importer_blocks_only_its_device)
 	if (!bound_to(nvme, PROVIDER_DRV))
 		ASSERT_EQ(0, bind_provider(nvme));
 	ASSERT_TRUE(bound_to(nvme, PROVIDER_DRV));
+	/* It holds the unbind on purpose: no bound (pinned_importer has one). */
+	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "0"));
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = export_default(ctl, bdf);
@@ -577,7 +587,297 @@ TEST(slow_importer_blocks_only_its_device)
 	EXPECT_EQ(0, unbind_dev(nvme));
 	EXPECT_EQ(0, bind_provider(bdf));
 	EXPECT_EQ(0, p2px_pair_close(&pair));
+	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	close(ctl);
+}
+
+/*
+ * pinned_importer: edu maps and then ignores the revoke (it keeps its
+ * mapping until told "unmap", as an importer that pins and never unmaps
+ * would). Unbinding the provider completes once revoke_timeout (2 s here)
+ * ran out, with one log line naming edu, instead of never.
+ */
+TEST(pinned_importer)
+{
+	struct p2px_pair pair;
+	char bdf[64], edu[64], *log;
+	struct timespec t0, t1;
+	struct edu_state s;
+	int ctl, fd, kmsg, status, i;
+	pid_t child;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	if (p2px_pair_open(&pair))
+		SKIP(return, "no peer-to-peer path: %.900s", pair.text);
+	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "2"));
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	fd = export_default(ctl, bdf);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 1"));
+
+	kmsg = p2px_kmsg_mark();
+	ASSERT_LE(0, kmsg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		close_fds_from(3);
+		_exit(unbind_dev(bdf) ? 1 : 0);
+	}
+	/* The bound is 2 s; allow 10 s more for a slow TCG guest. */
+	for (i = 0; i < 120 && !waitpid(child, &status, WNOHANG); i++)
+		usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (i == 120) {
+		/* Let the child go (old behaviour: it waits for the unmap). */
+		p2px_edu_cmd(EDU_DMABUF, "unmap");
+		waitpid(child, &status, 0);
+	}
+	EXPECT_GT(120, i) TH_LOG("unbind still waiting after 12 s");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_LE(2, t1.tv_sec - t0.tv_sec);
+	log = p2px_kmsg_collect(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(1, p2px_count_lines(log, "gave up")) TH_LOG("%s", log);
+	EXPECT_EQ(1, p2px_count_lines(log, edu)) TH_LOG("%s", log);
+	free(log);
+
+	/* edu still holds its (stale) mapping; it goes when edu lets it. */
+	ASSERT_EQ(0, edu_state(&s));
+	EXPECT_LE(1, s.notified);
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "slow 0"));
+	edu_check_revoked(_metadata);
+	close(fd);
+	close(ctl);
+	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
+	EXPECT_EQ(0, bind_provider(bdf));
+	EXPECT_EQ(0, p2px_pair_close(&pair));
+}
+
+/*
+ * uapi_growth: structures grow at the end, copied in as
+ * copy_struct_from_user() does; commands match without their size field;
+ * an fd is installed only once its number was written back.
+ */
+
+/* ABI version 5's command numbers (old binaries). */
+#define IOC_EXPORT_V5		_IOC(_IOC_READ | _IOC_WRITE, \
+				     P2PDMA_EXT_IOC_MAGIC, 0x10, EXPORT_V5_SIZE)
+#define IOC_PROVIDER_OPEN_V5	_IOC(_IOC_READ | _IOC_WRITE, \
+				     P2PDMA_EXT_IOC_MAGIC, 0x13, \
+				     PROVIDER_OPEN_V5_SIZE)
+
+union grown {
+	struct p2pdma_ext_dmabuf_export e;
+	struct p2pdma_ext_provider_open o;
+	struct p2pdma_ext_dmabuf_revoke r;
+	struct p2pdma_ext_dmabuf_list l;
+	struct p2pdma_ext_topo_pairs q;
+	unsigned char b[256];
+};
+
+/* The ioctl's result: the fd it wrote at @fdp, or -errno. */
+static int ioc_fd(int ctl, unsigned long cmd, union grown *u, __s32 *fdp)
+{
+	return ioctl(ctl, cmd, u) ? -errno : *fdp;
+}
+
+static void grown_export(union grown *u, __u64 dev,
+			 const struct p2pdma_ext_dmabuf_range *r, __u32 argsz,
+			 int fill)
+{
+	memset(u, fill, sizeof(*u));
+	memset(&u->e, 0, sizeof(u->e));
+	u->e.argsz = argsz;
+	u->e.device = dev;
+	u->e.bar = 2;
+	u->e.nr_ranges = 1;
+	u->e.open_flags = O_CLOEXEC;
+	u->e.ranges = (uintptr_t)r;
+	u->e.fd = -1;
+}
+
+static void grown_open(union grown *u, __u64 dev, __u32 argsz, int fill)
+{
+	memset(u, fill, sizeof(*u));
+	memset(&u->o, 0, sizeof(u->o));
+	u->o.argsz = argsz;
+	u->o.device = dev;
+	u->o.open_flags = O_CLOEXEC;
+	u->o.fd = -1;
+}
+
+/* Expect a new fd from @ret and close it. */
+#define EXPECT_FD(ret) do {						\
+	int __fd = (ret);						\
+	EXPECT_LE(0, __fd) TH_LOG("%s", strerror(-__fd));		\
+	if (__fd >= 0)							\
+		close(__fd);						\
+} while (0)
+
+TEST(uapi_growth_argsz)
+{
+	const struct p2pdma_ext_dmabuf_range r = { R0_OFF, PAGE };
+	union grown u;
+	char bdf[64];
+	__u64 dev;
+	int ctl;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no ivshmem in this topology");
+	dev = p2px_devid(bdf);
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+
+	/* Export: a newer caller's larger structure, its extra bytes zero. */
+	grown_export(&u, dev, &r, sizeof(u.e) + 16, 0);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u, &u.e.fd));
+	/* ... one of them set: this module lacks what it asks for. */
+	grown_export(&u, dev, &r, sizeof(u.e) + 16, 0);
+	u.b[sizeof(u.e) + 15] = 1;
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				 &u.e.fd));
+	grown_export(&u, dev, &r, 8192, 0);
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				 &u.e.fd));
+	/* Below the first version: EINVAL. */
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE - 1, 0);
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				  &u.e.fd));
+	/*
+	 * The first version (an old binary): what follows it is not read,
+	 * garbage or not, under the old command number and the new one.
+	 */
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, IOC_EXPORT_V5, &u, &u.e.fd));
+	grown_export(&u, dev, &r, EXPORT_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u, &u.e.fd));
+	/* Reserved: zero or EINVAL. */
+	grown_export(&u, dev, &r, sizeof(u.e), 0);
+	u.e.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, &u,
+				  &u.e.fd));
+
+	/* Provider open: the same rules. */
+	grown_open(&u, dev, sizeof(u.o) + 8, 0);
+	EXPECT_FD(ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u, &u.o.fd));
+	grown_open(&u, dev, sizeof(u.o) + 8, 0);
+	u.b[sizeof(u.o) + 7] = 1;
+	EXPECT_EQ(-E2BIG, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				 &u.o.fd));
+	grown_open(&u, dev, PROVIDER_OPEN_V5_SIZE - 1, 0);
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				  &u.o.fd));
+	grown_open(&u, dev, PROVIDER_OPEN_V5_SIZE, 0xa5);
+	EXPECT_FD(ioc_fd(ctl, IOC_PROVIDER_OPEN_V5, &u, &u.o.fd));
+	grown_open(&u, dev, sizeof(u.o), 0);
+	u.o.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc_fd(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, &u,
+				  &u.o.fd));
+
+	/* Revoke, list and topology pairs: unknown bytes set, E2BIG. */
+	memset(&u, 0, sizeof(u));
+	u.r.argsz = sizeof(u.r) + 8;
+	u.r.fd = -1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &u));
+	EXPECT_EQ(EBADF, errno);
+	u.b[sizeof(u.r) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_REVOKE, &u));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&u, 0, sizeof(u));
+	u.l.argsz = sizeof(u.l) + 8;
+	u.l.entry_size = sizeof(struct p2pdma_ext_dmabuf_info);
+	u.b[sizeof(u.l) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_LIST, &u));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&u, 0, sizeof(u));
+	u.q.argsz = sizeof(u.q) + 8;
+	u.b[sizeof(u.q) + 7] = 1;
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_TOPO_PAIRS, &u));
+	EXPECT_EQ(E2BIG, errno);
+	close(ctl);
+}
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+TEST(uapi_growth_no_fd_on_efault)
+{
+	const struct p2pdma_ext_dmabuf_range r = { R0_OFF, PAGE };
+	union grown *u;
+	char bdf[64];
+	int ctl, n;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no ivshmem in this topology");
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	/* Readable, not writable: the copy-in works, the copy-out fails. */
+	u = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, u);
+
+	grown_export(u, p2px_devid(bdf), &r, sizeof(u->e), 0);
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ));
+	n = count_fds();
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, u));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(n, count_fds());
+
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ | PROT_WRITE));
+	grown_open(u, p2px_devid(bdf), sizeof(u->o), 0);
+	ASSERT_EQ(0, mprotect(u, PAGE, PROT_READ));
+	EXPECT_EQ(-1, ioctl(ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, u));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(n, count_fds());
+	munmap(u, PAGE);
+	close(ctl);
+}
+
+TEST(uapi_growth_bench_killable)
+{
+	char bdf[64], edu[64], cmd[160];
+	struct timespec t0, t1;
+	int status;
+	pid_t pid;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0) ||
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "no ivshmem or edu in this topology");
+	/* The most iterations the file takes: minutes without a kill. */
+	snprintf(cmd, sizeof(cmd), "%s %s 10000000", bdf, edu);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(p2px_write_file("/sys/kernel/debug/p2pdma_ext/bench",
+				      cmd) ? 1 : 0);
+	sleep(1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	/* Killed between two iterations, not after all of them. */
+	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
 }
 
 /*

@@ -136,7 +136,7 @@ FIXTURE_TEARDOWN(fault)
 static const char *cannot_inject(int nth, __u64 shm_id)
 {
 	if (!shm_id)
-		return "needs ivshmem and edu";
+		return "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
 	if (nth < 0)
 		return "kernel without fault injection (fail-nth, failslab)";
 	return NULL;
@@ -404,9 +404,9 @@ TEST_F_TIMEOUT(fault, unbind_waits_for_kernel_users, 300)
 
 	ret = p2px_dmabuf_setup(shm, sizeof(shm), 1);
 	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret);
-	ASSERT_TRUE(find_pci(EDU_VENDOR, EDU_DEVICE, edu, sizeof(edu)));
+	ASSERT_TRUE(p2px_dma_engine_dev(edu, sizeof(edu)));
 	/* A host bridge path only once its root is allowed. */
 	ASSERT_EQ(0, p2px_pair_get(pair));
 	ret = p2px_pair_open(pair);
@@ -446,7 +446,7 @@ TEST_F_TIMEOUT(fault, rmmod_refused_while_in_use, 300)
 
 	ret = p2px_dmabuf_setup(shm, sizeof(shm), 0);
 	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem");
+		SKIP(return, "needs a provider (P2PX_PROVIDER)");
 	ASSERT_EQ(0, ret);
 	/* p2px_edu depends on p2pdma_ext: it would refuse by itself. */
 	if (p2px_path_exists("/sys/module/p2px_edu"))
@@ -488,7 +488,7 @@ TEST_F_TIMEOUT(fault, teardown_releases_everything, 300)
 
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf, sizeof(bdf))) {
+	if (p2px_provider_dev(bdf, sizeof(bdf))) {
 		if (p2px_bound_to_provider(bdf)) {
 			EXPECT_EQ(read_ull(bdf, "p2pmem/size"),
 				  read_ull(bdf, "p2pmem/available"));

@@ -24,6 +24,7 @@
  * hit. Every call must succeed or fail with an errno its interface
  * documents; afterwards every parameter is restored, every dma-buf and
  * mapping is gone, the P2P memory is whole again, and both modules unload.
+ * Without a DMA engine (P2PX_DMA_ENGINE) p2px_edu's files are left out.
  * Kernel reports (KASAN, lockdep, WARN...) fail the VM run on their own.
  */
 #include <poll.h>
@@ -95,6 +96,7 @@ struct fuzz {
 	unsigned char *buf, *guard;
 	long calls[K_COUNT], fails[K_COUNT], bad;
 	double secs[K_COUNT];
+	int edu;	/* p2px_edu drives a DMA engine: its kinds run */
 };
 
 static unsigned long long rnd64(struct fuzz *fz)
@@ -770,7 +772,11 @@ static void do_dbg_read(struct __test_metadata *_metadata, struct fuzz *fz)
 		EDU_DMABUF, EDU_REGISTRY, DBG "/dmabufs",
 	};
 	const char *path = f[chance(fz, 8) ? 0 : 1 + rnd(fz, 6)];
-	long ret = read_all(path);
+	long ret;
+
+	if (!fz->edu && (path == f[4] || path == f[5]))
+		path = f[6];
+	ret = read_all(path);
 
 	outcome(_metadata, fz, K_DBG_READ, ret, errno, ok_dbg, path);
 }
@@ -805,17 +811,25 @@ static void (* const handlers[K_COUNT])(struct __test_metadata *,
 	do_dbg_read, do_registry, do_list,
 };
 
+/* Kind @k's weight: p2px_edu's files only with a DMA engine. */
+static unsigned int weight(struct fuzz *fz, unsigned int k)
+{
+	if (!fz->edu && (k == K_EDU_DMABUF || k == K_REGISTRY))
+		return 0;
+	return kind_weight[k];
+}
+
 static enum kind rnd_kind(struct fuzz *fz)
 {
 	unsigned int total = 0, i, x;
 
 	for (i = 0; i < K_COUNT; i++)
-		total += kind_weight[i];
+		total += weight(fz, i);
 	x = rnd(fz, total);
 	for (i = 0; i < K_COUNT; i++) {
-		if (x < kind_weight[i])
+		if (x < weight(fz, i))
 			return i;
-		x -= kind_weight[i];
+		x -= weight(fz, i);
 	}
 	return K_INFO;
 }
@@ -865,7 +879,13 @@ static int fuzz_prepare(struct __test_metadata *_metadata, struct fuzz *fz)
 	int ret;
 
 	memset(fz, 0, sizeof(*fz));
+	/* Without a DMA engine, the module's own interfaces only. */
+	fz->edu = 1;
 	ret = p2px_dmabuf_setup(fz->shm, sizeof(fz->shm), 1);
+	if (ret == -ENODEV) {
+		fz->edu = 0;
+		ret = p2px_dmabuf_setup(fz->shm, sizeof(fz->shm), 0);
+	}
 	if (ret == -ENODEV)
 		return ret;
 	EXPECT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
@@ -912,7 +932,8 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 	for (i = 0; i < fz->nmaps; i++)
 		munmap(fz->maps[i].p, fz->maps[i].len);
 	fz->nmaps = 0;
-	p2px_write_file(EDU_DMABUF, "detach");
+	if (fz->edu)
+		p2px_write_file(EDU_DMABUF, "detach");
 	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/host_bridge_deny", "\n"));
 	EXPECT_EQ(0, p2px_write_file(P2PX_PARAMS "/trust_all_host_bridges", "N"));
@@ -921,7 +942,8 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 	size = read_ull(fz->shm, "p2pmem/size");
 	avail = read_ull(fz->shm, "p2pmem/available");
 	EXPECT_EQ(size, avail) TH_LOG("P2P memory not given back");
-	EXPECT_EQ(0, p2px_unload("p2px_edu"));
+	if (fz->edu)
+		EXPECT_EQ(0, p2px_unload("p2px_edu"));
 	EXPECT_EQ(0, unbind_dev(fz->shm));
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", fz->shm);
 	EXPECT_EQ(0, p2px_write_file(path, "\n"));
@@ -940,11 +962,12 @@ TEST_F_TIMEOUT(fuzzer, interfaces, 1200)
 
 	ret = fuzz_prepare(_metadata, fz);
 	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider (P2PX_PROVIDER)");
 	ASSERT_EQ(0, ret);
 	fz->rng = seed ? seed : 1;
-	printf("# fuzz: seed %#lx, %lu calls, %d PCI functions, ivshmem %s\n",
-	       seed, calls, fz->nreal, fz->shm);
+	printf("# fuzz: seed %#lx, %lu calls, %d PCI functions, provider %s%s\n",
+	       seed, calls, fz->nreal, fz->shm,
+	       fz->edu ? "" : ", no DMA engine: p2px_edu's files left out");
 	fflush(stdout);
 	t0 = now();
 	for (i = 0; i < calls; i++) {

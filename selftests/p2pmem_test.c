@@ -31,7 +31,7 @@ static unsigned char pattern(unsigned int seed, size_t i)
 /* The first ivshmem function; its BDF goes to @bdf. */
 static int find_ivshmem(char *bdf, size_t len)
 {
-	return find_pci(0x1af4, 0x1110, bdf, len);
+	return p2px_provider_dev(bdf, len);
 }
 
 static int bound(const char *bdf)
@@ -123,7 +123,7 @@ TEST(allocate_maps_bar_memory)
 
 	fd = setup(_metadata, bdf, sizeof(bdf));
 	if (fd == -1 && !bdf[0])
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_LE(0, fd);
 	size = read_ull(bdf, "p2pmem/size");
 	spacer = mmap(NULL, SPACER_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -162,7 +162,7 @@ TEST(allocate_freed_when_process_killed)
 
 	fd = setup(_metadata, bdf, sizeof(bdf));
 	if (fd == -1 && !bdf[0])
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_LE(0, fd);
 	size = read_ull(bdf, "p2pmem/size");
 	ASSERT_EQ(0, pipe(pipefd));
@@ -203,7 +203,7 @@ TEST(allocate_refuses_private_offset_and_too_much)
 
 	fd = setup(_metadata, bdf, sizeof(bdf));
 	if (fd == -1 && !bdf[0])
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_LE(0, fd);
 	size = read_ull(bdf, "p2pmem/size");
 
@@ -239,7 +239,7 @@ TEST(unbind_revokes_live_mapping)
 
 	fd = setup(_metadata, bdf, sizeof(bdf));
 	if (fd == -1 && !bdf[0])
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	ASSERT_LE(0, fd);
 	size = read_ull(bdf, "p2pmem/size");
 	p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

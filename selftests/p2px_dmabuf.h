@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the selftests that export dma-bufs of the ivshmem BAR
- * through /dev/p2pdma_ext and import them with p2px_edu (debugfs
- * p2px_edu/dmabuf): device ids, the provider binding, export and revoke
+ * Helpers shared by the selftests that export dma-bufs of the provider's
+ * BAR (the test bed's ivshmem) through /dev/p2pdma_ext and import them
+ * with p2px_edu (debugfs p2px_edu/dmabuf): the provider binding, export
+ * and revoke
  * ioctls, p2px_edu commands, and the importer test and revoke checks that
  * dmabuf_test and vfio_dmabuf_test (ours side by side with vfio-pci's)
  * run on every exporter. Include after kselftest_harness.h.
@@ -18,16 +19,12 @@
 
 #include "p2px_pci.h"
 
-#define EDU_MODULE	"/payload/p2px_edu.ko"
+#define EDU_DRV		"p2px_edu"
 #define EDU_DEBUGFS	"/sys/kernel/debug/p2px_edu"
 #define EDU_DMABUF	EDU_DEBUGFS "/dmabuf"
 #define EDU_REGISTRY	EDU_DEBUGFS "/registry"
 #define P2PX_PARAMS	P2PX_SYSFS_MODULE "/parameters"
 #define ALLOW_PARAM	P2PX_PARAMS "/host_bridge_allow"
-#define IVSHMEM_VENDOR	0x1af4
-#define IVSHMEM_DEVICE	0x1110
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
 /* The importer test: two ranges (pages); edu DMAs into the second one. */
 #define IMPORT_R0_LEN		4096ULL
 #define IMPORT_R1_LEN		(2 * IMPORT_R0_LEN)
@@ -65,9 +62,10 @@ static inline int p2px_bound_to_provider(const char *bdf)
 }
 
 /*
- * Load p2pdma_ext if needed, bind the ivshmem (BDF into @bdf) to the
- * provider driver and, with @edu, load p2px_edu. Returns 0, -ENODEV when
- * the topology lacks a device, or another negative errno.
+ * Load p2pdma_ext if needed, bind the provider (BDF into @bdf) to the
+ * provider driver and, with @edu, load p2px_edu for the DMA engine.
+ * Returns 0, -ENODEV when there is no provider (or, with @edu, no DMA
+ * engine), or another negative errno.
  */
 static inline int p2px_dmabuf_setup(char *bdf, size_t len, int edu)
 {
@@ -79,7 +77,7 @@ static inline int p2px_dmabuf_setup(char *bdf, size_t len, int edu)
 		if (ret)
 			return ret;
 	}
-	if (!find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return -ENODEV;
 	if (!p2px_bound_to_provider(bdf)) {
 		ret = bind_provider(bdf);
@@ -90,10 +88,10 @@ static inline int p2px_dmabuf_setup(char *bdf, size_t len, int edu)
 		return -ENXIO;
 	if (!edu)
 		return 0;
-	if (!find_pci(EDU_VENDOR, EDU_DEVICE, edu_bdf, sizeof(edu_bdf)))
+	if (!p2px_dma_engine_dev(edu_bdf, sizeof(edu_bdf)))
 		return -ENODEV;
 	if (!p2px_path_exists(EDU_DMABUF)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver(EDU_DRV, NULL);
 		if (ret && ret != -EEXIST)
 			return ret;
 	}
@@ -298,7 +296,7 @@ static inline void edu_check_revoked(struct __test_metadata *_metadata)
 static inline int edu_ready(void)
 {
 	if (!p2px_path_exists(EDU_DMABUF))
-		p2px_load(EDU_MODULE, NULL);
+		p2px_load_driver(EDU_DRV, NULL);
 	return p2px_path_exists(EDU_DMABUF) ? 0 : -1;
 }
 
@@ -324,8 +322,8 @@ static inline void close_fds_from(int first)
 
 /*
  * With every fd closed: the allowlist cleared, p2px_edu unloaded, the
- * ivshmem and the NVMe unbound from the provider driver (driver_override
- * cleared) and p2pdma_ext unloaded, each asserted.
+ * provider and the second provider unbound from the provider driver
+ * (driver_override cleared) and p2pdma_ext unloaded, each asserted.
  */
 static inline void p2px_dmabuf_teardown(struct __test_metadata *_metadata)
 {
@@ -338,9 +336,9 @@ static inline void p2px_dmabuf_teardown(struct __test_metadata *_metadata)
 		allow_host_bridge("");
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
-	if (find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf, sizeof(bdf)))
+	if (p2px_provider_dev(bdf, sizeof(bdf)))
 		dev[0] = bdf;
-	if (find_pci(0x1b36, 0x0010, nvme, sizeof(nvme)))
+	if (p2px_provider2_dev(nvme, sizeof(nvme)))
 		dev[1] = nvme;
 	for (i = 0; i < 2; i++) {
 		if (!dev[i])

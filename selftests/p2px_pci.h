@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * PCI sysfs helpers shared by the selftests that bind the emulated ivshmem
- * to the generic provider driver (registry, p2pmem and dma-buf tests).
+ * PCI sysfs helpers shared by the selftests that bind the provider device
+ * (the test bed's ivshmem) to the generic provider driver (registry,
+ * p2pmem and dma-buf tests), and the devices' roles: which device is the
+ * provider, the DMA engine, a client (Documentation/testing.rst, "Devices
+ * and paths").
  */
 #ifndef P2PX_PCI_H
 #define P2PX_PCI_H
@@ -13,34 +16,102 @@
 #define PROVIDER_DRV	"p2pdma_ext_provider"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 
-/* Find the first PCI device VENDOR:DEVICE; its BDF goes to @bdf. */
-static inline int find_pci(unsigned int vendor, unsigned int device,
-			   char *bdf, size_t len)
+/* The first PCI device bound to driver @drv; its BDF goes to @bdf. */
+static inline int p2px_bound_dev(const char *drv, char *bdf, size_t len)
 {
 	struct dirent *de;
-	DIR *d = opendir(PCI_DEVICES);
+	char path[300];
 	int found = 0;
+	DIR *d;
 
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv);
+	d = opendir(path);
 	if (!d)
 		return 0;
-	while (!found && (de = readdir(d))) {
-		char path[300], val[32];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != vendor)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device", de->d_name);
-		if (p2px_read_file(path, val, sizeof(val)) ||
-		    strtoul(val, NULL, 16) != device)
-			continue;
-		snprintf(bdf, len, "%.40s", de->d_name);
-		found = 1;
-	}
+	while (!found && (de = readdir(d)))
+		if (strchr(de->d_name, ':')) {
+			snprintf(bdf, len, "%.40s", de->d_name);
+			found = 1;
+		}
 	closedir(d);
 	return found;
+}
+
+/*
+ * Word @idx (from 0) of the BDF list in environment variable @var (words
+ * separated by spaces or commas) into @bdf, if that device is present.
+ */
+static inline int p2px_env_bdf(const char *var, int idx, char *bdf,
+			       size_t len)
+{
+	const char *v = p2px_env(var);
+	char path[300];
+	size_t n;
+
+	while (v) {
+		v += strspn(v, " ,");
+		n = strcspn(v, " ,");
+		if (!n)
+			return 0;
+		if (!idx--) {
+			snprintf(bdf, len, "%.*s", (int)(n < 40 ? n : 40), v);
+			snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
+			return p2px_path_exists(path);
+		}
+		v += n;
+	}
+	return 0;
+}
+
+/*
+ * The devices' roles. Each returns 1 with the BDF in @bdf when the device
+ * is there, 0 otherwise:
+ * - the provider: $P2PX_PROVIDER, else the first device bound to
+ *   p2pdma_ext_provider;
+ * - the second provider (the test bed's NVMe with a CMB): $P2PX_PROVIDER2;
+ * - the DMA engine that p2px_edu drives (QEMU's edu, absent on real
+ *   machines): $P2PX_DMA_ENGINE, else the first device bound to p2px_edu;
+ * - client @idx, a peer for topology queries: word @idx of $P2PX_CLIENT.
+ */
+static inline int p2px_provider_dev(char *bdf, size_t len)
+{
+	if (p2px_env("P2PX_PROVIDER"))
+		return p2px_env_bdf("P2PX_PROVIDER", 0, bdf, len);
+	return p2px_bound_dev(PROVIDER_DRV, bdf, len);
+}
+
+static inline int p2px_provider2_dev(char *bdf, size_t len)
+{
+	return p2px_env_bdf("P2PX_PROVIDER2", 0, bdf, len);
+}
+
+static inline int p2px_dma_engine_dev(char *bdf, size_t len)
+{
+	if (p2px_env("P2PX_DMA_ENGINE"))
+		return p2px_env_bdf("P2PX_DMA_ENGINE", 0, bdf, len);
+	return p2px_bound_dev("p2px_edu", bdf, len);
+}
+
+static inline int p2px_client_dev(int idx, char *bdf, size_t len)
+{
+	return p2px_env_bdf("P2PX_CLIENT", idx, bdf, len);
+}
+
+/*
+ * At program start, before the harness forks a test: a provider or DMA
+ * engine found bound to its driver is put into the environment, so that
+ * every test of the program keeps the device after one test's teardown
+ * has unbound it.
+ */
+__attribute__((constructor)) static void p2px_discover_devices(void)
+{
+	char bdf[64];
+
+	if (!p2px_env("P2PX_PROVIDER") && p2px_provider_dev(bdf, sizeof(bdf)))
+		setenv("P2PX_PROVIDER", bdf, 1);
+	if (!p2px_env("P2PX_DMA_ENGINE") &&
+	    p2px_dma_engine_dev(bdf, sizeof(bdf)))
+		setenv("P2PX_DMA_ENGINE", bdf, 1);
 }
 
 /* Bind @bdf to driver @drv through driver_override. */
@@ -154,10 +225,11 @@ static inline unsigned long long read_ull(const char *bdf, const char *file)
 }
 
 /*
- * Get ready to bind test driver /payload/@name.ko to the ivshmem:
- * p2pdma_ext loaded, p2px_edu unloaded (an orchestrator's allocations
- * would make the provider driver's unbind wait), @name loaded. Returns 0
- * or the -errno of the step that failed.
+ * Get ready to bind test driver @name (p2px_driver_path()) to the
+ * provider: p2pdma_ext loaded, p2px_edu unloaded (an orchestrator's
+ * allocations would make the provider driver's unbind wait), @name
+ * loaded. Returns 0 or the -errno of the step that failed (-ENOENT: no
+ * such module file).
  */
 static inline int load_test_driver(const char *name)
 {
@@ -177,8 +249,7 @@ static inline int load_test_driver(const char *name)
 	snprintf(path, sizeof(path), "/sys/module/%s", name);
 	if (p2px_path_exists(path))
 		return 0;
-	snprintf(path, sizeof(path), "/payload/%s.ko", name);
-	ret = p2px_load(path, NULL);
+	ret = p2px_load_driver(name, NULL);
 	return ret == -EEXIST ? 0 : ret;
 }
 

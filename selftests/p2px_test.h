@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the p2pdma-ext selftests that run inside the test VM:
- * loading and unloading modules by syscall (the initramfs has no kmod) and
- * reading the kernel log records written since a mark.
+ * Helpers shared by the p2pdma-ext selftests (in the test VM or on a real
+ * machine): finding and loading modules by syscall (the test VM's
+ * initramfs has no kmod), unloading them, and reading the kernel log
+ * records written since a mark.
  */
 #ifndef P2PX_TEST_H
 #define P2PX_TEST_H
@@ -14,32 +15,130 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define P2PX_MODULE_NAME	"p2pdma_ext"
 #define P2PX_SYSFS_MODULE	"/sys/module/" P2PX_MODULE_NAME
 
-/* Where the test bed puts the module; P2PX_MODULE overrides it. */
-static inline const char *p2px_module_path(void)
+/*
+ * Where the tests find their modules and devices: environment variables,
+ * each documented in Documentation/testing.rst ("Devices and paths"),
+ * else discovery on the running system. An empty variable counts as unset.
+ */
+static inline const char *p2px_env(const char *name)
 {
-	const char *p = getenv("P2PX_MODULE");
+	const char *v = getenv(name);
 
-	return p ? p : "/payload/" P2PX_MODULE_NAME ".ko";
+	return v && *v ? v : NULL;
 }
 
-/* finit_module(2) of @path with @params; returns 0 or -errno. */
+/*
+ * @name's file in the running kernel's module tree (DKMS installs there),
+ * from modules.dep, into @buf; 0 or -ENOENT.
+ */
+static inline int p2px_modules_dep(const char *name, char *buf, size_t len)
+{
+	char path[300], line[1024];
+	struct utsname u;
+	size_t n = strlen(name);
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	while (ret && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *base;
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		if (!strncmp(base, name, n) && !strncmp(base + n, ".ko", 3) &&
+		    (!base[n + 3] || base[n + 3] == '.')) {
+			snprintf(buf, len, "/lib/modules/%.64s/%.200s", u.release,
+				 line);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * The file of module @name (p2pdma_ext or a test driver from
+ * selftests/drivers): $P2PX_MODULE for p2pdma_ext, else
+ * $P2PX_DRIVER_DIR/@name.ko if that file is there, else the running
+ * kernel's module tree (modules.dep). The string is valid until the fourth
+ * call after this one; a module found nowhere gives
+ * "$P2PX_DRIVER_DIR/@name.ko" (or "@name.ko"), which then fails to load
+ * with ENOENT.
+ */
+static inline const char *p2px_driver_path(const char *name)
+{
+	static char bufs[4][320];
+	static unsigned int next;
+	const char *dir = p2px_env("P2PX_DRIVER_DIR");
+	char *buf = bufs[next++ % 4];
+	size_t len = sizeof(bufs[0]);
+
+	if (!strcmp(name, P2PX_MODULE_NAME) && p2px_env("P2PX_MODULE")) {
+		snprintf(buf, len, "%s", p2px_env("P2PX_MODULE"));
+		return buf;
+	}
+	snprintf(buf, len, "%s%s%s.ko", dir ? dir : "", dir ? "/" : "", name);
+	if (dir && access(buf, F_OK) == 0)
+		return buf;
+	if (p2px_modules_dep(name, buf, len))
+		snprintf(buf, len, "%s%s%s.ko", dir ? dir : "", dir ? "/" : "",
+			 name);
+	return buf;
+}
+
+static inline const char *p2px_module_path(void)
+{
+	return p2px_driver_path(P2PX_MODULE_NAME);
+}
+
+/* What a test says when a test driver's file is missing. */
+#define P2PX_DRIVER_HINT \
+	"build selftests/drivers and set P2PX_DRIVER_DIR (Documentation/testing.rst)"
+
+/* finit_module(2)'s flag for a compressed module file (Linux 5.17). */
+#define P2PX_MODULE_INIT_COMPRESSED_FILE	4
+
+/*
+ * finit_module(2) of @path with @params; returns 0 or -errno. A module
+ * file installed compressed (.ko.xz, .ko.zst, .ko.gz) is left to the
+ * kernel to decompress.
+ */
 static inline int p2px_load(const char *path, const char *params)
 {
-	int fd, ret;
+	const char *ext = strrchr(path, '.');
+	int fd, ret, flags = 0;
 
+	if (ext && (!strcmp(ext, ".xz") || !strcmp(ext, ".zst") ||
+		    !strcmp(ext, ".gz")))
+		flags = P2PX_MODULE_INIT_COMPRESSED_FILE;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	ret = syscall(SYS_finit_module, fd, params ? params : "", flags);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* Load test driver @name (p2px_driver_path()) with @params. */
+static inline int p2px_load_driver(const char *name, const char *params)
+{
+	return p2px_load(p2px_driver_path(name), params);
 }
 
 /* delete_module(2); returns 0 or -errno. */

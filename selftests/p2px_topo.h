@@ -168,14 +168,15 @@ static inline int p2px_pair_query(struct p2px_pair *p)
 }
 
 /*
- * Find the ivshmem and edu and ask the module (loaded) about them: 0,
+ * Find the provider and the DMA engine (p2px_pci.h: the test bed's
+ * ivshmem and edu) and ask the module (loaded) about them: 0,
  * -ENODEV when one is missing, or the query's -errno.
  */
 static inline int p2px_pair_get(struct p2px_pair *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (!find_pci(0x1af4, 0x1110, p->prov, sizeof(p->prov)) ||
-	    !find_pci(0x1234, 0x11e8, p->client, sizeof(p->client)))
+	if (!p2px_provider_dev(p->prov, sizeof(p->prov)) ||
+	    !p2px_dma_engine_dev(p->client, sizeof(p->client)))
 		return -ENODEV;
 	return p2px_pair_query(p);
 }

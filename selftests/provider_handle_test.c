@@ -62,7 +62,8 @@ static int parse_report(char *text, struct report *r)
 /* Load what the test needs; free @bdf from any driver. */
 static void setup(struct __test_metadata *_metadata, const char *bdf)
 {
-	ASSERT_EQ(0, load_test_driver(HANDLE_DRV));
+	ASSERT_EQ(0, load_test_driver(HANDLE_DRV))
+		TH_LOG("%s: %s", p2px_driver_path(HANDLE_DRV), P2PX_DRIVER_HINT);
 	ASSERT_EQ(0, release_dev(bdf));
 }
 
@@ -137,8 +138,8 @@ TEST(memory_bar_handles)
 	char bdf[64], drv[64];
 	int io;
 
-	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (!p2px_provider_dev(bdf, sizeof(bdf)))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	setup(_metadata, bdf);
 	/* The provider driver's add_resource gave the device handles too. */
 	ASSERT_EQ(0, bind_provider(bdf));
@@ -157,8 +158,8 @@ TEST(rebind_releases_handles)
 	char bdf[64];
 	int round, io;
 
-	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (!p2px_provider_dev(bdf, sizeof(bdf)))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	setup(_metadata, bdf);
 	for (round = 0; round < 3; round++) {
 		EXPECT_EQ(2, bind_and_check(_metadata, bdf, &io));
@@ -230,8 +231,8 @@ TEST(native_poolless)
 	char bdf[64], path[300], answer[64], *log;
 	int mark;
 
-	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (!p2px_provider_dev(bdf, sizeof(bdf)))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	setup(_metadata, bdf);
 	ASSERT_EQ(0, bind_driver(bdf, HANDLE_DRV));
 	mark = p2px_kmsg_mark();

@@ -20,7 +20,7 @@
 #include "p2px_topo.h"
 
 #define EDU_COPY	"/sys/kernel/debug/p2px_edu/copy"
-#define EDU_MODULE	"/payload/p2px_edu.ko"
+#define EDU_DRV		"p2px_edu"
 #define DMA_LEN		2048
 #define DMA_SEED	42u
 /* What reading EDU_COPY gives after a successful run. */
@@ -58,7 +58,7 @@ static int setup_provider(struct __test_metadata *_metadata, char *bdf,
 
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
 	bound_driver(bdf, drv, sizeof(drv));
 	if (strcmp(drv, PROVIDER_DRV)) {
@@ -75,7 +75,7 @@ TEST(provider_binds_ivshmem)
 	char bdf[64];
 
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	size = bar_size(bdf, 2);
 	ASSERT_EQ(64ULL << 20, size);
 	/* The p2pmem group: ours on 5.10-6.12, the kernel's on 7.2. */
@@ -92,7 +92,7 @@ TEST(unaligned_bar_refused)
 	int mark;
 
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	if (p2px_path_exists(EDU_COPY))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	ASSERT_EQ(0, unbind_dev(bdf));
@@ -171,9 +171,9 @@ FIXTURE_SETUP(copy)
 	int ret;
 
 	if (!setup_provider(_metadata, self->bdf, sizeof(self->bdf)))
-		SKIP(return, "no ivshmem in this topology");
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		SKIP(return, "no edu in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "no DMA engine (P2PX_DMA_ENGINE: QEMU's edu)");
 	/* The module's own policy: no allowlist entry left by another test. */
 	ASSERT_EQ(0, p2px_write_file(P2PX_ALLOWLIST, "\n"));
 	ASSERT_EQ(0, p2px_pair_get(&self->pair));
@@ -185,7 +185,7 @@ FIXTURE_SETUP(copy)
 		SKIP(return, "the host bridge is allowed without an allowlist entry (reason %u)",
 		     self->pair.r.reason);
 	if (!p2px_path_exists(EDU_COPY)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver(EDU_DRV, NULL);
 		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	ASSERT_TRUE(p2px_path_exists(EDU_COPY));
@@ -269,10 +269,10 @@ static int load_edu(struct __test_metadata *_metadata)
 	char edu[64];
 	int ret;
 
-	if (!find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
 		return 0;
 	if (!p2px_path_exists(EDU_REGISTRY)) {
-		ret = p2px_load(EDU_MODULE, NULL);
+		ret = p2px_load_driver(EDU_DRV, NULL);
 		EXPECT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	/* The device is there: a missing hook is a failure, not a skip. */
@@ -290,7 +290,7 @@ static int setup_edu(struct __test_metadata *_metadata, char *bdf, size_t len,
 {
 	char found[64];
 
-	*why = "no ivshmem and edu in this topology";
+	*why = "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
 	if (!setup_provider(_metadata, bdf, len) || !load_edu(_metadata))
 		return 0;
 	*why = "edu reaches no provider by P2P in this topology";
@@ -312,9 +312,10 @@ static int setup_owner(struct __test_metadata *_metadata, char *bdf,
 {
 	if (!p2px_module_loaded())
 		EXPECT_EQ(0, p2px_load(p2px_module_path(), NULL));
-	if (!find_pci(0x1af4, 0x1110, bdf, len))
+	if (!p2px_provider_dev(bdf, len))
 		return 0;
-	EXPECT_EQ(0, load_test_driver(HANDLE_DRV));
+	EXPECT_EQ(0, load_test_driver(HANDLE_DRV))
+		TH_LOG("%s: %s", p2px_driver_path(HANDLE_DRV), P2PX_DRIVER_HINT);
 	EXPECT_EQ(0, release_dev(bdf));
 	EXPECT_EQ(0, bind_driver(bdf, HANDLE_DRV));
 	return 1;
@@ -334,7 +335,7 @@ FIXTURE_SETUP(owner)
 {
 	self->have = setup_owner(_metadata, self->bdf, sizeof(self->bdf));
 	if (!self->have)
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 }
 
 FIXTURE_TEARDOWN(owner)
@@ -444,7 +445,7 @@ TEST_F(owner, publish_controls_find)
 	if (_metadata->skip)
 		return;
 	if (!load_edu(_metadata))
-		SKIP(return, "no ivshmem and edu in this topology");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, p2px_write_file(P2PX_ALLOWLIST, "\n"));
 	ASSERT_EQ(0, p2px_pair_get(&pair));
 	why = p2px_pair_not(&pair, P2PX_PATH_DIRECT);
@@ -477,7 +478,7 @@ TEST(teardown_releases_everything)
 	char bdf[64], path[300];
 
 	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no ivshmem in this topology");
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	/*
 	 * A kernel user's allocation, if edu reaches the ivshmem here (the
 	 * copy test's bytes, should the host still check them).

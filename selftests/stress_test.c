@@ -503,7 +503,7 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1200)
 
 	ret = p2px_dmabuf_setup(s->shm, sizeof(s->shm), 1);
 	if (ret == -ENODEV)
-		SKIP(return, "needs ivshmem and edu");
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
 	snprintf(s->shm_dir, sizeof(s->shm_dir), PCI_DEVICES "/%s/p2pmem",
 		 s->shm);

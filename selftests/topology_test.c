@@ -7,9 +7,11 @@
  * ioctl arguments, the cost of cached and uncached lookups, and parity with
  * the kernel's own P2PDMA code where the kernel has it.
  *
- * The topology is detected from the devices present: ivshmem (1af4:1110),
- * edu (1234:11e8) and an NVMe controller (class 0x010802). A test that
- * needs another topology skips and says which.
+ * The devices come from the environment (p2px_pci.h): the provider
+ * (P2PX_PROVIDER; the test bed's ivshmem) and two clients (P2PX_CLIENT;
+ * the test bed's edu and NVMe controller). The test bed's topology is
+ * recognised from where they sit, and only when P2PX_TOPOLOGY names it; a
+ * test that needs another topology skips and says which.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -19,15 +21,13 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "p2px_test.h"
+#include "p2px_pci.h"
 #include "uapi/linux/p2pdma_ext.h"
 
-#define PCI_DEVICES	"/sys/bus/pci/devices"
 #define DBG_DIR		"/sys/kernel/debug/p2pdma_ext"
 #define PARAMS		P2PX_SYSFS_MODULE "/parameters/"
 #define Q35_HB		"8086:29c0"
 #define ALLOW_Q35	"p2pdma_ext.host_bridge_allow=" Q35_HB
-#define TEXT_LEN	1024
 
 #define ACS_CAP_ID	0x000d
 #define ACS_CTRL	6
@@ -46,6 +46,7 @@ struct pdev {
 	int present;
 };
 
+/* The provider (shm), client 0 (edu) and client 1 (nvme). */
 struct topo_devs {
 	enum topo topo;
 	struct pdev shm, edu, nvme;
@@ -61,16 +62,6 @@ static void copy_str(char *dst, size_t len, const char *src)
 	dst[n] = 0;
 }
 
-static unsigned long read_hex(const char *bdf, const char *attr)
-{
-	char path[PATH_MAX], buf[64];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, attr);
-	if (p2px_read_file(path, buf, sizeof(buf)))
-		return ~0UL;
-	return strtoul(buf, NULL, 16);
-}
-
 static unsigned long long bdf_id(const char *bdf)
 {
 	unsigned int d, b, s, f;
@@ -80,31 +71,15 @@ static unsigned long long bdf_id(const char *bdf)
 	return P2PDMA_EXT_DEVID(d, b, (s << 3) | f);
 }
 
-/* The first function with these ids (class ~0: any; vendor 0: by class). */
-static int find_pci(unsigned int vendor, unsigned int device,
-		    unsigned long class, struct pdev *out)
+/* @bdf into @out when @found. */
+static void set_pdev(int found, const char *bdf, struct pdev *out)
 {
-	struct dirent *de;
-	DIR *dir = opendir(PCI_DEVICES);
-
 	memset(out, 0, sizeof(*out));
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (vendor && (read_hex(de->d_name, "vendor") != vendor ||
-			       read_hex(de->d_name, "device") != device))
-			continue;
-		if (!vendor && read_hex(de->d_name, "class") != class)
-			continue;
-		copy_str(out->bdf, sizeof(out->bdf), de->d_name);
-		out->id = bdf_id(out->bdf);
-		out->present = 1;
-		break;
-	}
-	closedir(dir);
-	return out->present;
+	if (!found)
+		return;
+	copy_str(out->bdf, sizeof(out->bdf), bdf);
+	out->id = bdf_id(out->bdf);
+	out->present = 1;
 }
 
 /* The BDF of the bridge above @bdf into @up; 0 if there is none. */
@@ -157,28 +132,28 @@ static int have_iommu(void)
 
 static void detect(struct topo_devs *t)
 {
-	char up1[32], up2[32], up3[32];
+	const char *name = getenv("P2PX_TOPOLOGY");
+	char up1[32], up2[32], up3[32], bdf[64];
 
 	memset(t, 0, sizeof(*t));
-	find_pci(0x1af4, 0x1110, 0, &t->shm);
-	find_pci(0x1234, 0x11e8, 0, &t->edu);
-	find_pci(0, 0, 0x010802, &t->nvme);
-	if (!t->shm.present || !t->edu.present)
+	set_pdev(p2px_provider_dev(bdf, sizeof(bdf)), bdf, &t->shm);
+	set_pdev(p2px_client_dev(0, bdf, sizeof(bdf)), bdf, &t->edu);
+	set_pdev(p2px_client_dev(1, bdf, sizeof(bdf)), bdf, &t->nvme);
+	if (!t->shm.present || !t->edu.present || !name)
 		return;
 	if (!t->nvme.present) {
 		if (!strncmp(t->shm.bdf, t->edu.bdf, strlen(t->edu.bdf) - 1))
 			t->topo = T_MULTIFUNC;
-		return;
-	}
-	if (depth_of(t->shm.bdf) == 2 && parent_of(t->shm.bdf, up1, 32) &&
-	    parent_of(t->edu.bdf, up2, 32) && strcmp(up1, up2)) {
+	} else if (depth_of(t->shm.bdf) == 2 && parent_of(t->shm.bdf, up1, 32) &&
+		   parent_of(t->edu.bdf, up2, 32) && strcmp(up1, up2)) {
 		t->topo = T_ROOTPORTS;
-		return;
-	}
-	if (depth_of(t->shm.bdf) == 4 && parent_of(t->shm.bdf, up1, 32) &&
-	    parent_of(up1, up1, 32) && parent_of(t->nvme.bdf, up3, 32) &&
-	    parent_of(up3, up3, 32) && !strcmp(up1, up3))
+	} else if (depth_of(t->shm.bdf) == 4 && parent_of(t->shm.bdf, up1, 32) &&
+		   parent_of(up1, up1, 32) && parent_of(t->nvme.bdf, up3, 32) &&
+		   parent_of(up3, up3, 32) && !strcmp(up1, up3)) {
 		t->topo = have_iommu() ? T_IOMMU : T_SWITCH;
+	}
+	if (strcmp(name, topo_names[t->topo]))
+		t->topo = T_UNKNOWN;
 }
 
 /* Detect the topology; true if it is not @want (the test then skips). */
@@ -268,7 +243,7 @@ TEST(switch_bus_addr)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], sw[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], sw[32];
 	struct pdev *d[3];
 	int i, j;
 
@@ -312,7 +287,7 @@ TEST(rootports_allowlist_runtime)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -380,7 +355,7 @@ TEST(rootports_deny_and_trust_all)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN];
+	char text[P2PDMA_EXT_EXPLAIN_MAX];
 
 	if (not_topo(&t, T_ROOTPORTS))
 		SKIP(return, "needs the rootports topology (this is %s)",
@@ -410,7 +385,7 @@ TEST(multifunc_distance)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32];
 
 	if (not_topo(&t, T_MULTIFUNC))
 		SKIP(return, "needs the multifunc topology (this is %s)",
@@ -459,7 +434,7 @@ TEST(multifunc_acs_redirect)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct topo_devs t;
-	char text[TEXT_LEN], rp[32], path[PATH_MAX], want[64];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], rp[32], path[PATH_MAX], want[64];
 	__u16 saved;
 	int fd, pos;
 
@@ -521,7 +496,7 @@ TEST(cache_follows_parameters)
 
 	detect(&t);
 	if (!t.shm.present || !t.edu.present)
-		SKIP(return, "needs ivshmem and edu devices");
+		SKIP(return, "needs a provider and a client (P2PX_PROVIDER, P2PX_CLIENT)");
 	ASSERT_EQ(0, reload(NULL));
 	ASSERT_EQ(0, query(t.shm.id, t.edu.id, P2PDMA_EXT_TOPO_Q_CACHED, &pair,
 			   NULL, 0));
@@ -571,7 +546,7 @@ TEST(sysfs_remove_rescan)
 
 	detect(&t);
 	if (!t.shm.present || !t.edu.present)
-		SKIP(return, "needs ivshmem and edu devices");
+		SKIP(return, "needs a provider and a client (P2PX_PROVIDER, P2PX_CLIENT)");
 	ASSERT_EQ(0, reload(NULL));
 	ASSERT_EQ(0, query(t.shm.id, t.edu.id, P2PDMA_EXT_TOPO_Q_CACHED, &pair,
 			   NULL, 0));
@@ -641,11 +616,11 @@ TEST(matrix_and_debugfs)
 	unsigned long long ids[256], chosen[2];
 	unsigned int i, n, is = ~0U, ie = ~0U;
 	struct topo_devs t;
-	char cmd[64];
+	char cmd[64], vd[16];
 
 	detect(&t);
 	if (!t.shm.present || !t.edu.present)
-		SKIP(return, "needs ivshmem and edu devices");
+		SKIP(return, "needs a provider and a client (P2PX_PROVIDER, P2PX_CLIENT)");
 	ASSERT_EQ(0, reload(NULL));
 
 	m.flags = P2PDMA_EXT_TOPO_M_ALL;
@@ -682,9 +657,12 @@ TEST(matrix_and_debugfs)
 	EXPECT_EQ(pair.map_type, cells[1 * 2 + 0].map_type);
 	EXPECT_EQ(pair.distance, cells[1 * 2 + 0].distance);
 
+	snprintf(vd, sizeof(vd), "%04llx:%04llx", read_ull(t.shm.bdf, "vendor"),
+		 read_ull(t.shm.bdf, "device"));
 	ASSERT_EQ(0, p2px_read_file(DBG_DIR "/topology", view, sizeof(view)));
 	EXPECT_NE(NULL, strstr(view, t.shm.bdf));
-	EXPECT_NE(NULL, strstr(view, "1af4:1110"));
+	/* ... with its vendor:device ids as sysfs has them */
+	EXPECT_NE(NULL, strstr(view, vd));
 	fprintf(stderr, "# debugfs p2pdma_ext/topology:\n");
 	for (char *line = strtok(view, "\n"); line; line = strtok(NULL, "\n"))
 		fprintf(stderr, "#   %s\n", line);
@@ -716,7 +694,7 @@ TEST(bad_ioctl_args)
 
 	detect(&t);
 	if (!t.shm.present || !t.edu.present)
-		SKIP(return, "needs ivshmem and edu devices");
+		SKIP(return, "needs a provider and a client (P2PX_PROVIDER, P2PX_CLIENT)");
 	ASSERT_EQ(0, reload(NULL));
 
 #define RESET_Q() do {							\
@@ -831,7 +809,7 @@ TEST(lookup_cost)
 
 	detect(&t);
 	if (!t.shm.present || !t.edu.present)
-		SKIP(return, "needs ivshmem and edu devices");
+		SKIP(return, "needs a provider and a client (P2PX_PROVIDER, P2PX_CLIENT)");
 	ASSERT_EQ(0, reload(NULL));
 	snprintf(cmd, sizeof(cmd), "%s %s %d", t.shm.bdf, t.edu.bdf,
 		 BENCH_ITERATIONS);
@@ -875,7 +853,7 @@ TEST(lookup_cost)
 /* Parity report of p2px_parity (loaded for the call) in @report. */
 static int parity_report(char *report, size_t len)
 {
-	int ret = p2px_load("/payload/p2px_parity.ko", NULL), unload;
+	int ret = p2px_load_driver("p2px_parity", NULL), unload;
 
 	if (ret)
 		return ret;
@@ -907,6 +885,9 @@ TEST(quick_answer_equals_explained)
 
 	detect(&t);
 	ASSERT_EQ(0, reload(NULL));
+	if (!p2px_path_exists(p2px_driver_path("p2px_parity")))
+		SKIP(return, "no %s: %s", p2px_driver_path("p2px_parity"),
+		     P2PX_DRIVER_HINT);
 	ASSERT_EQ(0, parity_report(report, sizeof(report)));
 	walks = report_value(report, "walks");
 	bad = report_value(report, "walk_mismatches");
@@ -936,7 +917,10 @@ TEST(parity_with_kernel)
 		SKIP(return, "kernel without CONFIG_PCI_P2PDMA: %s",
 		     "nothing to compare with");
 
-	ASSERT_EQ(0, p2px_load("/payload/p2px_parity.ko", NULL));
+	if (!p2px_path_exists(p2px_driver_path("p2px_parity")))
+		SKIP(return, "no %s: %s", p2px_driver_path("p2px_parity"),
+		     P2PX_DRIVER_HINT);
+	ASSERT_EQ(0, p2px_load_driver("p2px_parity", NULL));
 	ASSERT_EQ(0, p2px_read_file("/sys/kernel/debug/p2px_parity/report",
 				    report, sizeof(report)));
 	ASSERT_EQ(0, p2px_unload("p2px_parity"));

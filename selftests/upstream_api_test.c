@@ -85,9 +85,12 @@ FIXTURE_SETUP(upstream)
 	unsigned long long flags;
 	char drv[64];
 
-	if (!find_pci(0x1af4, 0x1110, self->bdf, sizeof(self->bdf)))
-		SKIP(return, "no ivshmem in this topology");
+	if (!p2px_provider_dev(self->bdf, sizeof(self->bdf)))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
 	/* 5.10-6.12: the sample links to p2pdma_ext; 7.2: to the kernel. */
+	if (!p2px_path_exists(p2px_driver_path(UP_DRV)))
+		SKIP(return, "no %s: %s", p2px_driver_path(UP_DRV),
+		     P2PX_DRIVER_HINT);
 	ASSERT_EQ(0, load_test_driver(UP_DRV));
 	bound_driver(self->bdf, drv, sizeof(drv));
 	if (strcmp(drv, UP_DRV)) {

@@ -79,9 +79,9 @@ static const char *parity_why_not(void)
 		return "vfio-pci is not loaded";
 	if (!kallsyms_has("vfio_pci_core_feature_dma_buf"))
 		return "no vfio dma-buf in this kernel (VFIO_DEVICE_FEATURE_DMA_BUF: 6.19+)";
-	if (!find_pci(0x1af4, 0x1110, bdf, sizeof(bdf)) ||
-	    !find_pci(0x1234, 0x11e8, path, sizeof(path)))
-		return "needs ivshmem and edu";
+	if (!p2px_provider_dev(bdf, sizeof(bdf)) ||
+	    !p2px_dma_engine_dev(path, sizeof(path)))
+		return "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
 	if (!p2px_path_exists(path))
 		return "needs the iommu topology: vfio needs an IOMMU group (7.2: no VFIO_NOIOMMU)";
@@ -198,8 +198,8 @@ static int parity_begin(struct __test_metadata *_metadata,
 	vfio_init(&self->v);
 	if (parity_skip)
 		return 0;
-	ASSERT_TRUE(find_pci(0x1af4, 0x1110, self->shm, sizeof(self->shm)));
-	ASSERT_TRUE(find_pci(0x1234, 0x11e8, self->edu, sizeof(self->edu)));
+	ASSERT_TRUE(p2px_provider_dev(self->shm, sizeof(self->shm)));
+	ASSERT_TRUE(p2px_dma_engine_dev(self->edu, sizeof(self->edu)));
 	if (!p2px_module_loaded())
 		ASSERT_EQ(0, p2px_load(p2px_module_path(), NULL));
 	ASSERT_EQ(0, edu_ready());

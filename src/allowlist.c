@@ -13,11 +13,13 @@
  * before anything changes: bad input is refused with EINVAL and the
  * previous value stays in force.
  *
+ * Policy data only: this file calls the decision core's parser and
+ * nothing above it. p2px_policy_gen counts the changes; the topology cache
+ * compares it with the generation of its answers.
+ *
  * Locking: p2px_policy points to an immutable snapshot. Writers build a new
- * snapshot and swap it in under p2px_policy_lock; readers dereference it
- * under rcu_read_lock(). Every swap invalidates the topology cache (after
- * the new snapshot is published); p2px_policy_gen counts the swaps, for the
- * debugfs statistics.
+ * snapshot and swap it in under p2px_policy_lock, then bump
+ * p2px_policy_gen; readers dereference it under rcu_read_lock().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,8 +33,7 @@
 #include <linux/string.h>
 
 #include "compat.h"
-#include "internal.h"
-#include "topology_core.h"
+#include "topology.h"
 
 struct p2px_policy {
 	struct rcu_head rcu;
@@ -114,7 +115,6 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	smp_mb__before_atomic();
 	atomic_inc(&p2px_policy_gen);
 	mutex_unlock(&p2px_policy_lock);
-	p2px_topo_invalidate();
 
 	if (old != &p2px_policy_default)
 		kfree_rcu(old, rcu);
@@ -155,60 +155,38 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 	return len;
 }
 
-static int p2px_allow_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_ALLOW, val);
-}
-
-static int p2px_allow_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_ALLOW, buf);
-}
-
-static int p2px_deny_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_DENY, val);
-}
-
-static int p2px_deny_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_DENY, buf);
-}
-
-static int p2px_trust_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, P2PX_FIELD_TRUST, val);
-}
-
-static int p2px_trust_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(P2PX_FIELD_TRUST, buf);
-}
-
-static const struct kernel_param_ops p2px_allow_ops = {
-	.set = p2px_allow_set,
-	.get = p2px_allow_get,
+/* Which field a parameter sets: its kernel_param's arg. */
+static enum p2px_policy_field p2px_fields[] = {
+	P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST,
 };
 
-static const struct kernel_param_ops p2px_deny_ops = {
-	.set = p2px_deny_set,
-	.get = p2px_deny_get,
+static int p2px_param_set(const char *val, const struct kernel_param *kp)
+{
+	return p2px_policy_update(kp, *(enum p2px_policy_field *)kp->arg, val);
+}
+
+static int p2px_param_get(char *buf, const struct kernel_param *kp)
+{
+	return p2px_policy_show(*(enum p2px_policy_field *)kp->arg, buf);
+}
+
+static const struct kernel_param_ops p2px_param_ops = {
+	.set = p2px_param_set,
+	.get = p2px_param_get,
 };
 
-static const struct kernel_param_ops p2px_trust_ops = {
-	.set = p2px_trust_set,
-	.get = p2px_trust_get,
-};
-
-module_param_cb(host_bridge_allow, &p2px_allow_ops, NULL, 0644);
+module_param_cb(host_bridge_allow, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_ALLOW], 0644);
 MODULE_PARM_DESC(host_bridge_allow,
 		 "Extra host bridges/root ports that route peer-to-peer DMA: comma-separated VVVV:DDDD (hex; DDDD may be *), ':same' = only within one host bridge. Example: 8086:29c0,1ae0:*");
 
-module_param_cb(host_bridge_deny, &p2px_deny_ops, NULL, 0644);
+module_param_cb(host_bridge_deny, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_DENY], 0644);
 MODULE_PARM_DESC(host_bridge_deny,
 		 "Built-in allowlist entries to disable: comma-separated VVVV:DDDD (hex)");
 
-module_param_cb(trust_all_host_bridges, &p2px_trust_ops, NULL, 0644);
+module_param_cb(trust_all_host_bridges, &p2px_param_ops,
+		&p2px_fields[P2PX_FIELD_TRUST], 0644);
 MODULE_PARM_DESC(trust_all_host_bridges,
 		 "Allow peer-to-peer DMA through every host bridge (testing only; warns and taints the kernel) [default N]");
 
@@ -239,6 +217,9 @@ unsigned int p2px_policy_generation(void)
 	return (unsigned int)atomic_read_acquire(&p2px_policy_gen);
 }
 
+/**
+ * p2px_allowlist_exit() - free the policy snapshot at module unload
+ */
 void p2px_allowlist_exit(void)
 {
 	struct p2px_policy *pol;

@@ -4,7 +4,12 @@
  *
  * A misc device, mode 0600 and owned by root: every ioctl either reveals
  * system topology or grants access to device memory, so only root may
- * open it (see include/uapi/linux/p2pdma_ext.h).
+ * open it (see include/uapi/linux/p2pdma_ext.h). The commands that grant
+ * or take back access to device memory (export, revoke, provider open,
+ * export on a provider fd) also need CAP_SYS_RAWIO in the initial user
+ * namespace, of the caller and of the opener (p2px_may_grant()); the
+ * export is refused under lockdown (dmabuf_ioctl.c). The model and its
+ * errnos: Documentation/uapi.rst.
  *
  * Provider fds (P2PDMA_EXT_IOC_PROVIDER_OPEN) are anonymous files, one per
  * open, whose private_data is a PCI function with a reference held until
@@ -14,6 +19,7 @@
  * revoke work for their dma-bufs as for any other.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -23,8 +29,17 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/p2pdma_ext.h>
 
+#include "chardev.h"
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "provider.h"
+#include "topology.h"
+#include "uarg.h"
+
+/* The structure as ABI version 5 knew it, still accepted. */
+#define P2PX_PROVIDER_OPEN_MINSZ \
+	offsetofend(struct p2pdma_ext_provider_open, fd)
 
 static long p2px_ioctl_info(void __user *uarg)
 {
@@ -49,11 +64,27 @@ static long p2px_ioctl_info(void __user *uarg)
 	return 0;
 }
 
+/*
+ * May the caller, through @file, grant or take back access to device
+ * memory? CAP_SYS_RAWIO in the initial user namespace, as for raw I/O
+ * port and /dev/mem access: of the caller now (a descriptor kept across
+ * setuid() or unshare(CLONE_NEWUSER), or passed to another process, does
+ * not carry the right) and of whoever opened @file (a privileged process
+ * tricked into issuing a command on an fd it was handed gets nothing).
+ */
+static bool p2px_may_grant(struct file *file)
+{
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO) &&
+	       capable(CAP_SYS_RAWIO);
+}
+
 static long p2px_provider_fd_ioctl(struct file *file, unsigned int cmd,
 				   unsigned long arg)
 {
-	if (cmd != P2PDMA_EXT_IOC_DMABUF_EXPORT)
+	if (P2PX_IOC_BASE(cmd) != P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT))
 		return -ENOTTY;
+	if (!p2px_may_grant(file))
+		return -EPERM;
 	return p2px_ioctl_dmabuf_export((void __user *)arg, file->private_data);
 }
 
@@ -73,15 +104,19 @@ static const struct file_operations p2px_provider_fops = {
 
 static long p2px_ioctl_provider_open(void __user *uarg)
 {
+	struct p2pdma_ext_provider_open __user *u = uarg;
 	struct p2pdma_ext_provider_open arg;
 	struct pci_dev *pdev;
+	struct file *file;
 	bool bound;
-	int fd, ret;
+	int ret;
 
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
+	BUILD_BUG_ON(sizeof(arg) != 32 || P2PX_PROVIDER_OPEN_MINSZ != 24);
+	ret = p2px_get_arg_min(&arg, sizeof(arg), P2PX_PROVIDER_OPEN_MINSZ,
+			       uarg);
 	if (ret)
 		return ret;
-	if (arg.flags || (arg.open_flags & ~O_CLOEXEC))
+	if (arg.flags || arg.reserved || (arg.open_flags & ~O_CLOEXEC))
 		return -EINVAL;
 
 	pdev = p2px_pci_get_by_id(arg.device);
@@ -95,36 +130,44 @@ static long p2px_ioctl_provider_open(void __user *uarg)
 		return -ENODEV;
 	}
 	/* The file owns the reference from here on. */
-	fd = anon_inode_getfd("[p2pdma_ext-provider]", &p2px_provider_fops,
-			      pdev, O_RDWR | arg.open_flags);
-	if (fd < 0) {
+	file = anon_inode_getfile("[p2pdma_ext-provider]", &p2px_provider_fops,
+				  pdev, O_RDWR);
+	if (IS_ERR(file)) {
 		pci_dev_put(pdev);
-		return fd;
+		return PTR_ERR(file);
 	}
-	/* The fd is live now; a bad pointer here cannot take it back. */
-	if (put_user(fd, &((struct p2pdma_ext_provider_open __user *)uarg)->fd))
-		return -EFAULT;
-	return 0;
+	/* On failure its release drops the reference. */
+	return p2px_install_fd(file, arg.open_flags, &u->fd);
 }
 
+/*
+ * Commands match on type, number and direction, not on the size field:
+ * the argument's own argsz tells its size (uarg.c).
+ */
 static long p2px_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case P2PDMA_EXT_IOC_INFO:
+	switch (P2PX_IOC_BASE(cmd)) {
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_INFO):
 		return p2px_ioctl_info(uarg);
-	case P2PDMA_EXT_IOC_TOPO_PAIRS:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_TOPO_PAIRS):
 		return p2px_ioctl_topo_pairs(uarg);
-	case P2PDMA_EXT_IOC_TOPO_MATRIX:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_TOPO_MATRIX):
 		return p2px_ioctl_topo_matrix(uarg);
-	case P2PDMA_EXT_IOC_DMABUF_EXPORT:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_EXPORT):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_dmabuf_export(uarg, NULL);
-	case P2PDMA_EXT_IOC_DMABUF_REVOKE:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_REVOKE):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_dmabuf_revoke(uarg);
-	case P2PDMA_EXT_IOC_DMABUF_LIST:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_DMABUF_LIST):
 		return p2px_ioctl_dmabuf_list(uarg);
-	case P2PDMA_EXT_IOC_PROVIDER_OPEN:
+	case P2PX_IOC_BASE(P2PDMA_EXT_IOC_PROVIDER_OPEN):
+		if (!p2px_may_grant(file))
+			return -EPERM;
 		return p2px_ioctl_provider_open(uarg);
 	default:
 		return -ENOTTY;

@@ -250,14 +250,17 @@ static inline bool p2px_dma_buf_attach_revocable(struct dma_buf_attachment *atta
 #endif
 }
 
-/* Wait, uninterruptibly and without limit, for every fence of @resv. */
-static inline void p2px_dma_resv_wait_all(struct dma_resv *resv)
+/*
+ * Wait, uninterruptibly and for at most @timeout jiffies, for every fence
+ * of @resv: 0 if some are still unsignalled then, > 0 if none.
+ */
+static inline long p2px_dma_resv_wait_all(struct dma_resv *resv, long timeout)
 {
 #if defined(P2PDMA_EXT_HAVE_RESV_WAIT_USAGE)
-	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
-			      MAX_SCHEDULE_TIMEOUT);
+	return dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
+				     timeout);
 #elif defined(P2PDMA_EXT_HAVE_RESV_WAIT_RCU)
-	dma_resv_wait_timeout_rcu(resv, true, false, MAX_SCHEDULE_TIMEOUT);
+	return dma_resv_wait_timeout_rcu(resv, true, false, timeout);
 #else
 #error "probe group resv_wait gave no answer"
 #endif

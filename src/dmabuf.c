@@ -21,7 +21,10 @@
  * Revoke sets the revoked flag under the reservation lock, tells every
  * importer to unmap (move_notify or invalidate_mappings), waits for the
  * reservation's fences and then for every mapping to be unmapped; after it,
- * attach and map fail with ENODEV.
+ * attach and map fail with ENODEV. Both waits are bounded (revoke_timeout):
+ * an importer that ignores the notify (or pins and never unmaps) gets one
+ * log line naming it and keeps its stale mapping, and the provider's
+ * remove() (unbind, hot-unplug) goes on instead of hanging.
  *
  * Pinning: where the core pins dynamic importers around every map (the
  * move_notify kernels, built with CONFIG_DMABUF_MOVE_NOTIFY off), the
@@ -43,7 +46,9 @@
 #include <linux/fcntl.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/p2pdma_ext.h>
@@ -55,9 +60,16 @@
 #include <uapi/linux/p2pdma_ext.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "topology.h"
 
 MODULE_INFO(import_ns, "DMA_BUF");
+
+static unsigned int revoke_timeout = 10;
+module_param(revoke_timeout, uint, 0644);
+MODULE_PARM_DESC(revoke_timeout,
+		 "Seconds a revoke waits for an importer's fences, then again for its unmap, before it gives up on it with a log line (0: wait for ever); default 10");
 
 /* The longest scatterlist entry: its length is an unsigned int. */
 #define P2PX_SG_MAX		ALIGN_DOWN(UINT_MAX, PAGE_SIZE)
@@ -75,7 +87,8 @@ MODULE_INFO(import_ns, "DMA_BUF");
  * @revoked: no more attaches and maps (written under the resv lock)
  * @revoke_done: a revoke has finished: @revoked set, fences signalled,
  *	no mapping left (set once, with release semantics)
- * @by_ioctl: exported by P2PDMA_EXT_IOC_DMABUF_EXPORT (else the kernel API)
+ * @owner: who exported it for user space (a provider context of
+ *	provider.c, by P2PDMA_EXT_IOC_DMABUF_EXPORT); NULL for the kernel API
  * @ino: the dma-buf's inode number (its file may be gone in release)
  * @maps: live mappings
  * @pins: holders working on this buffer outside p2px_dmabuf_lock:
@@ -95,7 +108,7 @@ struct p2px_dmabuf {
 	unsigned int nents;
 	bool revoked;
 	bool revoke_done;
-	bool by_ioctl;
+	const void *owner;
 	unsigned long ino;
 	atomic_t maps;
 	unsigned int pins;
@@ -446,19 +459,67 @@ static struct p2px_dmabuf *p2px_dmabuf_alloc(unsigned int nr_ranges)
 {
 	struct p2px_dmabuf *priv;
 
-	return kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+	priv = kzalloc(struct_size(priv, ranges, nr_ranges), GFP_KERNEL);
+	if (priv)
+		priv->nr_ranges = nr_ranges;
+	return priv;
 }
 
-/*
- * Export @priv (from p2px_dmabuf_alloc(), its @nr_ranges ranges filled in
- * as offsets into the BAR): check the ranges against BAR @bar of @pdev,
- * turn them into CPU physical addresses in place and make the dma-buf,
- * remembering whether the ioctl asked. On failure @priv is freed.
+/**
+ * p2px_dmabuf_alloc_user() - a buffer to export, its ranges from user space
+ * @ur: user pointer to @nr_ranges ranges (offsets into the BAR)
+ * @nr_ranges: 1..P2PDMA_EXT_DMABUF_MAX_RANGES (checked by the caller)
+ *
+ * The ranges are copied in one go into the buffer's own allocation.
+ *
+ * Return: the buffer, for p2px_dmabuf_finish() or p2px_dmabuf_free(), or
+ * ERR_PTR(-ENOMEM or -EFAULT).
  */
-static struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
-					  struct pci_dev *pdev, int bar,
-					  unsigned int nr_ranges, bool by_ioctl)
+struct p2px_dmabuf *p2px_dmabuf_alloc_user(const struct p2pdma_ext_dmabuf_range __user *ur,
+					   unsigned int nr_ranges)
 {
+	struct p2px_dmabuf *priv = p2px_dmabuf_alloc(nr_ranges);
+
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(priv->ranges, ur,
+			   flex_array_size(priv, ranges, nr_ranges))) {
+		kfree(priv);
+		return ERR_PTR(-EFAULT);
+	}
+	return priv;
+}
+
+/**
+ * p2px_dmabuf_free() - free a buffer p2px_dmabuf_finish() was not given
+ * @priv: from p2px_dmabuf_alloc_user()
+ */
+void p2px_dmabuf_free(struct p2px_dmabuf *priv)
+{
+	kfree(priv);
+}
+
+/**
+ * p2px_dmabuf_finish() - export a buffer
+ * @priv: from p2px_dmabuf_alloc_user(), its ranges offsets into the BAR
+ * @pdev: the device, its driver bound
+ * @bar: the BAR
+ * @owner: the exporter for user space (p2px_dmabuf_revoke_owner() finds
+ *	its buffers by it), or NULL for the kernel API
+ *
+ * Checks the ranges against BAR @bar of @pdev, turns them into CPU
+ * physical addresses in place and makes the dma-buf.
+ *
+ * Context: process context; the caller holds @pdev's device lock or is
+ * its bound driver.
+ * Return: the dma-buf, or ERR_PTR() as for p2pdma_ext_dmabuf_export();
+ * on failure @priv is freed.
+ */
+struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
+				   struct pci_dev *pdev, int bar,
+				   const void *owner)
+{
+	unsigned int nr_ranges = priv->nr_ranges;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct p2pdma_ext_bar_range *r = priv->ranges;
 	resource_size_t start, len;
@@ -500,8 +561,7 @@ static struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
 	priv->bus_off = pci_bus_address(pdev, bar) - start;
 	priv->size = size;
 	priv->nents = nents;
-	priv->nr_ranges = nr_ranges;
-	priv->by_ioctl = by_ioctl;
+	priv->owner = owner;
 	atomic_set(&priv->maps, 0);
 	init_waitqueue_head(&priv->wq);
 
@@ -564,7 +624,7 @@ struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
 	if (!priv)
 		return ERR_PTR(-ENOMEM);
 	memcpy(priv->ranges, ranges, flex_array_size(priv, ranges, nr_ranges));
-	return p2px_dmabuf_finish(priv, pdev, bar, nr_ranges, false);
+	return p2px_dmabuf_finish(priv, pdev, bar, NULL);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_export);
 
@@ -641,7 +701,7 @@ int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
 	info->size = priv->size;
 	info->bar = priv->bar;
 	info->nr_ranges = priv->nr_ranges;
-	if (priv->by_ioctl)
+	if (priv->owner)
 		info->flags |= P2PDMA_EXT_DMABUF_F_IOCTL;
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
@@ -670,19 +730,50 @@ int p2px_dmabuf_describe(struct p2px_dmabuf *priv,
 	return 0;
 }
 
+/*
+ * One log line for a revoke that gave up on @priv's importers: the first
+ * one still mapped, by name, and how many are. Takes the resv lock.
+ */
+static void p2px_dmabuf_give_up(struct p2px_dmabuf *priv, const char *what)
+{
+	struct dma_buf_attachment *attach;
+	const char *name = "?";
+	unsigned int n = 0;
+
+	dma_resv_lock(priv->dmabuf->resv, NULL);
+	list_for_each_entry(attach, &priv->dmabuf->attachments, node) {
+		struct p2px_dmabuf_att *att = attach->priv;
+
+		if (!atomic_read(&att->maps))
+			continue;
+		if (!n++)
+			name = dev_name(attach->dev);
+	}
+	pci_warn(priv->pdev, "p2pdma_ext: revoke of a BAR %d dma-buf gave up after %u s waiting for %s: importer %s (%u mapped) ignores the revoke and keeps a stale mapping\n",
+		 priv->bar, revoke_timeout, what, name, n);
+	dma_resv_unlock(priv->dmabuf->resv);
+}
+
 static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
 {
 	struct dma_resv *resv = priv->dmabuf->resv;
+	unsigned int secs = READ_ONCE(revoke_timeout);
+	long wait = secs ? secs * HZ : MAX_SCHEDULE_TIMEOUT;
+	bool fences;
 
 	dma_resv_lock(resv, NULL);
 	if (!priv->revoked) {
 		WRITE_ONCE(priv->revoked, true);
 		p2px_dma_buf_invalidate(priv->dmabuf);
 	}
-	p2px_dma_resv_wait_all(resv);
+	fences = p2px_dma_resv_wait_all(resv, wait) > 0;
 	dma_resv_unlock(resv);
+	if (!fences)
+		p2px_dmabuf_give_up(priv, "fences");
 	/* Pinned and notified importers unmap; wait until all did. */
-	wait_event(priv->wq, !atomic_read(&priv->maps));
+	else if (!wait_event_timeout(priv->wq, !atomic_read(&priv->maps),
+				     wait))
+		p2px_dmabuf_give_up(priv, "unmaps");
 	/* Pairs with the acquire in revoke_dev: all of the above is done. */
 	smp_store_release(&priv->revoke_done, true);
 }
@@ -693,7 +784,9 @@ static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
  *
  * Tells every importer to unmap, waits for the buffer's fences and until
  * every mapping is gone; from then on attach and map fail with -ENODEV.
- * Revoking twice is harmless.
+ * Each wait lasts at most revoke_timeout seconds (module parameter): an
+ * importer that lets it run out is named in one log line and keeps its
+ * stale mapping until it unmaps. Revoking twice is harmless.
  *
  * Context: process context; sleeps. The caller holds a reference to
  * @dmabuf and must not hold its reservation lock.
@@ -707,6 +800,39 @@ bool p2pdma_ext_dmabuf_revoke(struct dma_buf *dmabuf)
 	return true;
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke);
+
+/* Revoke the buffers of @pdev (if not NULL) exported by @owner (if not NULL). */
+static void p2px_dmabuf_revoke_match(struct pci_dev *pdev, const void *owner)
+{
+	struct p2px_dmabuf *priv, *found;
+
+	/*
+	 * One buffer at a time: find one not yet fully revoked, pin it with
+	 * @revokers, revoke it without the list lock, start over. Buffers
+	 * exported meanwhile are found too; the caller makes sure none are
+	 * exported for @pdev (by @owner) after its remove() began.
+	 */
+	for (;;) {
+		found = NULL;
+		mutex_lock(&p2px_dmabuf_lock);
+		list_for_each_entry(priv, &p2px_dmabufs, node) {
+			if ((pdev && priv->pdev != pdev) ||
+			    (owner && priv->owner != owner))
+				continue;
+			/* Pairs with the release in p2px_dmabuf_do_revoke(). */
+			if (!smp_load_acquire(&priv->revoke_done)) {
+				priv->pins++;
+				found = priv;
+				break;
+			}
+		}
+		mutex_unlock(&p2px_dmabuf_lock);
+		if (!found)
+			return;
+		p2px_dmabuf_do_revoke(found);
+		p2px_dmabuf_unpin_bufs(&found, 1);
+	}
+}
 
 /**
  * p2pdma_ext_dmabuf_revoke_dev() - revoke every dma-buf of a device
@@ -723,35 +849,22 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke);
  */
 void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev)
 {
-	struct p2px_dmabuf *priv, *found;
-
-	/*
-	 * One buffer at a time: find one not yet fully revoked, pin it with
-	 * @revokers, revoke it without the list lock, start over. Buffers
-	 * exported meanwhile are found too; the caller makes sure none are
-	 * exported for @pdev after its remove() began.
-	 */
-	for (;;) {
-		found = NULL;
-		mutex_lock(&p2px_dmabuf_lock);
-		list_for_each_entry(priv, &p2px_dmabufs, node) {
-			if (pdev && priv->pdev != pdev)
-				continue;
-			/* Pairs with the release in p2px_dmabuf_do_revoke(). */
-			if (!smp_load_acquire(&priv->revoke_done)) {
-				priv->pins++;
-				found = priv;
-				break;
-			}
-		}
-		mutex_unlock(&p2px_dmabuf_lock);
-		if (!found)
-			return;
-		p2px_dmabuf_do_revoke(found);
-		p2px_dmabuf_unpin_bufs(&found, 1);
-	}
+	p2px_dmabuf_revoke_match(pdev, NULL);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_revoke_dev);
+
+/**
+ * p2px_dmabuf_revoke_owner() - revoke every dma-buf of an owner
+ * @owner: the owner given to p2px_dmabuf_finish(), not NULL
+ *
+ * As p2pdma_ext_dmabuf_revoke_dev(), for the buffers @owner exported.
+ *
+ * Context: process context; sleeps.
+ */
+void p2px_dmabuf_revoke_owner(const void *owner)
+{
+	p2px_dmabuf_revoke_match(NULL, owner);
+}
 
 /**
  * p2pdma_ext_dmabuf_set_notify() - set an importer's notify callback
@@ -768,8 +881,14 @@ void p2pdma_ext_dmabuf_set_notify(struct dma_buf_attach_ops *ops,
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_dmabuf_set_notify);
 
-/* Revoke the dma-buf behind @fd: 0, -EBADF, or -EINVAL if not ours. */
-static int p2px_dmabuf_revoke_fd(int fd)
+/**
+ * p2px_dmabuf_revoke_fd() - revoke the dma-buf behind a file descriptor
+ * @fd: a file descriptor of the caller
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EBADF if @fd is no dma-buf, or -EINVAL if not ours.
+ */
+int p2px_dmabuf_revoke_fd(int fd)
 {
 	struct dma_buf *dmabuf = dma_buf_get(fd);
 	bool ours;
@@ -781,102 +900,12 @@ static int p2px_dmabuf_revoke_fd(int fd)
 	return ours ? 0 : -EINVAL;
 }
 
-/* Module unload: nothing may keep BAR access past this point. */
+/**
+ * p2px_dmabuf_exit() - revoke everything at module unload
+ *
+ * Nothing may keep BAR access past this point.
+ */
 void p2px_dmabuf_exit(void)
 {
 	p2pdma_ext_dmabuf_revoke_dev(NULL);
-}
-
-/**
- * p2px_ioctl_dmabuf_export() - P2PDMA_EXT_IOC_DMABUF_EXPORT
- * @uarg: user pointer to struct p2pdma_ext_dmabuf_export
- * @bound: the device of a provider fd, or NULL on the control device
- *	(the device is then looked up by @device)
- *
- * The ranges are copied from user space in one go into the buffer's own
- * allocation, which is all this allocates besides the dma-buf.
- *
- * Return: 0 with the new fd in the structure, or a negative errno as
- * documented in the uapi header.
- */
-long p2px_ioctl_dmabuf_export(void __user *uarg, struct pci_dev *bound)
-{
-	struct p2pdma_ext_dmabuf_export arg;
-	struct p2px_dmabuf *priv;
-	struct dma_buf *dmabuf;
-	struct pci_dev *pdev;
-	long ret;
-	int fd;
-
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || (arg.open_flags & ~O_CLOEXEC) ||
-	    arg.bar >= PCI_STD_NUM_BARS || !arg.nr_ranges)
-		return -EINVAL;
-	if (bound && arg.device && arg.device != p2px_pci_id(bound))
-		return -EINVAL;
-	if (arg.nr_ranges > P2PDMA_EXT_DMABUF_MAX_RANGES)
-		return -E2BIG;
-
-	priv = p2px_dmabuf_alloc(arg.nr_ranges);
-	if (!priv)
-		return -ENOMEM;
-	if (copy_from_user(priv->ranges, u64_to_user_ptr(arg.ranges),
-			   flex_array_size(priv, ranges, arg.nr_ranges))) {
-		kfree(priv);
-		return -EFAULT;
-	}
-
-	pdev = bound ? bound : p2px_pci_get_by_id(arg.device);
-	if (!pdev) {
-		kfree(priv);
-		return -ENODEV;
-	}
-	/* Held across the export: the provider's remove() revokes after us. */
-	device_lock(&pdev->dev);
-	ret = p2px_provider_bar_claimed(pdev, arg.bar);
-	if (!ret) {
-		/* Frees @priv on failure. */
-		dmabuf = p2px_dmabuf_finish(priv, pdev, arg.bar, arg.nr_ranges,
-					    true);
-		ret = PTR_ERR_OR_ZERO(dmabuf);
-	} else {
-		kfree(priv);
-	}
-	device_unlock(&pdev->dev);
-	if (!bound)
-		pci_dev_put(pdev);
-	if (ret)
-		return ret;
-
-	fd = dma_buf_fd(dmabuf, O_RDWR | arg.open_flags);
-	if (fd < 0) {
-		/* Nobody else has seen it: dropping it frees it. */
-		dma_buf_put(dmabuf);
-		return fd;
-	}
-	/* The fd is live now; a bad pointer here cannot take it back. */
-	if (put_user(fd, &((struct p2pdma_ext_dmabuf_export __user *)uarg)->fd))
-		return -EFAULT;
-	return 0;
-}
-
-/**
- * p2px_ioctl_dmabuf_revoke() - P2PDMA_EXT_IOC_DMABUF_REVOKE
- * @uarg: user pointer to struct p2pdma_ext_dmabuf_revoke
- *
- * Return: 0 or a negative errno as documented in the uapi header.
- */
-long p2px_ioctl_dmabuf_revoke(void __user *uarg)
-{
-	struct p2pdma_ext_dmabuf_revoke arg;
-	int ret;
-
-	ret = p2px_get_arg(&arg, sizeof(arg), uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.reserved)
-		return -EINVAL;
-	return p2px_dmabuf_revoke_fd(arg.fd);
 }

@@ -23,7 +23,9 @@
 #include <uapi/linux/p2pdma_ext.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "uarg.h"
 
 /* Largest entry stride accepted (room for the structure to grow). */
 #define P2PX_MAX_ENTRY_SIZE	4096
@@ -103,18 +105,16 @@ long p2px_ioctl_dmabuf_list(void __user *uarg)
 	unsigned int i, n;
 	u8 __user *uent;
 	long total;
+	int ret;
 
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_dmabuf_importer) != 72);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_dmabuf_info) != 624);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_dmabuf_list) != 32);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_dmabuf_info) > P2PX_MAX_ENTRY_SIZE);
 
-	if (get_user(l.argsz, &ul->argsz))
-		return -EFAULT;
-	if (l.argsz < sizeof(l))
-		return -EINVAL;
-	if (copy_from_user(&l, ul, sizeof(l)))
-		return -EFAULT;
+	ret = p2px_get_arg(&l, sizeof(l), ul);
+	if (ret)
+		return ret;
 	if (l.flags || l.reserved || l.entry_size < sizeof(*infos) ||
 	    l.entry_size > P2PX_MAX_ENTRY_SIZE)
 		return -EINVAL;

@@ -7,13 +7,21 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/p2pdma_ext.h>
 
+#include "chardev.h"
 #include "compat.h"
+#include "dmabuf.h"
 #include "internal.h"
+#include "provider.h"
 #include "registry.h"
+#include "topology.h"
+
+/* debugfs p2pdma_ext/: the topology files and the dma-buf list. */
+static struct dentry *p2px_debugfs_dir;
 
 /**
  * p2pdma_ext_version() - version of the loaded p2pdma_ext module
@@ -42,38 +50,48 @@ static int __init p2px_init(void)
 {
 	int ret;
 
-	ret = p2px_topo_cache_init();
+	ret = p2px_cache_init();
 	if (ret)
-		return ret;
-	p2px_topo_debugfs_init();
+		goto err_policy;
+	/* Debugfs is a debugging aid: failures are not fatal. */
+	p2px_debugfs_dir = debugfs_create_dir(P2PX_NAME, NULL);
+	p2px_topo_debugfs_init(p2px_debugfs_dir);
+	p2px_dmabuf_list_debugfs_init(p2px_debugfs_dir);
 
-	ret = p2px_chardev_init();
-	if (ret)
-		goto err_topo;
 	ret = p2px_provider_init();
 	if (ret)
-		goto err_chardev;
+		goto err_topo;
+	/* Last: the control device lets user space in. */
+	ret = p2px_chardev_init();
+	if (ret)
+		goto err_provider;
 
 	pr_info("version %s loaded (%s P2PDMA)\n", P2PDMA_EXT_VERSION,
 		p2px_native_p2pdma() ? "native" : "module-provided");
 	return 0;
 
-err_chardev:
-	p2px_chardev_exit();
+err_provider:
+	/* Devices bound meanwhile (driver_override) unbind here. */
+	p2px_provider_exit();
+	p2px_dmabuf_exit();
+	p2px_ext_exit();
 err_topo:
-	p2px_topo_debugfs_exit();
-	p2px_topo_cache_exit();
+	debugfs_remove_recursive(p2px_debugfs_dir);
+	p2px_cache_exit();
+err_policy:
+	/* Module parameters were parsed, the allowlist policy allocated. */
+	p2px_allowlist_exit();
 	return ret;
 }
 
 static void __exit p2px_exit(void)
 {
+	p2px_chardev_exit();
 	p2px_provider_exit();
 	p2px_dmabuf_exit();
 	p2px_ext_exit();
-	p2px_chardev_exit();
-	p2px_topo_debugfs_exit();
-	p2px_topo_cache_exit();
+	debugfs_remove_recursive(p2px_debugfs_dir);
+	p2px_cache_exit();
 	p2px_allowlist_exit();
 }
 

@@ -12,6 +12,13 @@
  *
  * or with /sys/bus/pci/drivers/p2pdma_ext_provider/new_id. Which BARs are
  * registered is chosen by the provider_bars parameter, read at bind time.
+ *
+ * Each bound device has a provider context (struct p2px_provider, its
+ * drvdata, device-managed): the BARs it claimed and, as their owner, the
+ * dma-bufs exported of them for user space. Exports come in through
+ * p2px_provider_export() (from the control device's commands) and go
+ * out to the exporter (dmabuf.c); remove() revokes the context's
+ * buffers. Nothing below calls back up here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,9 +26,11 @@
 #include <linux/moduleparam.h>
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 
 #include "compat.h"
-#include "internal.h"
+#include "dmabuf.h"
+#include "provider.h"
 #include "registry.h"
 
 #define P2PX_PROVIDER_NAME	"p2pdma_ext_provider"
@@ -40,6 +49,21 @@ static bool p2px_provider_auto_bar(struct pci_dev *pdev, int bar)
 	       (flags & IORESOURCE_PREFETCH) &&
 	       pci_resource_len(pdev, bar) >= P2PX_MAP_ALIGN;
 }
+
+/**
+ * struct p2px_provider - a device bound to the provider driver (drvdata)
+ * @pdev: the device
+ * @bars: the BARs probe claimed and registered (bit N = BAR N); set
+ *	before the device is published, constant while it is bound
+ *
+ * Its dma-bufs are those exported with it as owner (p2px_provider_export()).
+ * Exports and remove() run under the device lock, so none is exported
+ * after remove() revoked them. Device-managed: freed after remove().
+ */
+struct p2px_provider {
+	struct pci_dev *pdev;
+	unsigned long bars;
+};
 
 static void p2px_provider_disable(void *data)
 {
@@ -83,9 +107,21 @@ static int p2px_provider_probe(struct pci_dev *pdev,
 			       const struct pci_device_id *id)
 {
 	unsigned int mask = READ_ONCE(provider_bars);
-	int bar, added = 0, ret;
+	struct p2px_provider *ctx;
+	int bar, ret;
 
+	/*
+	 * Its BARs would become user-mappable (p2pmem/allocate, dma-bufs):
+	 * what lockdown forbids (-EPERM, one log line by the lockdown LSM).
+	 */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	/* Not pcim_enable_device(): that would make the regions managed too. */
+	ctx = devm_kzalloc(&pdev->dev, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->pdev = pdev;
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		return ret;
@@ -100,15 +136,14 @@ static int p2px_provider_probe(struct pci_dev *pdev,
 		ret = p2px_provider_add_bar(pdev, bar);
 		if (ret)
 			return ret;
-		added |= BIT(bar);
+		ctx->bars |= BIT(bar);
 	}
-	if (!added) {
+	if (!ctx->bars) {
 		pci_err(pdev, "p2pdma_ext: no BAR to register (provider_bars=%#x)\n",
 			mask);
 		return -ENODEV;
 	}
-	/* The claimed BARs, for p2px_provider_bar_claimed(). */
-	pci_set_drvdata(pdev, (void *)(uintptr_t)added);
+	pci_set_drvdata(pdev, ctx);
 	p2pdma_ext_publish(pdev, true);
 	return 0;
 }
@@ -116,7 +151,7 @@ static int p2px_provider_probe(struct pci_dev *pdev,
 static void p2px_provider_remove(struct pci_dev *pdev)
 {
 	/* Importers of its dma-bufs unmap before the BARs go away. */
-	p2pdma_ext_dmabuf_revoke_dev(pdev);
+	p2px_dmabuf_revoke_owner(pci_get_drvdata(pdev));
 	/* Nobody finds it any more; devres then waits for its allocations. */
 	p2pdma_ext_publish(pdev, false);
 }
@@ -142,22 +177,42 @@ bool p2px_provider_bound(struct pci_dev *pdev)
 }
 
 /**
- * p2px_provider_bar_claimed() - may @bar of @pdev be exported to user space?
- * @pdev: a PCI device
+ * p2px_provider_export() - export ranges of a provider's claimed BAR
+ * @pdev: a PCI device (reference held by the caller)
  * @bar: a BAR index
+ * @priv: the buffer to export (p2px_dmabuf_alloc_user())
  *
- * Context: the caller holds the device lock of @pdev.
- * Return: 0 if @pdev is bound to the provider driver and the driver claimed
- * @bar; -ENODEV if it is not bound to it; -EINVAL for another BAR.
+ * Under @pdev's device lock, so that its remove() revokes after this.
+ *
+ * Context: process context; takes the device lock of @pdev.
+ * Return: the dma-buf, owned by @pdev's provider context; ERR_PTR(-ENODEV)
+ * if @pdev is not bound to the provider driver, ERR_PTR(-EINVAL) for a
+ * BAR it did not claim, or as p2px_dmabuf_finish(). @priv is consumed.
  */
-int p2px_provider_bar_claimed(struct pci_dev *pdev, unsigned int bar)
+struct dma_buf *p2px_provider_export(struct pci_dev *pdev, unsigned int bar,
+				     struct p2px_dmabuf *priv)
 {
-	if (!p2px_provider_bound(pdev))
-		return -ENODEV;
-	if (bar >= PCI_STD_NUM_BARS ||
-	    !((uintptr_t)pci_get_drvdata(pdev) & BIT(bar)))
-		return -EINVAL;
-	return 0;
+	struct p2px_provider *ctx;
+	struct dma_buf *dmabuf;
+
+	device_lock(&pdev->dev);
+	if (!p2px_provider_bound(pdev)) {
+		dmabuf = ERR_PTR(-ENODEV);
+		goto err;
+	}
+	ctx = pci_get_drvdata(pdev);
+	if (bar >= PCI_STD_NUM_BARS || !(ctx->bars & BIT(bar))) {
+		dmabuf = ERR_PTR(-EINVAL);
+		goto err;
+	}
+	/* Frees @priv on failure. */
+	dmabuf = p2px_dmabuf_finish(priv, pdev, bar, ctx);
+	device_unlock(&pdev->dev);
+	return dmabuf;
+err:
+	device_unlock(&pdev->dev);
+	p2px_dmabuf_free(priv);
+	return dmabuf;
 }
 
 int p2px_provider_init(void)

@@ -63,6 +63,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/random.h>
 #include <linux/rculist.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -70,6 +71,7 @@
 #include "internal.h"
 #include "pool_bitmap.h"
 #include "registry.h"
+#include "topology.h"
 
 /**
  * struct p2px_ext_range - one registered range of P2P memory
@@ -322,6 +324,10 @@ static int p2px_alloc_mmap(struct file *filp, struct kobject *kobj,
 
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff)
 		return -EINVAL;
+	/* User access to a BAR: what lockdown forbids (one log line). */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)

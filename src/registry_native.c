@@ -29,6 +29,7 @@
 #include "compat.h"
 #include "internal.h"
 #include "registry.h"
+#include "topology.h"
 
 static int p2px_native_add_resource(struct pci_dev *pdev, int bar,
 				    size_t size, u64 offset)

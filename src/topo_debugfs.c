@@ -9,8 +9,8 @@
  *   stats     cache counters
  *   bench     write "PROVIDER CLIENT [ITERATIONS]": times cached and
  *             uncached lookups of that pair; read the result
- *   dmabufs   the exported dma-bufs and their importers (dmabuf_list.c)
  *
+ * The directory itself is main.c's.
  * Locking: p2px_dbg_lock protects the pair and bench state below.
  */
 #include <linux/debugfs.h>
@@ -22,12 +22,10 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "internal.h"
-#include "topology_core.h"
+#include "topology.h"
 
 /* Functions shown in the topology matrix at most. */
 #define P2PX_DBG_MAX_DEVS	256
@@ -35,9 +33,6 @@
 #define P2PX_DBG_CMD_MAX	128
 #define P2PX_BENCH_DEFAULT	10000
 #define P2PX_BENCH_MAX		10000000
-#define P2PX_WHY_LEN		1024
-
-static struct dentry *p2px_dbg_dir;
 
 static DEFINE_MUTEX(p2px_dbg_lock);
 static u64 p2px_dbg_pair[2];			/* under p2px_dbg_lock */
@@ -47,8 +42,8 @@ static bool p2px_dbg_pair_set;			/* under p2px_dbg_lock */
  * struct p2px_bench - the last timing run (under p2px_dbg_lock)
  * @ids: provider and client
  * @iterations: lookups per kind
- * @uncached_ns: mean time of one walk (p2px_calc_pair())
- * @cached_ns: mean time of one cache hit (p2px_pair_get(), cached)
+ * @uncached_ns: mean time of one walk (p2px_walk_calc())
+ * @cached_ns: mean time of one cache hit (p2px_cache_pair(), cached)
  * @api_ns: mean time of one p2pdma_ext_distance_many() on one client
  * @fresh_ns: mean time of one explaining lookup (walk plus cache check)
  * @done: a run has completed
@@ -77,41 +72,24 @@ static char p2px_map_char(enum p2px_topo_map map)
 	}
 }
 
-static void p2px_dbg_put_devs(struct pci_dev **devs, unsigned int n)
-{
-	while (n)
-		pci_dev_put(devs[--n]);
-	kvfree(devs);
-}
-
-static int p2px_dbg_cmp_dev(const void *a, const void *b)
-{
-	u64 ia = p2px_pci_id(*(struct pci_dev * const *)a);
-	u64 ib = p2px_pci_id(*(struct pci_dev * const *)b);
-
-	return ia < ib ? -1 : ia > ib;
-}
-
 static int p2px_topology_show(struct seq_file *m, void *v)
 {
-	struct pci_dev **devs, *pdev = NULL;
+	struct pci_dev **devs = NULL;
 	struct p2px_topo_result *res;
 	unsigned int n = 0, total = 0, i, j;
 	char name[32], cell[16];
-	int ret = 0;
+	int ret;
 
-	devs = kvcalloc(P2PX_DBG_MAX_DEVS, sizeof(*devs), GFP_KERNEL);
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	if (!devs || !res) {
-		ret = -ENOMEM;
+	ret = res ? p2px_pci_get_all(P2PX_DBG_MAX_DEVS, &devs, &total) :
+		    -ENOMEM;
+	if (ret == -ENOSPC)
+		ret = 0;
+	n = min_t(unsigned int, total, P2PX_DBG_MAX_DEVS);
+	if (ret) {
+		n = 0;
 		goto out;
 	}
-	for_each_pci_dev(pdev) {
-		if (n < P2PX_DBG_MAX_DEVS)
-			devs[n++] = pci_dev_get(pdev);
-		total++;
-	}
-	sort(devs, n, sizeof(*devs), p2px_dbg_cmp_dev, NULL);
 
 	seq_puts(m, "# p2pdma_ext topology: row = provider, column = client\n");
 	seq_puts(m, "# Bn = direct by PCI bus address, Hn = through the host bridge, n = distance;\n");
@@ -131,7 +109,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	for (i = 0; i < n; i++) {
 		seq_printf(m, "%3u", i);
 		for (j = 0; j < n; j++) {
-			ret = p2px_pair_get(devs[i], devs[j], res, 0, NULL);
+			ret = p2px_cache_pair(devs[i], devs[j], res, 0, NULL);
 			if (ret)
 				goto out;
 			if (res->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
@@ -146,8 +124,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	}
 out:
 	kfree(res);
-	if (devs)
-		p2px_dbg_put_devs(devs, n);
+	p2px_pci_put_all(devs, n);
 	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(p2px_topology);
@@ -175,17 +152,6 @@ static int p2px_dbg_parse_pair(const char *cmd, u64 ids[2], const char **rest)
 	return 0;
 }
 
-static int p2px_dbg_get_pair(const u64 ids[2], struct pci_dev *devs[2])
-{
-	devs[0] = p2px_pci_get_by_id(ids[0]);
-	devs[1] = p2px_pci_get_by_id(ids[1]);
-	if (devs[0] && devs[1])
-		return 0;
-	pci_dev_put(devs[0]);
-	pci_dev_put(devs[1]);
-	return -ENODEV;
-}
-
 static ssize_t p2px_pair_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -200,7 +166,7 @@ static ssize_t p2px_pair_write(struct file *file, const char __user *ubuf,
 		return ret;
 	if (p2px_dbg_parse_pair(cmd, ids, &rest) || *rest)
 		return -EINVAL;
-	ret = p2px_dbg_get_pair(ids, devs);
+	ret = p2px_pci_get_ids(ids, 2, devs);
 	if (ret)
 		return ret;
 	pci_dev_put(devs[0]);
@@ -232,16 +198,16 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 		seq_puts(m, "write \"PROVIDER CLIENT\" (e.g. \"0000:01:00.0 0000:02:00.0\") to this file first\n");
 		return 0;
 	}
-	if (p2px_dbg_get_pair(ids, devs)) {
+	if (p2px_pci_get_ids(ids, 2, devs)) {
 		seq_puts(m, "the chosen pair is gone\n");
 		return 0;
 	}
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	why = kmalloc(P2PX_WHY_LEN, GFP_KERNEL);
+	why = kmalloc(P2PDMA_EXT_EXPLAIN_MAX, GFP_KERNEL);
 	if (res && why) {
-		ret = p2px_pair_get(devs[0], devs[1], res, 0, &of);
+		ret = p2px_cache_pair(devs[0], devs[1], res, 0, &of);
 		if (!ret) {
-			p2px_topo_explain(res, why, P2PX_WHY_LEN);
+			p2px_topo_explain(res, why, P2PDMA_EXT_EXPLAIN_MAX);
 			seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
 				   p2px_topo_map_str(res->map),
 				   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
@@ -279,7 +245,7 @@ static const struct file_operations p2px_pair_fops = {
 static ssize_t p2px_flush_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
-	p2px_topo_invalidate();
+	p2px_cache_invalidate();
 	return count;
 }
 
@@ -294,7 +260,7 @@ static int p2px_stats_show(struct seq_file *m, void *v)
 {
 	struct p2px_cache_stats st;
 
-	p2px_topo_cache_stats(&st);
+	p2px_cache_stats(&st);
 	seq_printf(m, "entries %u\ndetailed %u\nhits %llu\nmisses %llu\nfresh %llu\nrefreshed %llu\ninvalidations %llu\ncache_generation %u\npolicy_generation %u\n",
 		   st.entries, st.detailed, st.hits, st.misses, st.fresh,
 		   st.refreshed, st.invalidations, st.cache_gen,
@@ -306,6 +272,18 @@ DEFINE_SHOW_ATTRIBUTE(p2px_stats);
 static u64 p2px_mean_ns(ktime_t start, unsigned int iterations)
 {
 	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), iterations);
+}
+
+/*
+ * Between iterations: give up the CPU, and stop with -EINTR once the
+ * writer is being killed (a run of P2PX_BENCH_MAX iterations is long).
+ */
+static bool p2px_bench_stop(int *ret)
+{
+	cond_resched();
+	if (!*ret && fatal_signal_pending(current))
+		*ret = -EINTR;
+	return *ret;
 }
 
 static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
@@ -321,33 +299,25 @@ static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
 		return -ENOMEM;
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
-		ret = p2px_calc_pair(devs[0], devs[1], res);
-		cond_resched();
-	}
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
+		ret = p2px_walk_calc(devs[0], devs[1], res);
 	b->uncached_ns = p2px_mean_ns(t, b->iterations);
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
-		ret = p2px_pair_get(devs[0], devs[1], res, 0, NULL);
-		cond_resched();
-	}
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
+		ret = p2px_cache_pair(devs[0], devs[1], res, 0, NULL);
 	b->fresh_ns = p2px_mean_ns(t, b->iterations);
 
 	/* The fresh lookups left a current entry: these all hit. */
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
-		ret = p2px_pair_get(devs[0], devs[1], res, P2PX_PAIR_CACHED,
-				    NULL);
-		cond_resched();
-	}
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
+		ret = p2px_cache_pair(devs[0], devs[1], res, P2PX_PAIR_CACHED,
+				      NULL);
 	b->cached_ns = p2px_mean_ns(t, b->iterations);
 
 	t = ktime_get();
-	for (i = 0; i < b->iterations && !ret; i++) {
+	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
 		p2pdma_ext_distance_many(devs[0], &client, 1, false);
-		cond_resched();
-	}
 	b->api_ns = p2px_mean_ns(t, b->iterations);
 
 	kfree(res);
@@ -371,7 +341,7 @@ static ssize_t p2px_bench_write(struct file *file, const char __user *ubuf,
 	if (*rest && (kstrtouint(rest, 0, &b.iterations) || !b.iterations ||
 		      b.iterations > P2PX_BENCH_MAX))
 		return -EINVAL;
-	ret = p2px_dbg_get_pair(b.ids, devs);
+	ret = p2px_pci_get_ids(b.ids, 2, devs);
 	if (ret)
 		return ret;
 	ret = p2px_bench_run(devs, &b);
@@ -423,29 +393,15 @@ static const struct file_operations p2px_bench_fops = {
 
 /**
  * p2px_topo_debugfs_init() - create the topology files in debugfs
+ * @dir: the module's debugfs directory (main.c's)
  *
  * Debugfs is a debugging aid: failures are not fatal and not reported.
  */
-void p2px_topo_debugfs_init(void)
+void p2px_topo_debugfs_init(struct dentry *dir)
 {
-	p2px_dbg_dir = debugfs_create_dir(P2PX_NAME, NULL);
-	debugfs_create_file("topology", 0400, p2px_dbg_dir, NULL,
-			    &p2px_topology_fops);
-	debugfs_create_file("pair", 0600, p2px_dbg_dir, NULL, &p2px_pair_fops);
-	debugfs_create_file("flush", 0200, p2px_dbg_dir, NULL,
-			    &p2px_flush_fops);
-	debugfs_create_file("stats", 0400, p2px_dbg_dir, NULL,
-			    &p2px_stats_fops);
-	debugfs_create_file("bench", 0600, p2px_dbg_dir, NULL,
-			    &p2px_bench_fops);
-	p2px_dmabuf_list_debugfs_init(p2px_dbg_dir);
-}
-
-/**
- * p2px_topo_debugfs_exit() - remove what p2px_topo_debugfs_init() created
- */
-void p2px_topo_debugfs_exit(void)
-{
-	debugfs_remove_recursive(p2px_dbg_dir);
-	p2px_dbg_dir = NULL;
+	debugfs_create_file("topology", 0400, dir, NULL, &p2px_topology_fops);
+	debugfs_create_file("pair", 0600, dir, NULL, &p2px_pair_fops);
+	debugfs_create_file("flush", 0200, dir, NULL, &p2px_flush_fops);
+	debugfs_create_file("stats", 0400, dir, NULL, &p2px_stats_fops);
+	debugfs_create_file("bench", 0600, dir, NULL, &p2px_bench_fops);
 }

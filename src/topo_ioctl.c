@@ -10,33 +10,26 @@
  */
 #include <linux/build_bug.h>
 #include <linux/mm.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/uaccess.h>
-#include <uapi/linux/p2pdma_ext.h>
 
 #include "compat.h"
 #include "internal.h"
-#include "topology_core.h"
+#include "topology.h"
+#include "uarg.h"
 
 /* Largest pair stride accepted (room for the structure to grow). */
 #define P2PX_MAX_PAIR_SIZE	4096
 
-static u32 p2px_uapi_map(enum p2px_topo_map map)
-{
-	switch (map) {
-	case P2PX_TOPO_MAP_BUS_ADDR:
-		return P2PDMA_EXT_TOPO_MAP_BUS_ADDR;
-	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
-		return P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE;
-	default:
-		return P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED;
-	}
-}
-
 static void p2px_check_abi(void)
 {
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED !=
+		     P2PDMA_EXT_MAP_NOT_SUPPORTED);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE !=
+		     P2PDMA_EXT_MAP_THRU_HOST_BRIDGE);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NONE != P2PX_TOPO_REASON_NONE);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_SAME_UPSTREAM_BRIDGE !=
 		     P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE);
@@ -66,39 +59,6 @@ static void p2px_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_matrix) != 32);
 }
 
-static void p2px_put_devs(struct pci_dev **devs, unsigned int n)
-{
-	unsigned int i;
-
-	if (!devs)
-		return;
-	for (i = 0; i < n; i++)
-		pci_dev_put(devs[i]);
-	kvfree(devs);
-}
-
-/**
- * p2px_get_arg() - copy in an ioctl argument that starts with its argsz
- * @arg: receives @size bytes
- * @size: the size of the structure this module knows
- * @uarg: the user's structure
- *
- * Return: 0, -EFAULT for an unreadable structure or -EINVAL when its
- * argsz is smaller than @size.
- */
-int p2px_get_arg(void *arg, size_t size, const void __user *uarg)
-{
-	u32 argsz;
-
-	if (get_user(argsz, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < size)
-		return -EINVAL;
-	if (copy_from_user(arg, uarg, size))
-		return -EFAULT;
-	return 0;
-}
-
 /**
  * p2px_ioctl_topo_pairs() - P2PDMA_EXT_IOC_TOPO_PAIRS
  * @uarg: user pointer to struct p2pdma_ext_topo_pairs
@@ -112,6 +72,7 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 	struct pci_dev **clients = NULL, *provider = NULL;
 	struct p2px_topo_result *res = NULL;
 	char *text = NULL;
+	u64 *ids = NULL;
 	unsigned int i, n = 0, of;
 	u8 __user *upairs;
 	u8 __user *utext;
@@ -133,9 +94,10 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 
 	pairs = kvcalloc(q.num_clients, sizeof(*pairs), GFP_KERNEL);
 	clients = kvcalloc(q.num_clients, sizeof(*clients), GFP_KERNEL);
+	ids = kvcalloc(q.num_clients, sizeof(*ids), GFP_KERNEL);
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
 	text = q.text_size ? kmalloc(q.text_size, GFP_KERNEL) : NULL;
-	if (!pairs || !clients || !res || (q.text_size && !text)) {
+	if (!pairs || !clients || !ids || !res || (q.text_size && !text)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -152,31 +114,27 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 			goto out;
 		}
 	}
+	for (i = 0; i < q.num_clients; i++)
+		ids[i] = pairs[i].client;
 	provider = p2px_pci_get_by_id(q.provider);
-	if (!provider) {
-		ret = -ENODEV;
+	ret = provider ? p2px_pci_get_ids(ids, q.num_clients, clients) :
+			 -ENODEV;
+	if (ret)
 		goto out;
-	}
-	for (n = 0; n < q.num_clients; n++) {
-		clients[n] = p2px_pci_get_by_id(pairs[n].client);
-		if (!clients[n]) {
-			ret = -ENODEV;
-			goto out;
-		}
-	}
+	n = q.num_clients;
 
 	for (i = 0; i < n; i++) {
 		struct p2pdma_ext_topo_pair *p = &pairs[i];
 		unsigned int flags = q.flags & P2PDMA_EXT_TOPO_Q_CACHED ?
 				     P2PX_PAIR_CACHED : 0;
 
-		ret = p2px_pair_get(provider, clients[i], res, flags, &of);
+		ret = p2px_cache_pair(provider, clients[i], res, flags, &of);
 		if (ret)
 			goto out;
 		p->common = res->has_common ? res->common_id : 0;
 		p->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 			      -1 : res->distance;
-		p->map_type = p2px_uapi_map(res->map);
+		p->map_type = p2px_map_uapi(res->map);
 		p->reason = res->reason;
 		p->detour = res->detour;
 		p->flags = 0;
@@ -203,70 +161,13 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 	}
 	ret = 0;
 out:
-	p2px_put_devs(clients, n);
+	p2px_pci_put_all(clients, n);
 	pci_dev_put(provider);
 	kfree(text);
 	kfree(res);
+	kvfree(ids);
 	kvfree(pairs);
 	return ret;
-}
-
-static int p2px_cmp_dev(const void *a, const void *b)
-{
-	u64 ia = p2px_pci_id(*(struct pci_dev * const *)a);
-	u64 ib = p2px_pci_id(*(struct pci_dev * const *)b);
-
-	return ia < ib ? -1 : ia > ib;
-}
-
-/*
- * Every PCI function, sorted by id, with references. More than @max
- * gives -ENOSPC with *@n set to the number there are.
- */
-static int p2px_all_devs(unsigned int max, struct pci_dev ***out,
-			 unsigned int *n)
-{
-	struct pci_dev **devs, *pdev = NULL;
-	unsigned int count = 0;
-
-	devs = kvcalloc(max, sizeof(*devs), GFP_KERNEL);
-	if (!devs)
-		return -ENOMEM;
-	for_each_pci_dev(pdev) {
-		if (count < max)
-			devs[count] = pci_dev_get(pdev);
-		count++;
-	}
-	if (count > max) {
-		p2px_put_devs(devs, max);
-		*n = count;
-		return -ENOSPC;
-	}
-	sort(devs, count, sizeof(*devs), p2px_cmp_dev, NULL);
-	*out = devs;
-	*n = count;
-	return 0;
-}
-
-/* The chosen functions; -ENODEV if one does not exist. */
-static int p2px_chosen_devs(const u64 *ids, unsigned int num,
-			    struct pci_dev ***out)
-{
-	struct pci_dev **devs;
-	unsigned int i;
-
-	devs = kvcalloc(num, sizeof(*devs), GFP_KERNEL);
-	if (!devs)
-		return -ENOMEM;
-	for (i = 0; i < num; i++) {
-		devs[i] = p2px_pci_get_by_id(ids[i]);
-		if (!devs[i]) {
-			p2px_put_devs(devs, i);
-			return -ENODEV;
-		}
-	}
-	*out = devs;
-	return 0;
 }
 
 /**
@@ -303,11 +204,11 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 		goto out;
 	}
 	if (m.flags & P2PDMA_EXT_TOPO_M_ALL) {
-		ret = p2px_all_devs(m.num_devices, &devs, &n);
+		ret = p2px_pci_get_all(m.num_devices, &devs, &n);
 		if (ret == -ENOSPC && put_user(n, &um->num_devices))
 			ret = -EFAULT;
 		if (ret) {
-			n = 0;
+			n = min(n, m.num_devices);
 			goto out;
 		}
 		for (i = 0; i < n; i++)
@@ -318,7 +219,9 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 			ret = -EFAULT;
 			goto out;
 		}
-		ret = p2px_chosen_devs(ids, m.num_devices, &devs);
+		devs = kvcalloc(m.num_devices, sizeof(*devs), GFP_KERNEL);
+		ret = devs ? p2px_pci_get_ids(ids, m.num_devices, devs) :
+			     -ENOMEM;
 		if (ret)
 			goto out;
 		n = m.num_devices;
@@ -333,10 +236,11 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 		for (j = 0; j < n; j++) {
 			struct p2pdma_ext_topo_cell *c = &cells[(size_t)i * n + j];
 
-			ret = p2px_pair_get(devs[i], devs[j], res, flags, NULL);
+			ret = p2px_cache_pair(devs[i], devs[j], res, flags,
+					      NULL);
 			if (ret)
 				goto out;
-			c->map_type = p2px_uapi_map(res->map);
+			c->map_type = p2px_map_uapi(res->map);
 			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 				      -1 : res->distance;
 			c->reason = res->reason;
@@ -356,7 +260,7 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 	ret = 0;
 out:
 	kvfree(cells);
-	p2px_put_devs(devs, n);
+	p2px_pci_put_all(devs, n);
 	kfree(res);
 	kvfree(ids);
 	return ret;

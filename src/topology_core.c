@@ -9,6 +9,12 @@
  */
 #include "topology_core.h"
 
+#ifndef __KERNEL__
+#include <stdarg.h>
+#include <stdio.h>
+#define __printf(a, b)	/* the kernel build checks the formats */
+#endif
+
 /*
  * Built-in host bridge allowlist: the numeric ids of the newest upstream
  * table.  A host bridge is identified by its "root" device (see struct
@@ -55,7 +61,7 @@ static const struct p2px_topo_entry p2px_builtin_table[] = {
 #define P2PX_QUOTE_MAX	32
 
 /* ------------------------------------------------------------------ */
-/* Bounded text output: snprintf-style, but without varargs.           */
+/* Bounded text output, like snprintf() but appending                  */
 
 struct p2px_sink {
 	char *buf;
@@ -72,54 +78,22 @@ static void p2px_sink_init(struct p2px_sink *s, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-static void p2px_putc(struct p2px_sink *s, char c)
+static __printf(2, 3) void p2px_printf(struct p2px_sink *s, const char *fmt,
+				       ...)
 {
-	if (s->pos + 1 < s->len) {
-		s->buf[s->pos] = c;
-		s->buf[s->pos + 1] = '\0';
-	}
-	s->pos++;
+	size_t room = s->pos < s->len ? s->len - s->pos : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? s->buf + s->pos : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->pos += n;
 }
 
-static void p2px_puts(struct p2px_sink *s, const char *str)
-{
-	while (*str)
-		p2px_putc(s, *str++);
-}
-
-static void p2px_put_hex(struct p2px_sink *s, u64 v, unsigned int width)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[16];
-	unsigned int n = 0;
-
-	do {
-		tmp[n++] = digits[v & 0xf];
-		v >>= 4;
-	} while (v && n < sizeof(tmp));
-	while (n < width && n < sizeof(tmp))
-		tmp[n++] = '0';
-	while (n)
-		p2px_putc(s, tmp[--n]);
-}
-
-static void p2px_put_dec(struct p2px_sink *s, long v)
-{
-	unsigned long u = v;
-	char tmp[24];
-	unsigned int n = 0;
-
-	if (v < 0) {
-		p2px_putc(s, '-');
-		u = 0UL - u;
-	}
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u && n < sizeof(tmp));
-	while (n)
-		p2px_putc(s, tmp[--n]);
-}
+#define p2px_putc(s, c)		p2px_printf(s, "%c", c)
+#define p2px_puts(s, str)	p2px_printf(s, "%s", str)
 
 static int p2px_sink_done(const struct p2px_sink *s)
 {
@@ -129,31 +103,23 @@ static int p2px_sink_done(const struct p2px_sink *s)
 /* DDDD:BB:DD.F */
 static void p2px_put_name(struct p2px_sink *s, u64 id)
 {
-	unsigned int devfn = P2PX_TOPO_ID_DEVFN(id);
-
-	p2px_put_hex(s, P2PX_TOPO_ID_DOMAIN(id), 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, P2PX_TOPO_ID_BUS(id), 2);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, devfn >> 3, 2);
-	p2px_putc(s, '.');
-	p2px_put_dec(s, devfn & 7);
+	p2px_printf(s, "%04llx:%02x:%02x.%u",
+		    (unsigned long long)P2PX_TOPO_ID_DOMAIN(id),
+		    P2PX_TOPO_ID_BUS(id), P2PX_TOPO_ID_DEVFN(id) >> 3,
+		    P2PX_TOPO_ID_DEVFN(id) & 7);
 }
 
 /* DDDD:BB */
 static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
 {
-	p2px_put_hex(s, hb_id >> 8, 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, hb_id & 0xff, 2);
+	p2px_printf(s, "%04llx:%02x", (unsigned long long)(hb_id >> 8),
+		    (unsigned int)(hb_id & 0xff));
 }
 
 /* VVVV:DDDD */
 static void p2px_put_ids(struct p2px_sink *s, u16 vendor, u16 device)
 {
-	p2px_put_hex(s, vendor, 4);
-	p2px_putc(s, ':');
-	p2px_put_hex(s, device, 4);
+	p2px_printf(s, "%04x:%04x", vendor, device);
 }
 
 /**
@@ -470,9 +436,8 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 		len = (size_t)(end - tok);
 
 		if (!len) {
-			p2px_puts(&es, "empty entry after ");
-			p2px_put_dec(&es, seen);
-			p2px_puts(&es, " valid one(s)");
+			p2px_printf(&es, "empty entry after %u valid one(s)",
+				    seen);
 			return -EINVAL;
 		}
 		why = p2px_parse_entry(tok, len, &e);
@@ -504,8 +469,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 	if (excess) {
 		p2px_puts(&es, "too many entries at ");
 		p2px_put_quoted(&es, excess, excess_len);
-		p2px_puts(&es, ": at most ");
-		p2px_put_dec(&es, max);
+		p2px_printf(&es, ": at most %u", max);
 		return -E2BIG;
 	}
 	if (n)
@@ -534,12 +498,10 @@ int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
 	for (i = 0; e && i < n; i++) {
 		if (i)
 			p2px_putc(&s, ',');
-		p2px_put_hex(&s, e[i].vendor, 4);
-		p2px_putc(&s, ':');
 		if (e[i].flags & P2PX_TOPO_F_ANY_DEVICE)
-			p2px_putc(&s, '*');
+			p2px_printf(&s, "%04x:*", e[i].vendor);
 		else
-			p2px_put_hex(&s, e[i].device, 4);
+			p2px_put_ids(&s, e[i].vendor, e[i].device);
 		if (e[i].flags & P2PX_TOPO_F_SAME_HB)
 			p2px_puts(&s, ":same");
 	}
@@ -619,7 +581,7 @@ static void p2px_note_acs(struct p2px_topo_result *res,
 /*
  * The path between two nodes: where they meet, how far apart they are,
  * the nodes whose ACS settings count. Both p2px_topo_calc() and
- * p2px_topo_direct() decide on it, so the two cannot disagree.
+ * p2px_topo_answer() decide on it, so the two cannot disagree.
  */
 struct p2px_path {
 	const struct p2px_topo_node *common;
@@ -831,22 +793,14 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 	return 0;
 }
 
-/**
- * p2px_topo_direct() - can two devices talk by PCI bus address?
- * @provider: the device whose memory is used
- * @client: the device doing the DMA
- * @distance: receives the distance, also when the answer is no
- *
- * The first half of p2px_topo_calc(), for callers that want the answer
- * without its explanation: it reads neither the host bridges
- * (&struct p2px_topo_node.host may still be unset) nor the allowlist.
- *
- * Return: 1 for a direct path (MAP_BUS_ADDR), 0 when the traffic has to
- * go through the host bridge (decide with p2px_topo_host_map()), -EINVAL
- * for a NULL argument, -ELOOP for a chain longer than P2PX_TOPO_MAX_DEPTH.
+/*
+ * The first half of p2px_topo_calc(), without the explanation: reads
+ * neither the host bridges nor the allowlist. Return: 1 for a direct path,
+ * 0 for one through the host bridge (*@distance set either way), -EINVAL,
+ * -ELOOP.
  */
-int p2px_topo_direct(const struct p2px_topo_node *provider,
-		     const struct p2px_topo_node *client, int *distance)
+static int p2px_direct(const struct p2px_topo_node *provider,
+		       const struct p2px_topo_node *client, int *distance)
 {
 	struct p2px_path path;
 	int ret;
@@ -861,20 +815,11 @@ int p2px_topo_direct(const struct p2px_topo_node *provider,
 						   NULL);
 }
 
-/**
- * p2px_topo_host_map() - mapping type of a path through the host bridge
- * @provider: the provider's host bridge, or NULL if unknown
- * @client: the client's host bridge, or NULL if unknown
- * @pol: host bridge policy; NULL means the built-in allowlist only
- *
- * The second half of p2px_topo_calc(), for a pair that p2px_topo_direct()
- * (or the kernel's own walk) found to need the host bridge.
- *
- * Return: P2PX_TOPO_MAP_THRU_HOST_BRIDGE or P2PX_TOPO_MAP_NOT_SUPPORTED.
- */
-enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
-				      const struct p2px_topo_bridge *client,
-				      const struct p2px_topo_policy *pol)
+/* The second half: the mapping type of a path through the host bridge. */
+static enum p2px_topo_map
+p2px_host_map(const struct p2px_topo_bridge *provider,
+	      const struct p2px_topo_bridge *client,
+	      const struct p2px_topo_policy *pol)
 {
 	static const struct p2px_topo_policy no_policy;
 	struct p2px_topo_hb_info hb[2] = {};
@@ -901,8 +846,8 @@ enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
  * @ans: receives what p2px_topo_calc() would put in its @map and
  *	@distance fields
  *
- * p2px_topo_direct(), then, only for a path through the host bridge,
- * p2px_topo_host_map().
+ * p2px_direct(), then, only for a path through the host bridge,
+ * p2px_host_map().
  *
  * Return: as p2px_topo_calc().
  */
@@ -916,64 +861,31 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 	if (!ans)
 		return -EINVAL;
 	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
-	ret = p2px_topo_direct(provider, client, &ans->distance);
+	ret = p2px_direct(provider, client, &ans->distance);
 	if (ret < 0) {
 		ans->distance = -1;
 		return ret;
 	}
 	ans->map = ret ? P2PX_TOPO_MAP_BUS_ADDR :
-		   p2px_topo_host_map(provider->host, client->host, pol);
+		   p2px_host_map(provider->host, client->host, pol);
 	return 0;
 }
 
 /**
- * p2px_topo_distance_many() - summed distance from a provider to clients
- * @provider: the device whose memory is used
- * @clients: the devices doing the DMA
- * @n: number of @clients
- * @pol: host bridge policy; NULL means the built-in allowlist only
- * @res: NULL, or an array of @n results: verbose mode, every client is
- *	judged (upstream stops at the first refused one only when not
- *	verbose) and gets its own result
+ * p2px_topo_sum() - add one client's answer to a distance_many() total
+ * @total: the total so far (0 to start), -1 once a client was refused
+ * @ans: the next client's answer
  *
- * Return: the sum of the distances, or -1 if @n is zero, a client is
- * NULL or any pair is NOT_SUPPORTED (like pci_p2pdma_distance_many()).
+ * Return: @total plus the client's distance, or -1 if @total is -1 or the
+ * client cannot do peer-to-peer DMA (like pci_p2pdma_distance_many()).
  */
-int p2px_topo_distance_many(const struct p2px_topo_node *provider,
-			    const struct p2px_topo_node *const *clients,
-			    unsigned int n, const struct p2px_topo_policy *pol,
-			    struct p2px_topo_result *res)
+int p2px_topo_sum(int total, const struct p2px_topo_answer *ans)
 {
-	struct p2px_topo_result one;
-	bool refused = false;
-	unsigned int i;
-	long total = 0;
-
-	if (res)
-		for (i = 0; i < n; i++)
-			p2px_result_init(&res[i]);
-	if (!n || !clients)
+	if (total < 0 || ans->map == P2PX_TOPO_MAP_NOT_SUPPORTED ||
+	    ans->distance < 0)
 		return -1;
-
-	for (i = 0; i < n; i++) {
-		struct p2px_topo_result *r = res ? &res[i] : &one;
-
-		if (!clients[i])
-			return -1;
-		if (p2px_topo_calc(provider, clients[i], pol, r) ||
-		    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED) {
-			refused = true;
-			if (!res)
-				break;
-			continue;
-		}
-		if (total < INT_MAX)
-			total += r->distance;
-	}
-
-	if (refused)
-		return -1;
-	return total > INT_MAX ? INT_MAX : (int)total;
+	return ans->distance > INT_MAX - total ? INT_MAX :
+	       total + ans->distance;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1137,18 +1049,17 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 	bool first = true;
 
 	if (shown) {
-		p2px_puts(s, r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-			  " Remedy: add " : " For a direct path add ");
-		p2px_puts(s, P2PX_TOPO_ACS_CMDLINE "=");
+		p2px_printf(s, " %s " P2PX_TOPO_ACS_CMDLINE "=",
+			    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			    "Remedy: add" : "For a direct path add");
 		for (i = 0; i < shown; i++) {
 			if (i)
 				p2px_putc(s, ';');
 			p2px_put_name(s, r->acs[i].id);
 		}
 		if (r->acs_count > shown) {
-			p2px_puts(s, " (plus ");
-			p2px_put_dec(s, r->acs_count - shown);
-			p2px_puts(s, " more not listed here)");
+			p2px_printf(s, " (plus %u more not listed here)",
+				    r->acs_count - shown);
 		}
 		p2px_puts(s, " to the kernel command line");
 		if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED)
@@ -1186,6 +1097,38 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 }
 
 /**
+ * p2px_topo_same() - do two results say the same thing?
+ * @a: one result
+ * @b: the other
+ *
+ * Compares every field an explanation reads (never memcmp: padding).
+ *
+ * Return: true if they agree.
+ */
+bool p2px_topo_same(const struct p2px_topo_result *a,
+		    const struct p2px_topo_result *b)
+{
+	unsigned int i;
+
+	if (a->map != b->map || a->reason != b->reason ||
+	    a->detour != b->detour || a->hb_verdict != b->hb_verdict ||
+	    a->distance != b->distance || a->has_common != b->has_common ||
+	    a->common_id != b->common_id || a->acs_count != b->acs_count ||
+	    a->same_host != b->same_host)
+		return false;
+	for (i = 0; i < p2px_acs_listed(a); i++)
+		if (a->acs[i].id != b->acs[i].id ||
+		    a->acs[i].bits != b->acs[i].bits)
+			return false;
+	for (i = 0; i < ARRAY_SIZE(a->hb); i++)
+		if (a->hb[i].id != b->hb[i].id ||
+		    a->hb[i].listed != b->hb[i].listed ||
+		    a->hb[i].flags != b->hb[i].flags)
+			return false;
+	return true;
+}
+
+/**
  * p2px_topo_explain() - describe a result for humans, on one line
  * @r: the result of p2px_topo_calc()
  * @buf: output buffer, always NUL-terminated when @len is not zero
@@ -1220,9 +1163,8 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, "not supported: invalid topology description.");
 		return p2px_sink_done(&s);
 	case P2PX_TOPO_REASON_TOO_DEEP:
-		p2px_puts(&s, "not supported: upstream chain longer than ");
-		p2px_put_dec(&s, P2PX_TOPO_MAX_DEPTH);
-		p2px_puts(&s, " devices (loop?).");
+		p2px_printf(&s, "not supported: upstream chain longer than %d devices (loop?).",
+			    P2PX_TOPO_MAX_DEPTH);
 		return p2px_sink_done(&s);
 	default:
 		break;
@@ -1239,9 +1181,7 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, "not supported");
 		break;
 	}
-	p2px_puts(&s, ", distance ");
-	p2px_put_dec(&s, r->distance);
-	p2px_putc(&s, '.');
+	p2px_printf(&s, ", distance %d.", r->distance);
 
 	if (r->has_common) {
 		p2px_puts(&s, " Common upstream device ");
@@ -1253,9 +1193,8 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		p2px_puts(&s, " No common upstream bridge: the path goes through the host bridge.");
 	} else if (r->detour == P2PX_TOPO_REASON_ACS_REDIRECT) {
 		shown = p2px_acs_listed(r);
-		p2px_puts(&s, " ACS redirect sends the traffic to the host bridge; set on ");
-		p2px_put_dec(&s, r->acs_count);
-		p2px_puts(&s, " device(s):");
+		p2px_printf(&s, " ACS redirect sends the traffic to the host bridge;");
+		p2px_printf(&s, " set on %u device(s):", r->acs_count);
 		for (i = 0; i < shown; i++) {
 			p2px_putc(&s, ' ');
 			p2px_put_name(&s, r->acs[i].id);

@@ -271,19 +271,13 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
 		   const struct p2px_topo_policy *pol,
 		   struct p2px_topo_result *res);
-int p2px_topo_direct(const struct p2px_topo_node *provider,
-		     const struct p2px_topo_node *client, int *distance);
-enum p2px_topo_map p2px_topo_host_map(const struct p2px_topo_bridge *provider,
-				      const struct p2px_topo_bridge *client,
-				      const struct p2px_topo_policy *pol);
 int p2px_topo_answer(const struct p2px_topo_node *provider,
 		     const struct p2px_topo_node *client,
 		     const struct p2px_topo_policy *pol,
 		     struct p2px_topo_answer *ans);
-int p2px_topo_distance_many(const struct p2px_topo_node *provider,
-			    const struct p2px_topo_node *const *clients,
-			    unsigned int n, const struct p2px_topo_policy *pol,
-			    struct p2px_topo_result *res);
+int p2px_topo_sum(int total, const struct p2px_topo_answer *ans);
+bool p2px_topo_same(const struct p2px_topo_result *a,
+		    const struct p2px_topo_result *b);
 int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		      size_t len);
 

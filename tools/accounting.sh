@@ -9,12 +9,15 @@
 #   FAIL accounting/GROUP -- no results: phase lost
 #
 #   accounting.sh [--kernels "K..."] [--topologies "T..."] [--debug KERNEL]
-#                 [--rpm-series SERIES] [--group GROUP]... [--list]
+#                 [--rpm-series SERIES] [--kselftest-series SERIES]
+#                 [--group GROUP]... [--list]
 #
 # --kernels     the Debian kernel series of the run (debug kernel left out)
 # --topologies  the VM topologies of the run
 # --debug       the debug kernel ran (check.sh's last phase)
 # --rpm-series  the series whose package test also tests the .rpms
+# --kselftest-series  the series whose package test also runs the
+#               installed p2pdma-ext-tests
 # --group       a further group owed (check.sh: the host tests it ran)
 # --list        print the expected groups, one a line, and check nothing
 #
@@ -27,6 +30,7 @@
 #          refuses-no-zone-device,vendor-sample-build,vm,purge-clean}
 #                                       tools/pkgtest.sh
 #   pkg/RPM_SERIES/rpm                  tools/pkgtest.sh's rpm test
+#   pkg/KSELFTEST_SERIES/kselftest      tools/pkgtest.sh's kselftest run
 #   build/DEBUG/kernel, build/DEBUG (exactly), vm/DEBUG/T   the debug phase
 # A group is present when a result (PASS, FAIL or SKIP) is named GROUP or
 # starts with "GROUP/" or "GROUP." (host/p2pdmactl.cli_...), or, for the
@@ -40,6 +44,7 @@ kernels=$KERNELS
 topologies=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu multifunc}
 debug=
 rpm_series=$RPM_SERIES
+kselftest_series=$KSELFTEST_SERIES
 list=0
 groups=()
 while [ $# -gt 0 ]; do
@@ -48,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--topologies) topologies=$2; shift 2 ;;
 	--debug) debug=$2; shift 2 ;;
 	--rpm-series) rpm_series=$2; shift 2 ;;
+	--kselftest-series) kselftest_series=$2; shift 2 ;;
 	--group) groups+=("$2"); shift 2 ;;
 	--list) list=1; shift ;;
 	*) echo "accounting.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -72,6 +78,7 @@ expected() {
 			echo "pkg/$k/$g"
 		done
 		[ "$k" != "$rpm_series" ] || echo "pkg/$k/rpm"
+		[ "$k" != "$kselftest_series" ] || echo "pkg/$k/kselftest"
 	done
 	if [ -n "$debug" ]; then
 		echo "build/$debug/kernel"

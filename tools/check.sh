@@ -346,7 +346,8 @@ fi
 # Every group of results the phases above owe must be there: a phase that
 # died or lost its results cannot end green.
 phase "accounting"
-acct=(--kernels "$KERNELS" --topologies "$TOPOLOGIES" --rpm-series "$RPM_SERIES")
+acct=(--kernels "$KERNELS" --topologies "$TOPOLOGIES" --rpm-series "$RPM_SERIES"
+	--kselftest-series "$KSELFTEST_SERIES")
 [ "$debug_run" = 0 ] || acct+=(--debug "$DEBUG_KERNEL")
 for g in "${host_groups[@]}"; do
 	acct+=(--group "$g")

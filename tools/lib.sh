@@ -9,6 +9,8 @@ BUILD=${P2PDMA_EXT_BUILD:-$TOP/build}
 KERNELS=${P2PDMA_EXT_KERNELS:-5.10 6.1 6.12 7.2}
 # The series whose suite root (sid) also gets the RPM install test.
 RPM_SERIES=${P2PDMA_EXT_RPM_SERIES:-7.2}
+# The series whose package test also runs the installed p2pdma-ext-tests.
+KSELFTEST_SERIES=${P2PDMA_EXT_KSELFTEST_SERIES:-6.12}
 # What a module build needs (kept in step with MODULE_SOURCES in Makefile).
 MODULE_SOURCES=(Kbuild dkms.conf src include)
 

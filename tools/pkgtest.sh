@@ -13,15 +13,29 @@
 #      bullseye's dkms 2.8 only through sign_tool, which is set up for the
 #      test and removed afterwards); the signature is checked with openssl
 #      against the certificate;
-#   2. selftests/vendor-sample is built there against the installed -dev
-#      package only (no path into this repository);
+#   2. selftests/vendor-sample, written with the upstream P2PDMA names, is
+#      built there against the installed -dev package only (no path into
+#      this repository), with P2PDMA_EXT_UPSTREAM_NAMES=y;
 #   3. the DKMS-built p2pdma_ext.ko, the sample, module_test and the
 #      packaged p2pdmactl (with the root's libraries) boot in that kernel's
 #      VM (topology switch, tools/pkgtest-guest.sh): module_test and the
-#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext
-#      and log its version, and the JSON of "p2pdmactl status --json" and
-#      "providers --json" is parsed here (jq) and compared;
+#      p2pdmactl VM test must pass, the sample must load after p2pdma_ext,
+#      log its version and move bytes by edu DMA through P2P memory, and
+#      the JSON of "p2pdmactl status --json" and "providers --json" is
+#      parsed here (jq) and compared. As an admin would, the test writes
+#      MODPROBE_OPTION into the root's /etc/modprobe.d/p2pdma-ext.conf; the
+#      guest sees the root's /lib/modules/REL (depmod's index, the DKMS
+#      module) and /etc/modprobe.d, and runs the root's kmod as modprobe:
+#      "modprobe p2pdma_ext" and "p2pdmactl load" must both apply the
+#      option, "modprobe -r" must unload;
 #   4. apt-get purge removes the packages and nothing is left behind;
+#   4a. on KSELFTEST_SERIES: p2pdma-ext-tests is installed, its test
+#      drivers are built from its sources (/usr/src/p2pdma-ext-tests-*)
+#      against the DKMS build, and its installed kselftest tree runs by its
+#      run_kselftest.sh in that kernel's VM, topology noedu (no DMA
+#      engine), the devices and modules given through P2PX_* variables
+#      (tools/pkgtest-kselftest-guest.sh): the subset KSELFTEST_TESTS,
+#      each subtest a "pkg/SERIES/kselftest/PROGRAM.TEST" result;
 #   5. on the series whose root is sid (RPM_SERIES): the .rpms are
 #      installed with Debian's rpm into that root, so the spec's %post runs
 #      dkms add/build/install against the suite's real dkms, and erased, so
@@ -50,9 +64,16 @@ set -euo pipefail
 # modinfo (kmod) lives in /sbin.
 PATH=$PATH:/usr/sbin:/sbin
 VERSION=$(sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$/\1/p' "$TOP/dkms.conf")
-PKGS="p2pdma-ext-dkms p2pdma-ext-dev p2pdma-ext-utils"
+PKGS="p2pdma-ext-dkms p2pdma-ext-dev p2pdma-ext-utils p2pdma-ext-tests"
 DEBS=("$BUILD/packages/p2pdma-ext-dkms_${VERSION}_all.deb"
       "$BUILD/packages/p2pdma-ext-dev_${VERSION}_all.deb")
+TESTS_DEB=p2pdma-ext-tests_${VERSION}_amd64.deb
+# What the kselftest run (4a) runs: no DMA engine there, so these are the
+# tests that must still work on a real machine without one (fuzz_test
+# with its default budget: a few seconds without p2px_edu's files).
+KSELFTEST_TESTS="registry_test topology_test p2pmem_test dmabuf_test dmabuf_list_test
+	provider_handle_test fuzz_test"
+KSELFTEST_ENV=""
 RPMS=("p2pdma-ext-dkms-${VERSION}-1.noarch.rpm" "p2pdma-ext-devel-${VERSION}-1.noarch.rpm"
       "p2pdma-ext-utils-${VERSION}-1.x86_64.rpm")
 # What the tests need in a root, installed before anything is asked of it:
@@ -63,6 +84,9 @@ ROOT_TEST_PACKAGES=(dkms openssl build-essential debhelper libkmod-dev)
 # The line pkgtest adds to bullseye's /etc/dkms/framework.conf, and the key.
 SIGN_TOOL_LINE='sign_tool="/etc/dkms/sign_helper.sh" # p2pdma-ext pkgtest'
 SIGN_TOOL_CN="p2pdma-ext pkgtest sign_tool key"
+# The admin's edit of /etc/modprobe.d/p2pdma-ext.conf (not the default:
+# only BAR 2, the ivshmem's P2P memory BAR).
+MODPROBE_OPTION=provider_bars=4
 KS=("$@")
 [ ${#KS[@]} -gt 0 ] || read -r -a KS <<<"$KERNELS"
 
@@ -80,7 +104,7 @@ leftovers() {
 		ls -d /usr/src/p2pdma-ext-* /var/lib/dkms/p2pdma-ext \
 			/etc/modprobe.d/p2pdma-ext.conf /usr/share/p2pdma-ext \
 			/usr/include/p2pdma-ext /usr/sbin/p2pdmactl \
-			/usr/share/man/man8/p2pdmactl.8* 2>/dev/null
+			/usr/share/man/man8/p2pdmactl.8* /usr/lib/p2pdma-ext-tests 2>/dev/null
 		find /lib/modules -name "p2pdma_ext.ko*" 2>/dev/null
 		dpkg-query -W -f "\${db:Status-Abbrev} \${Package}\n" '"$PKGS"' 2>/dev/null |
 			grep -v "^un " || true
@@ -216,6 +240,45 @@ ctl_checks() {
 	fi
 }
 
+# modprobe_view K ROOT REL DIR: the admin's option in the root's
+# modprobe.d, then what the guest needs to run modprobe as the root would:
+# payload/root/ with the root's /lib/modules/REL (depmod's index files, the
+# DKMS module and what modules.dep says it needs) and /etc/modprobe.d, and
+# the root's kmod as payload/modprobe with the root's libraries.
+modprobe_view() {
+	local k=$1 root=$2 rel=$3 dir=$4 conf=$2/etc/modprobe.d/p2pdma-ext.conf
+	local mods=$2/lib/modules/$3 view=$4/payload/root kmod f
+	sed -i "s/^#options p2pdma_ext ${MODPROBE_OPTION%%=*}=.*/options p2pdma_ext $MODPROBE_OPTION/" \
+		"$conf" 2>/dev/null || true
+	mkdir -p "$view/lib/modules/$rel" "$view/etc"
+	cp -a "$root/etc/modprobe.d" "$view/etc/"
+	cp "$mods"/modules.* "$view/lib/modules/$rel/" 2>/dev/null || true
+	# The module and its dependencies: the words of its modules.dep line.
+	# shellcheck disable=SC2013
+	for f in $(sed -n 's|^\([^:]*/p2pdma_ext\.ko[^:]*\):|\1|p' "$mods/modules.dep" 2>/dev/null); do
+		mkdir -p "$view/lib/modules/$rel/$(dirname "$f")"
+		cp "$mods/$f" "$view/lib/modules/$rel/$f"
+	done
+	kmod=$(chroot "$root" readlink -f /sbin/modprobe 2>/dev/null || true)
+	[ -z "$kmod" ] ||
+		"$TOP/tools/p2pdmactl/payload.sh" --root "$root" --as modprobe "$kmod" "$dir/payload" ||
+		echo "pkg/$k: modprobe payload failed"
+	echo "$MODPROBE_OPTION" >"$dir/payload/modprobe-option"
+	local why=''
+	grep -qx "options p2pdma_ext $MODPROBE_OPTION" "$conf" 2>/dev/null ||
+		why+="no 'options p2pdma_ext $MODPROBE_OPTION' in ${conf#"$root"}; "
+	grep -q "^updates/dkms/p2pdma_ext\.ko[^:]*:" "$mods/modules.dep" 2>/dev/null ||
+		why+="modules.dep (depmod) does not list updates/dkms/p2pdma_ext.ko; "
+	[ -n "$kmod" ] && cmp -s "$root$kmod" "$dir/payload/lib/bin/modprobe" ||
+		why+="the payload's modprobe is not the root's kmod (${kmod:-none}); "
+	if [ -z "$why" ]; then
+		result PASS "pkg/$k/modprobe-view" "modprobe.d: $MODPROBE_OPTION; depmod: $(
+			grep -o '^updates/dkms/p2pdma_ext\.ko[^:]*' "$mods/modules.dep"); modprobe: the root's $kmod"
+	else
+		result FAIL "pkg/$k/modprobe-view" "${why%; }"
+	fi
+}
+
 # rpmtest K ROOT REL DIR: the .rpms installed with Debian's rpm into the
 # root (no RPM-based distribution is in Debian's archive; --nodeps because
 # the rpm database there knows none of the dependencies, dkms, make and gcc
@@ -263,6 +326,7 @@ rpmtest() {
 	fi
 	if [ -f "$root/usr/share/p2pdma-ext/p2pdma-ext.mk" ] &&
 		[ -f "$root/usr/include/p2pdma-ext/linux/p2pdma_ext.h" ] &&
+		[ -f "$root/usr/include/p2pdma-ext/compat/linux/pci-p2pdma.h" ] &&
 		in_root "$k" p2pdmactl --help >/dev/null 2>&1; then
 		result PASS "pkg/$k/rpm/devel-utils-files"
 	else
@@ -278,6 +342,72 @@ rpmtest() {
 		result FAIL "pkg/$k/rpm/erase-clean" "left behind: $(echo "$left" | tr '\n' ' ')"
 	fi
 	rm -rf "$root/tmp/p2px-pkgtest"
+}
+
+# kselftest_run K ROOT REL DIR: step 4a (see the header).
+kselftest_run() {
+	local k=$1 root=$2 rel=$3 dir=$4 pay=$4/ks-payload out=$4/ks-out rc t
+	local tree=$root/usr/lib/p2pdma-ext-tests src=/usr/src/p2pdma-ext-tests-$VERSION
+	if [ ! -f "$BUILD/packages/$TESTS_DEB" ]; then
+		result FAIL "pkg/$k/kselftest" "missing $BUILD/packages/$TESTS_DEB (make deb)"
+		return
+	fi
+	cp "$BUILD/packages/$TESTS_DEB" "$root/tmp/p2px-pkgtest/"
+	if in_root "$k" sh -c "cd /tmp/p2px-pkgtest && apt-get install -y --no-install-recommends ./$TESTS_DEB" \
+		>"$dir/kselftest-install.log" 2>&1 && [ -x "$tree/run_kselftest.sh" ] &&
+		[ -f "$tree/kselftest-list.txt" ] && [ -f "$tree/p2pdma-ext/settings" ]; then
+		result PASS "pkg/$k/kselftest/install" "/usr/lib/p2pdma-ext-tests"
+	else
+		tail -n 20 "$dir/kselftest-install.log"
+		result FAIL "pkg/$k/kselftest/install" "see $dir/kselftest-install.log"
+		return
+	fi
+	rm -rf "$pay" && mkdir -p "$pay/drivers"
+	# The test drivers, as Documentation/testing.rst tells a test engineer.
+	if in_root "$k" make -C "$src" KDIR="/lib/modules/$rel/build" DEST=/tmp/p2px-pkgtest/drivers \
+		>"$dir/kselftest-drivers.log" 2>&1 &&
+		cp "$root"/tmp/p2px-pkgtest/drivers/*.ko "$pay/drivers/"; then
+		result PASS "pkg/$k/kselftest/drivers-build" "$(cd "$pay/drivers" && echo *.ko)"
+	else
+		tail -n 20 "$dir/kselftest-drivers.log"
+		result FAIL "pkg/$k/kselftest/drivers-build" "see $dir/kselftest-drivers.log"
+	fi
+	cp -a "$tree" "$pay/kselftest"
+	cp "$dir/payload/p2pdma_ext.ko" "$pay/"
+	cp "$TOP/tools/pkgtest-kselftest-guest.sh" "$pay/run"
+	{
+		printf 'P2PX_KSELFTESTS="'
+		for t in $KSELFTEST_TESTS; do printf 'p2pdma-ext:%s ' "$t"; done
+		printf '"\n%s\n' "$KSELFTEST_ENV"
+	} >"$pay/test.env"
+	rc=0
+	"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
+		--topology noedu --payload "$pay" --out "$out" \
+		--timeout 600 >"$dir/kselftest-run.log" 2>&1 || rc=$?
+	kselftest_results "$k" "$out/payload.log"
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$dir/kselftest-run.log"
+		result FAIL "pkg/$k/kselftest/vm" "run-vm.sh exit $rc; see $dir/kselftest-run.log"
+	fi
+}
+
+# kselftest_results K LOG: run_kselftest.sh's KTAP in LOG as results, one
+# per subtest ("# ok N NAME" nested in "# selftests: p2pdma-ext: PROG";
+# the harness names no test on a SKIP line: it comes from the RUN line),
+# and a failed program (crash, timeout) as one.
+kselftest_results() {
+	local k=$1 log=$2 verdict name why n=0
+	while IFS='|' read -r verdict name why; do
+		n=$((n + 1))
+		result "$verdict" "pkg/$k/kselftest/$name" ${why:+"$why"}
+	done < <(tr -d '\r' <"$log" | awk '
+		/^# selftests: p2pdma-ext: / { prog = $4; next }
+		/^# #  RUN / { cur = $4; next }
+		/^# ok [0-9]+ # SKIP/ { sub(/^# ok [0-9]+ # SKIP */, ""); print "SKIP|" prog "." cur "|" $0; next }
+		/^# ok [0-9]+ / { print "PASS|" prog "." $4 "|"; next }
+		/^# not ok [0-9]+ / { print "FAIL|" prog "." $5 "|"; next }
+		/^not ok [0-9]+ selftests: p2pdma-ext: / { print "FAIL|" $6 "|program: " $0 }')
+	[ "$n" -gt 0 ] || result FAIL "pkg/$k/kselftest/results" "no KTAP results in $log"
 }
 
 pkgtest_one() {
@@ -304,6 +434,13 @@ pkgtest_one() {
 		tail -n 20 "$dir/root-packages.log"
 		result FAIL "pkg/$k/root-packages" "apt-get install ${extra[*]} failed; see $dir/root-packages.log"
 	fi
+	# The roots hold the kernel's headers, not its image package, whose
+	# postinst runs depmod: do that, so that /lib/modules/REL has its
+	# modules.dep as on a system running that kernel (dkms 3.2 runs
+	# depmod only where there is one, "Skipping depmod" otherwise).
+	[ -f "$root/lib/modules/$rel/modules.dep" ] ||
+		in_root "$k" depmod -a "$rel" >"$dir/depmod.log" 2>&1 ||
+		echo "pkg/$k: depmod -a $rel failed; see $dir/depmod.log"
 	mkdir -p "$root/tmp/p2px-pkgtest/vendor-sample" "$root/tmp/p2px-pkgtest/src"
 	cp "${DEBS[@]}" "$root/tmp/p2px-pkgtest/"
 	cp "$TOP/selftests/vendor-sample/"{Kbuild,Makefile,p2px_vendor_sample.c} \
@@ -312,7 +449,8 @@ pkgtest_one() {
 	# 0. p2pdma-ext-utils, built in and for this suite.
 	git -C "$TOP" archive HEAD | tar -x -C "$root/tmp/p2px-pkgtest/src"
 	utils_deb=p2pdma-ext-utils_${VERSION}_amd64.deb
-	if in_root "$k" sh -c 'cd /tmp/p2px-pkgtest/src && dpkg-buildpackage -us -uc -B' \
+	# (p2pdma-ext-tests needs the kselftest harness: make deb builds it.)
+	if in_root "$k" sh -c 'cd /tmp/p2px-pkgtest/src && dpkg-buildpackage -us -uc -B -Ppkg.p2pdma-ext.notests' \
 		>"$dir/utils-build.log" 2>&1 && [ -f "$root/tmp/p2px-pkgtest/$utils_deb" ]; then
 		result PASS "pkg/$k/utils-build" "dpkg-buildpackage -B in the suite root"
 	else
@@ -432,6 +570,7 @@ pkgtest_one() {
 			"$TOP/tools/p2pdmactl/payload.sh" --root "$root" /usr/sbin/p2pdmactl "$dir/payload" ||
 				echo "pkg/$k: p2pdmactl payload failed"
 		fi
+		modprobe_view "$k" "$root" "$rel" "$dir"
 		rc=0
 		"$TOP/selftests/vm/run-vm.sh" --kernel-dir "$("$TOP/tools/kernels.sh" kernel-dir "$k")" \
 			--topology switch --payload "$dir/payload" --out "$dir/out" \
@@ -454,6 +593,14 @@ pkgtest_one() {
 		ctl_checks "$k" "$root" "$dir"
 	else
 		result FAIL "pkg/$k/vm" "nothing to boot: DKMS module or vendor sample missing"
+	fi
+
+	# 4a. the installed kselftest tree, on one series.
+	if [ "$k" = "$KSELFTEST_SERIES" ]; then
+		local ks_t0
+		ks_t0=$(date +%s)
+		kselftest_run "$k" "$root" "$rel" "$dir"
+		echo "pkg/$k/kselftest: $(since "$ks_t0") s"
 	fi
 
 	# 4. purge: nothing of ours may be left.

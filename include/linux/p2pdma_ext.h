@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/types.h>
+#include <uapi/linux/p2pdma_ext.h>
 
 struct scatterlist;
 
@@ -232,24 +233,12 @@ enum p2pdma_ext_map_type {
 	P2PDMA_EXT_MAP_THRU_HOST_BRIDGE,
 };
 
-/**
- * p2pdma_ext_distance_many() - how far clients are from a provider
- * @provider: PCI device whose memory (BAR) would be used
- * @clients: devices that would DMA to it; a non-PCI device counts through
- *	its nearest PCI ancestor
- * @num_clients: number of entries in @clients
- * @verbose: log, for every client that cannot use @provider, why not (and
- *	recompute rather than trust the cache)
- *
- * The same answer as the kernel's pci_p2pdma_distance_many(), from the
- * p2pdma_ext topology walker with its host bridge allowlist parameters, on
- * every kernel (with or without CONFIG_PCI_P2PDMA). Answers are cached per
- * provider/client pair; see Documentation/design.rst for when the cache is
- * invalidated.
- *
- * Context: process context; may sleep.
- * Return: the sum of the distances, or -1 if @num_clients is not positive
- * or any client cannot do peer-to-peer DMA with @provider.
+/*
+ * Topology (src/topo_api.c has the full kernel-doc): the same answers as
+ * the kernel's pci_p2pdma_distance_many() and pci_p2pdma_map_type(), from
+ * the p2pdma_ext walker with its host bridge allowlist parameters, on
+ * every kernel; why a pair can or cannot do peer-to-peer DMA, in at most
+ * P2PDMA_EXT_EXPLAIN_MAX bytes; and the flush of the cached answers.
  */
 int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
 			     int num_clients, bool verbose);
@@ -269,47 +258,12 @@ static inline int p2pdma_ext_distance(struct pci_dev *provider,
 	return p2pdma_ext_distance_many(provider, &client, 1, verbose);
 }
 
-/**
- * p2pdma_ext_map_type() - how @client would reach @provider's memory
- * @provider: PCI device whose memory would be used
- * @client: device that would DMA to it (its nearest PCI ancestor counts)
- *
- * Context: process context; may sleep.
- * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
- * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a client without a PCI ancestor).
- */
 enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 					     struct device *client);
 
-/**
- * p2pdma_ext_explain() - why @client can or cannot reach @provider
- * @provider: PCI device whose memory would be used
- * @client: device that would DMA to it (its nearest PCI ancestor counts)
- * @buf: one line of text, NUL-terminated when @len is not zero
- * @len: size of @buf; 1024 bytes hold every explanation
- *
- * Recomputes the answer from the hardware (re-reading the ACS registers on
- * the path) and refreshes the cache if the cached answer was different.
- * The text names the answer, the devices involved and, when the answer is
- * "no" or "through the host bridge", what to change (kernel command line
- * or module parameter).
- *
- * Context: process context; may sleep.
- * Return: the length of the full text (like snprintf()), or -ENODEV if
- * @client has no PCI ancestor, -EINVAL for a NULL argument, -ENOMEM.
- */
 int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 		       char *buf, size_t len);
 
-/**
- * p2pdma_ext_topology_flush() - forget every cached topology answer
- *
- * Call it after changing something the kernel raises no event for, such
- * as a device's ACS Control register; PCI hotplug, driver binding and the
- * allowlist parameters invalidate the cache by themselves.
- *
- * Context: process context; may sleep.
- */
 void p2pdma_ext_topology_flush(void);
 
 /*

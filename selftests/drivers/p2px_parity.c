@@ -39,7 +39,6 @@
 #define P2PX_PARITY_MAX_DEVS	256
 #define P2PX_PARITY_MAX_LINES	32
 #define P2PX_PARITY_LINE	96
-#define P2PX_PARITY_WHY		1024
 
 static struct dentry *p2px_parity_dir;
 static bool p2px_parity_native;
@@ -104,7 +103,8 @@ static void p2px_parity_walk(struct pci_dev *provider, struct device *client,
 	p2pdma_ext_topology_flush();
 	qmap = p2pdma_ext_map_type(provider, client);
 	full = p2pdma_ext_distance_many(provider, &client, 1, true);
-	fmap = p2pdma_ext_explain(provider, client, why, P2PX_PARITY_WHY) < 0 ?
+	fmap = p2pdma_ext_explain(provider, client, why,
+				  P2PDMA_EXT_EXPLAIN_MAX) < 0 ?
 	       -1 : p2px_parity_text_map(why);
 	p2px_parity_walks++;
 	if (quick == full && qmap == fmap)
@@ -158,7 +158,7 @@ static int p2px_parity_run(void)
 
 	devs = kcalloc(P2PX_PARITY_MAX_DEVS, sizeof(*devs), GFP_KERNEL);
 	clients = kcalloc(P2PX_PARITY_MAX_DEVS, sizeof(*clients), GFP_KERNEL);
-	why = kmalloc(P2PX_PARITY_WHY, GFP_KERNEL);
+	why = kmalloc(P2PDMA_EXT_EXPLAIN_MAX, GFP_KERNEL);
 	if (!devs || !clients || !why) {
 		kfree(why);
 		kfree(devs);

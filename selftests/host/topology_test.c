@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "topology_core.h"
+#include "uapi/linux/p2pdma_ext.h"
 
 #define DEVFN(dev, fn)	((((dev) & 0x1f) << 3) | ((fn) & 7))
-#define EXPLAIN_LEN	1024
+#define EXPLAIN_LEN	P2PDMA_EXT_EXPLAIN_MAX
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -80,6 +81,33 @@ static const char *explain(const struct p2px_topo_result *r)
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		fprintf(stderr, "# explanation too long: %d\n", len);
 	return buf;
+}
+
+/*
+ * What p2pdma_ext_distance_many() does with the core: one
+ * p2px_topo_answer() per client, added up by p2px_topo_sum(). With @ans,
+ * every client is judged (verbose mode) and its answer kept there.
+ */
+static int sum_answers(const struct p2px_topo_node *provider,
+		       const struct p2px_topo_node *const *clients,
+		       unsigned int n, const struct p2px_topo_policy *pol,
+		       struct p2px_topo_answer *ans)
+{
+	struct p2px_topo_answer one;
+	int total = 0;
+	unsigned int i;
+
+	if (!n || !clients)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct p2px_topo_answer *a = ans ? &ans[i] : &one;
+
+		total = p2px_topo_answer(provider, clients[i], pol, a) ? -1 :
+			p2px_topo_sum(total, a);
+		if (total < 0 && !ans)
+			return -1;
+	}
+	return total;
 }
 
 /*
@@ -685,24 +713,19 @@ TEST(answer_without_host_bridges)
 {
 	struct p2px_topo_answer ans;
 	struct q35 q;
-	int dist = 0;
 
 	q35_build(&q, 0x8086, 0x29c0);
 	q.b.host = NULL;
 	q.c.host = NULL;
-	EXPECT_EQ(1, p2px_topo_direct(&q.b, &q.c, &dist));
-	EXPECT_EQ(4, dist);
 	ASSERT_EQ(0, p2px_topo_answer(&q.b, &q.c, NULL, &ans));
 	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, ans.map);
 	EXPECT_EQ(4, ans.distance);
 	/* through the (unlisted) host bridge: distance set, answer no */
-	EXPECT_EQ(0, p2px_topo_direct(&q.a, &q.f, &dist));
-	EXPECT_EQ(4, dist);
 	ASSERT_EQ(0, p2px_topo_answer(&q.a, &q.f, NULL, &ans));
 	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
 	EXPECT_EQ(4, ans.distance);
-	EXPECT_EQ(-EINVAL, p2px_topo_direct(NULL, &q.a, &dist));
-	EXPECT_EQ(-EINVAL, p2px_topo_direct(&q.a, &q.a, NULL));
+	EXPECT_EQ(-EINVAL, p2px_topo_answer(NULL, &q.a, NULL, &ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
 	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, NULL, NULL, &ans));
 	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
 	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, &q.a, NULL, NULL));
@@ -742,15 +765,58 @@ TEST(depth_limit_and_loops)
 	EXPECT_EQ(-ELOOP, p2px_topo_calc(&x, &chain[0], NULL, &r));
 	EXPECT_EQ(-ELOOP, p2px_topo_calc(&chain[0], &y, NULL, &r));
 	cl[0] = &x;
-	EXPECT_EQ(-1, p2px_topo_distance_many(&chain[0], cl, 1, NULL, NULL));
+	EXPECT_EQ(-1, sum_answers(&chain[0], cl, 1, NULL, NULL));
 }
 
 /* ------------------------------------------------------------------ */
 /* distance_many                                                       */
 
+/* Where the walker reads ACS Control: the path up to the meeting point. */
+TEST(meeting_point)
+{
+	struct q35 q;
+	int ps = -1, cs = -1;
+
+	q35_build(&q, 0x8086, 0x29c0);
+	EXPECT_EQ(&q.usp, p2px_topo_meeting_point(&q.b, 4, &q.c, 4, &ps, &cs));
+	EXPECT_EQ(2, ps);
+	EXPECT_EQ(2, cs);
+	EXPECT_EQ(&q.usp, p2px_topo_meeting_point(&q.b, 4, &q.d, 6, &ps, &cs));
+	EXPECT_EQ(2, ps);
+	EXPECT_EQ(4, cs);
+	EXPECT_EQ(&q.b, p2px_topo_meeting_point(&q.b, 4, &q.b, 4, &ps, &cs));
+	EXPECT_EQ(0, ps);
+	EXPECT_EQ(0, cs);
+	EXPECT_EQ(NULL, p2px_topo_meeting_point(&q.a, 2, &q.f, 2, &ps, &cs));
+	/* only the nodes counted take part */
+	EXPECT_EQ(NULL, p2px_topo_meeting_point(&q.b, 2, &q.c, 4, &ps, &cs));
+}
+
+/* What the cache compares to tell a stale whole result. */
+TEST(results_same)
+{
+	struct p2px_topo_result r1, r2;
+	struct q35 q;
+
+	q35_build(&q, 0x8086, 0x29c0);
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r1));
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r2));
+	EXPECT_TRUE(p2px_topo_same(&r1, &r2));
+	set_acs(&q.c, P2PX_TOPO_ACS_RR);
+	set_acs(&q.d, P2PX_TOPO_ACS_RR);
+	ASSERT_EQ(0, p2px_topo_calc(&q.b, &q.c, NULL, &r2));
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+	r2 = r1;
+	r2.hb[1].flags ^= P2PX_TOPO_F_EXTRA;
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+	r2 = r1;
+	r2.common_id++;
+	EXPECT_FALSE(p2px_topo_same(&r1, &r2));
+}
+
 TEST(distance_many)
 {
-	struct p2px_topo_result res[3];
+	struct p2px_topo_answer ans[3];
 	const struct p2px_topo_node *cl[3];
 	struct q35 q;
 
@@ -758,34 +824,44 @@ TEST(distance_many)
 	cl[0] = &q.c;
 	cl[1] = &q.d;
 	cl[2] = &q.b;
-	EXPECT_EQ(4 + 6 + 0, p2px_topo_distance_many(&q.b, cl, 3, NULL, NULL));
-	EXPECT_EQ(10, p2px_topo_distance_many(&q.b, cl, 3, NULL, res));
-	EXPECT_EQ(4, res[0].distance);
-	EXPECT_EQ(6, res[1].distance);
-	EXPECT_EQ(0, res[2].distance);
-	EXPECT_EQ(-1, p2px_topo_distance_many(&q.b, cl, 0, NULL, NULL));
-	EXPECT_EQ(-1, p2px_topo_distance_many(&q.b, NULL, 3, NULL, NULL));
+	EXPECT_EQ(4 + 6 + 0, sum_answers(&q.b, cl, 3, NULL, NULL));
+	EXPECT_EQ(10, sum_answers(&q.b, cl, 3, NULL, ans));
+	EXPECT_EQ(4, ans[0].distance);
+	EXPECT_EQ(6, ans[1].distance);
+	EXPECT_EQ(0, ans[2].distance);
+	EXPECT_EQ(-1, sum_answers(&q.b, cl, 0, NULL, NULL));
+	EXPECT_EQ(-1, sum_answers(&q.b, NULL, 3, NULL, NULL));
 
 	/* one refused client spoils the lot; verbose mode judges all */
 	cl[0] = &q.a;
-	EXPECT_EQ(-1, p2px_topo_distance_many(&q.b, cl, 3, NULL, NULL));
-	memset(res, 0xa5, sizeof(res));
-	EXPECT_EQ(-1, p2px_topo_distance_many(&q.b, cl, 3, NULL, res));
-	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, res[0].map);
-	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, res[1].map);
-	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, res[2].map);
-	EXPECT_EQ(6, res[1].distance);
+	EXPECT_EQ(-1, sum_answers(&q.b, cl, 3, NULL, NULL));
+	memset(ans, 0xa5, sizeof(ans));
+	EXPECT_EQ(-1, sum_answers(&q.b, cl, 3, NULL, ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans[0].map);
+	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, ans[1].map);
+	EXPECT_EQ(P2PX_TOPO_MAP_BUS_ADDR, ans[2].map);
+	EXPECT_EQ(6, ans[1].distance);
 
 	/* through an allowed host bridge the distance still adds up */
 	EXPECT_EQ(6 + 6 + 0,
-		  p2px_topo_distance_many(&q.b, cl, 3,
-					  &(struct p2px_topo_policy){
-						.cpu_allows = true }, NULL));
+		  sum_answers(&q.b, cl, 3,
+			      &(struct p2px_topo_policy){ .cpu_allows = true },
+			      NULL));
 
 	/* a NULL client is refused */
 	cl[0] = NULL;
-	EXPECT_EQ(-1, p2px_topo_distance_many(&q.b, cl, 3, NULL, res));
-	EXPECT_EQ(P2PX_TOPO_REASON_BAD_INPUT, res[0].reason);
+	EXPECT_EQ(-1, sum_answers(&q.b, cl, 3, NULL, ans));
+	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans[0].map);
+	EXPECT_EQ(-1, ans[0].distance);
+
+	/* the sum itself */
+	ans[0].map = P2PX_TOPO_MAP_BUS_ADDR;
+	ans[0].distance = 4;
+	EXPECT_EQ(9, p2px_topo_sum(5, &ans[0]));
+	EXPECT_EQ(-1, p2px_topo_sum(-1, &ans[0]));
+	EXPECT_EQ(INT_MAX, p2px_topo_sum(INT_MAX - 1, &ans[0]));
+	ans[0].map = P2PX_TOPO_MAP_NOT_SUPPORTED;
+	EXPECT_EQ(-1, p2px_topo_sum(5, &ans[0]));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1573,8 +1649,7 @@ TEST(generated_topologies)
 				sum += ref.distance;
 			}
 			ASSERT_EQ(bad ? -1 : sum,
-				  p2px_topo_distance_many(&t.n[prov], cl, n,
-							  &t.pol, NULL));
+				  sum_answers(&t.n[prov], cl, n, &t.pol, NULL));
 			many++;
 		}
 	}
@@ -1593,7 +1668,7 @@ TEST(generated_topologies)
 /*
  * The longest explanation there can be (32-bit domains, 8 listed ACS
  * devices and more, two refused host bridges, both remedies) fits in the
- * 1024 bytes the module and the uapi promise.
+ * P2PDMA_EXT_EXPLAIN_MAX bytes the module and the uapi promise.
  */
 TEST(explain_fits_1024)
 {
@@ -1624,13 +1699,13 @@ TEST(explain_fits_1024)
 		r.hb[i].device = 0x5678;
 		r.hb[i].flags = P2PX_TOPO_F_REMOVED;
 	}
-	EXPECT_GT(1024, p2px_topo_explain(&r, buf, sizeof(buf)));
+	EXPECT_GT(P2PDMA_EXT_EXPLAIN_MAX, p2px_topo_explain(&r, buf, sizeof(buf)));
 	r.reason = P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY;
 	for (i = 0; i < 2; i++) {
 		r.hb[i].listed = true;
 		r.hb[i].flags = P2PX_TOPO_F_SAME_HB | P2PX_TOPO_F_EXTRA;
 	}
-	EXPECT_GT(1024, p2px_topo_explain(&r, buf, sizeof(buf)));
+	EXPECT_GT(P2PDMA_EXT_EXPLAIN_MAX, p2px_topo_explain(&r, buf, sizeof(buf)));
 }
 
 TEST_HARNESS_MAIN

@@ -19,7 +19,6 @@
 #include "uapi/linux/p2pdma_ext.h"
 
 #define MOD_NAME	"p2pdma_ext"
-#define TEXT_SIZE	1024
 #define TB		BIT_ULL(40)
 #define EFI_SECUREBOOT	"/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0f1ebbd7a37"
 
@@ -394,7 +393,7 @@ static void check_matrix(void)
 			const struct p2pdma_ext_topo_cell *cl = &cells[r * n + c];
 			struct p2pdma_ext_topo_pairs q = { .argsz = sizeof(q) };
 			struct p2pdma_ext_topo_pair pair = { .client = ids[c] };
-			char text[TEXT_SIZE], a[16], b[16];
+			char text[P2PDMA_EXT_EXPLAIN_MAX], a[16], b[16];
 			const char *remedy;
 			bool is_acs = cl->detour == P2PDMA_EXT_TOPO_REASON_ACS_REDIRECT;
 			bool is_hb = cl->reason == P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
@@ -413,11 +412,11 @@ static void check_matrix(void)
 			q.num_clients = 1;
 			q.pair_size = sizeof(pair);
 			q.pairs = (uintptr_t)&pair;
-			q.text_size = TEXT_SIZE;
+			q.text_size = P2PDMA_EXT_EXPLAIN_MAX;
 			q.text = (uintptr_t)text;
 			if (ioctl(fd, P2PDMA_EXT_IOC_TOPO_PAIRS, &q))
 				continue;
-			text[TEXT_SIZE - 1] = 0;
+			text[P2PDMA_EXT_EXPLAIN_MAX - 1] = 0;
 			remedy = find_remedy(text);
 			format_bdf(a, sizeof(a), ids[r]);
 			format_bdf(b, sizeof(b), ids[c]);

@@ -27,7 +27,6 @@
 #define SYS_MODULE	"/sys/module/" MOD_NAME
 #define SYS_PARAMS	SYS_MODULE "/parameters"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
-#define TEXT_SIZE	1024
 
 static const char *prog = "p2pdmactl";
 
@@ -150,8 +149,12 @@ static const char *insert_error(int err)
 static void usage_load(FILE *f)
 {
 	fprintf(f, "usage: p2pdmactl load [--module PATH] [PARAM=VALUE...]\n"
-		   "  Load p2pdma_ext (found by libkmod in /lib/modules/$(uname -r),\n"
-		   "  or the .ko at PATH) with the given module parameters.\n");
+		   "  Load p2pdma_ext as modprobe does: the module libkmod finds in\n"
+		   "  /lib/modules/$(uname -r), its dependencies and softdeps, the\n"
+		   "  options of modprobe.d with PARAM=VALUE appended; refused if\n"
+		   "  modprobe.d blacklists it (as modprobe -b). --module PATH\n"
+		   "  (development): insert the .ko at PATH with PARAM=VALUE only,\n"
+		   "  bypassing modprobe.d.\n");
 	help_footer(f, "load");
 }
 
@@ -166,6 +169,7 @@ static int cmd_load(int argc, char **argv)
 	struct kmod_ctx *ctx;
 	struct kmod_module *mod = NULL;
 	struct kmod_list *list = NULL;
+	const char *conf = NULL;
 	char options[4096] = "";
 	size_t used = 0;
 	int c, i, err, ret = EX_OK;
@@ -214,6 +218,8 @@ static int cmd_load(int argc, char **argv)
 			ret = EX_NOMOD;
 			goto out;
 		}
+		errmsg("load: --module bypasses modprobe.d (options, blacklist, softdeps)");
+		err = kmod_module_insert_module(mod, 0, options);
 	} else {
 		err = kmod_module_new_from_lookup(ctx, MOD_NAME, &list);
 		if (err < 0 || !list) {
@@ -226,9 +232,22 @@ static int cmd_load(int argc, char **argv)
 			goto out;
 		}
 		mod = kmod_module_get_module(list);
+		/*
+		 * As modprobe: modprobe.d options with ours appended (the last
+		 * value of a parameter wins), install commands, dependencies
+		 * and softdeps; unlike plain modprobe, a blacklist entry
+		 * refuses the module even when named (the admin's intent).
+		 */
+		err = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED |
+						      KMOD_PROBE_APPLY_BLACKLIST,
+						      options, NULL, NULL, NULL);
+		conf = kmod_module_get_options(mod);
 	}
-	err = kmod_module_insert_module(mod, 0, options);
-	if (err == -EEXIST) {
+	if (err > 0) {
+		errmsg("load: %s is blacklisted in modprobe.d; remove that line to load it",
+		       MOD_NAME);
+		ret = EX_FAIL;
+	} else if (err == -EEXIST) {
 		if (used) {
 			errmsg("load: %s is already loaded; parameters not applied (use 'set')",
 			       MOD_NAME);
@@ -241,8 +260,8 @@ static int cmd_load(int argc, char **argv)
 		       insert_error(err));
 		ret = err == -ENOEXEC ? EX_KERNEL : EX_FAIL;
 	} else {
-		printf("loaded %s%s%s\n", kmod_module_get_path(mod) ?: MOD_NAME,
-		       used ? " " : "", options);
+		printf("loaded %s%s%s%s%s\n", kmod_module_get_path(mod) ?: MOD_NAME,
+		       conf && *conf ? " " : "", conf ?: "", used ? " " : "", options);
 	}
 out:
 	if (mod)
@@ -752,11 +771,11 @@ static int query_pair(int fd, uint64_t provider, uint64_t client,
 	q.num_clients = 1;
 	q.pair_size = sizeof(*pair);
 	q.pairs = (uintptr_t)pair;
-	q.text_size = TEXT_SIZE;
+	q.text_size = P2PDMA_EXT_EXPLAIN_MAX;
 	q.text = (uintptr_t)text;
 	if (ioctl(fd, P2PDMA_EXT_IOC_TOPO_PAIRS, &q))
 		return -errno;
-	text[TEXT_SIZE - 1] = 0;
+	text[P2PDMA_EXT_EXPLAIN_MAX - 1] = 0;
 	return 0;
 }
 
@@ -764,7 +783,7 @@ static int cmd_why(int argc, char **argv)
 {
 	struct p2pdma_ext_topo_pair pair;
 	struct pcidev devs[2];
-	char text[TEXT_SIZE], *args[2];
+	char text[P2PDMA_EXT_EXPLAIN_MAX], *args[2];
 	const char *remedy;
 	bool json = false;
 	int i, na = 0, fd, err, n;
@@ -1100,8 +1119,9 @@ static const struct {
 	bool root;
 	const char *exits;
 } cmds[] = {
-	{ "load", cmd_load, "load the module (libkmod) [--module PATH] [PARAM=VALUE...]", true,
-	  "0 loaded (or already loaded), 1 the kernel refused, 2 usage,\n"
+	{ "load", cmd_load, "load the module as modprobe [--module PATH] [PARAM=VALUE...]", true,
+	  "0 loaded (or already loaded), 1 the kernel refused or modprobe.d\n"
+	  "  blacklists it, 2 usage,\n"
 	  "  3 module not found, 4 needs root, 5 built for another kernel" },
 	{ "unload", cmd_unload, "unload the module", true,
 	  "0 unloaded, 1 in use or refused, 2 usage, 3 not loaded,\n  4 needs root" },

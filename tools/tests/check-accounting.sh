@@ -28,7 +28,8 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/check-accounting.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 # Nothing of the calling run may leak into the runs made here.
 unset RESULTS P2PDMA_EXT_BUILD P2PDMA_EXT_KERNELS P2PDMA_EXT_TOPOLOGIES \
-	P2PDMA_EXT_RPM_SERIES P2PDMA_EXT_JOBS P2PDMA_EXT_CACHE
+	P2PDMA_EXT_RPM_SERIES P2PDMA_EXT_JOBS P2PDMA_EXT_CACHE \
+	P2PDMA_EXT_KSELFTEST_SERIES
 
 n=0
 failed=0
@@ -71,6 +72,7 @@ results() {
 			echo "PASS pkg/$k/$g"
 		done
 		[ "$k" != 7.2 ] || echo "PASS pkg/7.2/rpm/install"
+		echo "SKIP pkg/$k/kselftest/dmabuf_test.global.x -- no DMA engine"
 	done
 	if [ -n "${3-}" ]; then
 		echo "PASS build/$3/kernel -- 6.1.0 debug"
@@ -90,7 +92,8 @@ account() {
 
 K="5.10 6.1 7.2"
 T="switch iommu"
-args=(--kernels "$K" --topologies "$T" --group host/p2pdmactl --group host/checkpatch)
+args=(--kernels "$K" --topologies "$T" --group host/p2pdmactl --group host/checkpatch
+	--kselftest-series 6.1)
 results "$K" "$T" >"$W/complete"
 results "$K" "$T" 6.1-debug >"$W/complete-debug"
 
@@ -176,6 +179,15 @@ rpm_test_lost() {
 }
 ok accounting-rpm-test-lost rpm_test_lost
 
+kselftest_run_lost() {
+	grep -v ' pkg/6\.1/kselftest/' "$W/complete" >"$W/r"
+	account "$W/r" "${args[@]}" && has '^FAIL accounting/pkg/6\.1/kselftest ' &&
+		[ "$(grep -c '^FAIL ' "$W/out")" -eq 1 ] || return 1
+	# without the kselftest series in the run, no kselftest run is owed
+	account "$W/r" "${args[@]}" --kselftest-series 6.12 && hasnt '^FAIL'
+}
+ok accounting-kselftest-run-lost kselftest_run_lost
+
 # P2PDMA_EXT_KERNELS / _TOPOLOGIES narrowing: only what the run launched.
 narrowed_run() {
 	results "6.12" "rootports" >"$W/r"
@@ -241,6 +253,7 @@ for k in "$@"; do
 		fi
 	done
 	[ "$k" != "$RPM_SERIES" ] || result PASS "pkg/$k/rpm/install"
+	[ "$k" != "$KSELFTEST_SERIES" ] || result PASS "pkg/$k/kselftest/registry_test.global.x"
 done
 EOF
 stub tools/p2pdmactl/tests/host_check.sh <<<'exit 0'

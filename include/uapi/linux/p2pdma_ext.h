@@ -7,9 +7,31 @@
  * memory, which only an administrator may grant.
  *
  * Every argument structure starts with @argsz, the size of the structure
- * as the caller knows it. The kernel refuses a smaller @argsz with EINVAL
- * and never reads or writes past @argsz, so structures can grow at the end
- * without breaking older callers.
+ * as the caller knows it. Structures grow at the end only, and the kernel
+ * copies them in as copy_struct_from_user() does: an @argsz smaller than
+ * the structure's first version is refused with EINVAL; a smaller one
+ * than the kernel's gets the newer fields read as zero (an old binary
+ * keeps working); a larger one is refused with E2BIG unless every byte the
+ * kernel does not know is zero (a new binary learns that this kernel
+ * lacks what it asked for), and so is one above 4096. The kernel never
+ * writes past @argsz.
+ *
+ * Command numbers: the kernel matches a command by its type, number and
+ * direction and ignores the size field of the number, so a command keeps
+ * its meaning when its structure grows (the P2PDMA_EXT_IOC_* values below
+ * change, older ones go on working). Reserved fields are in: they must be
+ * zero, else EINVAL.
+ *
+ * A command that makes a file descriptor installs it only after it wrote
+ * the number back: when that fails (EFAULT) no descriptor is left open.
+ *
+ * Who may do what (Documentation/uapi.rst): opening the device needs
+ * write access to it (root only, mode 0600); the commands that grant or
+ * take back access to device memory (DMABUF_EXPORT, DMABUF_REVOKE,
+ * PROVIDER_OPEN, and DMABUF_EXPORT on a provider fd) need CAP_SYS_RAWIO in
+ * the initial user namespace, both of the caller and of whoever opened the
+ * file (EPERM otherwise), and DMABUF_EXPORT is refused with EPERM while
+ * the kernel is locked down (integrity or confidentiality).
  */
 #ifndef _UAPI_LINUX_P2PDMA_EXT_H
 #define _UAPI_LINUX_P2PDMA_EXT_H
@@ -18,7 +40,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever an ioctl is added or a structure grows. */
-#define P2PDMA_EXT_ABI_VERSION		5
+#define P2PDMA_EXT_ABI_VERSION		6
 
 #define P2PDMA_EXT_DEVICE		"/dev/p2pdma_ext"
 
@@ -79,7 +101,12 @@ struct p2pdma_ext_info {
 #define P2PDMA_EXT_TOPO_MAX_CLIENTS	256
 /* Most devices in one P2PDMA_EXT_IOC_TOPO_MATRIX call. */
 #define P2PDMA_EXT_TOPO_MAX_DEVICES	256
-/* Largest per-pair explanation buffer (text_size); 1024 always suffices. */
+/*
+ * Longest explanation of one pair, NUL included: a buffer of this size
+ * always holds the whole text (text_size here, p2pdma_ext_explain()).
+ */
+#define P2PDMA_EXT_EXPLAIN_MAX		1024
+/* Largest per-pair explanation buffer (text_size) accepted. */
 #define P2PDMA_EXT_TOPO_MAX_TEXT	4096
 
 /*
@@ -257,6 +284,8 @@ struct p2pdma_ext_dmabuf_range {
  * @fd: out: the new dma-buf file descriptor
  * @ranges: in: user pointer to @nr_ranges struct p2pdma_ext_dmabuf_range;
  *	the dma-buf is their concatenation, in this order
+ * @reserved: in: zero (ABI version 6; the structure was 40 bytes before,
+ *	which @argsz may still say)
  *
  * Like vfio-pci's VFIO_DEVICE_FEATURE_DMA_BUF: importers (drivers that
  * attach with peer2peer allowed and a notify callback) get DMA addresses
@@ -266,12 +295,14 @@ struct p2pdma_ext_dmabuf_range {
  * from the provider driver (including hot-unplug) and when the module is
  * unloaded.
  *
- * Errors: EINVAL for a bad @argsz, @flags, @open_flags, @bar (not a memory
- * BAR, not claimed), @device (on a provider fd), @nr_ranges of 0, or a range not page aligned or of
- * length 0; E2BIG for too many ranges; ERANGE for a range that ends past
- * the BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
+ * Errors: EPERM without CAP_SYS_RAWIO or under lockdown; EINVAL for a bad
+ * @argsz, @flags, @open_flags, @reserved, @bar (not a memory BAR, not
+ * claimed), @device (on a provider fd), @nr_ranges of 0, or a range not
+ * page aligned or of length 0; E2BIG for too many ranges or a larger
+ * @argsz with unknown bytes set; ERANGE for a range that ends past the
+ * BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
  * @device names no PCI function or one not bound to the provider driver;
- * EFAULT for bad pointers; ENOMEM.
+ * EFAULT for bad pointers (no fd is left open); EMFILE; ENOMEM.
  */
 struct p2pdma_ext_dmabuf_export {
 	__u32 argsz;
@@ -282,6 +313,7 @@ struct p2pdma_ext_dmabuf_export {
 	__u32 open_flags;
 	__s32 fd;
 	__u64 ranges;
+	__u64 reserved;
 };
 
 /**
@@ -292,8 +324,9 @@ struct p2pdma_ext_dmabuf_export {
  * @reserved: in: zero
  *
  * Returns when every importer has unmapped. Revoking twice is not an error.
- * Errors: EINVAL for a bad @argsz, @flags, @reserved or a dma-buf that this
- * module did not export; EBADF for a bad @fd or one that is no dma-buf.
+ * Errors: EPERM without CAP_SYS_RAWIO; EINVAL for a bad @argsz, @flags,
+ * @reserved or a dma-buf that this module did not export; EBADF for a bad
+ * @fd or one that is no dma-buf.
  */
 struct p2pdma_ext_dmabuf_revoke {
 	__u32 argsz;
@@ -418,6 +451,8 @@ struct p2pdma_ext_dmabuf_list {
  *	the p2pdma_ext_provider driver
  * @open_flags: in: O_CLOEXEC or 0; the provider fd is always O_RDWR
  * @fd: out: the new provider file descriptor
+ * @reserved: in: zero (ABI version 6; the structure was 24 bytes before,
+ *	which @argsz may still say)
  *
  * A provider fd stands for one PCI function, as a vfio-pci device fd does:
  * P2PDMA_EXT_IOC_DMABUF_EXPORT on it exports BAR ranges of that function
@@ -432,10 +467,10 @@ struct p2pdma_ext_dmabuf_list {
  * again. Like the control device, an open provider fd keeps the module
  * loaded.
  *
- * Errors: EINVAL for a bad @argsz, @flags or @open_flags; ENODEV when
- * @device names no PCI function or one not bound to the provider driver;
- * EFAULT for a bad pointer (after the fd was made: the fd stays open);
- * EMFILE, ENFILE, ENOMEM.
+ * Errors: EPERM without CAP_SYS_RAWIO; EINVAL for a bad @argsz, @flags,
+ * @open_flags or @reserved; ENODEV when @device names no PCI function or
+ * one not bound to the provider driver; EFAULT for a bad pointer (no fd
+ * is left open); EMFILE, ENFILE, ENOMEM.
  */
 struct p2pdma_ext_provider_open {
 	__u32 argsz;
@@ -443,6 +478,7 @@ struct p2pdma_ext_provider_open {
 	__u64 device;
 	__u32 open_flags;
 	__s32 fd;
+	__u64 reserved;
 };
 
 /* Open a provider fd for one PCI function. */

@@ -70,6 +70,15 @@ t load_not_param 2 load notaparam
 t load_bad_param_name 2 load 'a-b=1'
 t load_unknown_option 2 load --bogus
 t unload_extra_arg 2 unload extra
+# load goes through modprobe.d: its help and the man page say so.
+n=$((n + 1))
+if "$CTL" load --help | grep -q "bypassing modprobe.d" &&
+	grep -q "^\.B /etc/modprobe.d/p2pdma-ext.conf" "$MAN"; then
+	echo "ok $n p2pdmactl.cli_load_modprobe_d"
+else
+	failed=$((failed + 1))
+	echo "not ok $n p2pdmactl.cli_load_modprobe_d"
+fi
 t status_bad_arg 2 status --bogus
 t set_missing_value 2 set host_bridge_allow
 t set_bad_name 2 set ../x 1

@@ -121,9 +121,11 @@ run load --module "$KO" notaparam
 [ "$rc" -eq 2 ] && ! grep -q '^p2pdma_ext ' /proc/modules
 ok $? load_bad_argument "exit $rc"
 
-# load with a parameter, through libkmod
+# load with a parameter, through libkmod; --module says it bypasses
+# modprobe.d (one line)
 run load --module "$KO" host_bridge_allow=1ae0:abcd
-[ "$rc" -eq 0 ] && grep -q '^p2pdma_ext ' /proc/modules
+[ "$rc" -eq 0 ] && grep -q '^p2pdma_ext ' /proc/modules &&
+	[ "$(grep -c 'bypasses modprobe.d' "$ERR")" -eq 1 ] && [ "$(wc -l <"$ERR")" -eq 1 ]
 ok $? load "exit $rc"
 run load --module "$KO" trust_all_host_bridges=Y
 [ "$rc" -eq 1 ] && grep -q "already loaded" "$ERR"
@@ -350,6 +352,33 @@ ok $? unload "exit $rc"
 run unload
 [ "$rc" -eq 3 ]
 ok $? unload_again "exit $rc"
+
+# load as modprobe: needs p2pdma_ext where libkmod finds it (depmod'ed in
+# /lib/modules/REL) and an "options p2pdma_ext PARAM=VALUE" line in
+# /etc/modprobe.d, which the package test (tools/pkgtest.sh) sets up and
+# names in P2PX_MODPROBE_OPTION. A blacklist line refuses the load; the
+# file's option and the command line's are both in effect.
+if [ -n "${P2PX_MODPROBE_OPTION:-}" ]; then
+	mp_param=${P2PX_MODPROBE_OPTION%%=*} mp_val=${P2PX_MODPROBE_OPTION#*=}
+	echo "blacklist p2pdma_ext" >/etc/modprobe.d/p2pdmactl-test.conf
+	run load
+	[ "$rc" -eq 1 ] && grep -q "blacklisted in modprobe.d" "$ERR" &&
+		! grep -q '^p2pdma_ext ' /proc/modules
+	ok $? load_blacklisted "exit $rc"
+	rm -f /etc/modprobe.d/p2pdmactl-test.conf
+	run load host_bridge_deny=1ae0:dead
+	[ "$rc" -eq 0 ] && grep -q '^p2pdma_ext ' /proc/modules &&
+		[ "$(cat "/sys/module/p2pdma_ext/parameters/$mp_param")" = "$mp_val" ] &&
+		grep -q 1ae0:dead /sys/module/p2pdma_ext/parameters/host_bridge_deny &&
+		grep -q "^loaded /lib/modules/.*$P2PX_MODPROBE_OPTION host_bridge_deny=1ae0:dead" "$OUT" &&
+		[ ! -s "$ERR" ]
+	ok $? load_modprobe_d_options "exit $rc, $mp_param=$(cat "/sys/module/p2pdma_ext/parameters/$mp_param" 2>&1)"
+	run unload
+	[ "$rc" -eq 0 ] && ! grep -q '^p2pdma_ext ' /proc/modules
+	ok $? unload_after_modprobe_d "exit $rc"
+else
+	skip load_modprobe_d_options "no depmod'ed p2pdma_ext and modprobe.d option here (P2PX_MODPROBE_OPTION; the package test sets them up)"
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2pdma-ext topology: the kernel side of the decision core, in one-way
+ * layers (each file calls only the layers below it):
+ *
+ *   topo_api.c, topo_ioctl.c, topo_debugfs.c   interfaces
+ *   topocache.c                                 cached answers
+ *   topology.c                                  the walker over struct pci_dev
+ *   allowlist.c, pci_lookup.c                   policy data, PCI lookups
+ *   topology_core.c                             the decision (plain C)
+ *
+ * Documentation/design.rst describes the layers.
+ */
+#ifndef P2PX_TOPOLOGY_H
+#define P2PX_TOPOLOGY_H
+
+#include <linux/pci.h>
+#include <linux/types.h>
+#include <uapi/linux/p2pdma_ext.h>
+
+#include "topology_core.h"
+
+struct dentry;
+
+/* The uapi value (also enum p2pdma_ext_map_type's) of a core map type. */
+static inline u32 p2px_map_uapi(enum p2px_topo_map map)
+{
+	switch (map) {
+	case P2PX_TOPO_MAP_BUS_ADDR:
+		return P2PDMA_EXT_TOPO_MAP_BUS_ADDR;
+	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
+		return P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE;
+	default:
+		return P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED;
+	}
+}
+
+/* allowlist.c: host-bridge allowlist module parameters */
+void p2px_policy_fill(struct p2px_topo_policy *pol);
+unsigned int p2px_policy_generation(void);
+void p2px_allowlist_exit(void);
+
+/* The topology id of a PCI function (also the uapi P2PDMA_EXT_DEVID()). */
+static inline u64 p2px_pci_id(struct pci_dev *pdev)
+{
+	return P2PX_TOPO_ID(pci_domain_nr(pdev->bus), pdev->bus->number,
+			    pdev->devfn);
+}
+
+/* pci_lookup.c: PCI functions by id */
+struct pci_dev *p2px_pci_get_by_id(u64 id);
+int p2px_pci_get_ids(const u64 *ids, unsigned int n, struct pci_dev **devs);
+int p2px_pci_get_all(unsigned int max, struct pci_dev ***devs,
+		     unsigned int *n);
+void p2px_pci_put_all(struct pci_dev **devs, unsigned int n);
+struct pci_dev *p2px_pci_ancestor(struct device *dev);
+int p2px_parse_bdf(const char *s, u64 *id, const char **end);
+
+/* topology.c: the walker */
+int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
+		   struct p2px_topo_result *res);
+int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
+		     struct p2px_topo_answer *ans);
+
+/* topocache.c: cached answers */
+#define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
+#define P2PX_PAIR_FROM_CACHE	0x1	/* out: a current cache entry existed */
+#define P2PX_PAIR_REFRESHED	0x2	/* out: ... and it was out of date */
+
+/**
+ * struct p2px_cache_stats - counters of the topology cache
+ * @hits: cached lookups answered from the cache
+ * @misses: cached lookups that had to compute
+ * @fresh: lookups that recomputed on purpose (explanations)
+ * @refreshed: recomputations that found the cache out of date
+ * @invalidations: times the cache generation moved on its own account
+ * @entries: current answers in the cache
+ * @detailed: whole results kept (for the explaining queries)
+ * @cache_gen: cache generation
+ * @policy_gen: allowlist policy generation
+ */
+struct p2px_cache_stats {
+	u64 hits;
+	u64 misses;
+	u64 fresh;
+	u64 refreshed;
+	u64 invalidations;
+	unsigned int entries;
+	unsigned int detailed;
+	unsigned int cache_gen;
+	unsigned int policy_gen;
+};
+
+int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
+		      struct p2px_topo_answer *ans);
+int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
+		    struct p2px_topo_result *res, unsigned int flags,
+		    unsigned int *oflags);
+void p2px_cache_invalidate(void);
+unsigned int p2px_topo_stamp(void);
+void p2px_cache_stats(struct p2px_cache_stats *st);
+int p2px_cache_init(void);
+void p2px_cache_exit(void);
+
+/* topo_api.c: the exported lookups, for the module itself */
+int p2px_distance_many(struct pci_dev *provider, struct device **clients,
+		       int num_clients, bool verbose);
+
+/* topo_ioctl.c: the topology ioctls of the control device */
+long p2px_ioctl_topo_pairs(void __user *uarg);
+long p2px_ioctl_topo_matrix(void __user *uarg);
+
+/* topo_debugfs.c: topology, pair, flush, stats, bench in debugfs */
+void p2px_topo_debugfs_init(struct dentry *dir);
+
+#endif /* P2PX_TOPOLOGY_H */
