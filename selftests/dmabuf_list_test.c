@@ -16,7 +16,9 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "p2px_harness.h"
 #include "p2px_dmabuf.h"
+#include "p2px_topo.h"
 
 #define DBG_DMABUFS	"/sys/kernel/debug/p2pdma_ext/dmabufs"
 /* Far from where the registry test's allocations land. */
@@ -83,52 +85,48 @@ static int export_two(int ctl, const char *bdf)
 	return p2px_export(ctl, p2px_devid(bdf), 2, r, 2);
 }
 
-/* Whether edu may import the ivshmem's buffers here (rootports: allowed). */
-static int import_possible(const char *topo)
-{
-	if (!strcmp(topo, "rootports"))
-		return !allow_host_bridge("8086:29c0");
-	return !strcmp(topo, "switch") || !strcmp(topo, "iommu") ||
-	       !strcmp(topo, "multifunc");
-}
-
-static const char *topology(void)
-{
-	const char *t = getenv("P2PX_TOPOLOGY");
-
-	return t ? t : "";
-}
-
 /*
- * The ivshmem bound to the provider, p2px_edu loaded, edu allowed to
- * import here (rootports: the host bridge allowed): NULL with the BDFs in
- * @bdf and @edu (64 bytes each), the control device in *@ctl and the
- * number of buffers there are in *@base; or why the test must skip.
+ * The buffers edu imports: the ivshmem bound to the provider, p2px_edu
+ * loaded, edu allowed to import (a host bridge path: its root device
+ * allowed, as the module names it); the control device open and the
+ * number of buffers there are before the test in @base. Teardown puts
+ * edu and the allowlist back, whatever the test left.
  */
-static const char *import_setup(struct __test_metadata *_metadata,
-				char *bdf, char *edu, int *ctl, int *base)
-{
-	int ret = p2px_dmabuf_setup(bdf, 64, 1);
+FIXTURE(import) {
+	char bdf[64], edu[64];
+	struct p2px_pair pair;
+	int ctl, base;
+};
 
+FIXTURE_SETUP(import)
+{
+	int ret = p2px_dmabuf_setup(self->bdf, sizeof(self->bdf), 1);
+
+	self->ctl = -1;
 	if (ret == -ENODEV)
-		return "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)";
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
-	if (!import_possible(topology()))
-		return "no expectation for this topology";
-	ASSERT_TRUE(p2px_dma_engine_dev(edu, 64));
-	*ctl = p2px_ctl_open();
-	ASSERT_LE(0, *ctl);
-	*base = list_total(*ctl);
-	ASSERT_LE(0, *base);
-	return NULL;
+	ASSERT_EQ(0, p2px_pair_get(&self->pair));
+	if (p2px_pair_open(&self->pair))
+		SKIP(return, "no peer-to-peer path: %.900s", self->pair.text);
+	ASSERT_TRUE(p2px_dma_engine_dev(self->edu, sizeof(self->edu)));
+	self->ctl = p2px_ctl_open();
+	ASSERT_LE(0, self->ctl);
+	self->base = list_total(self->ctl);
+	ASSERT_LE(0, self->base);
 }
 
-/* Undoes import_setup() (the allowlist) and closes @ctl. */
-static void import_teardown(struct __test_metadata *_metadata, int ctl)
+FIXTURE_TEARDOWN(import)
 {
-	if (!strcmp(topology(), "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
-	close(ctl);
+	struct edu_state st;
+
+	if (!edu_state(&st) && st.attached) {
+		p2px_edu_cmd(EDU_DMABUF, "slow 0");
+		p2px_edu_cmd(EDU_DMABUF, "detach");
+	}
+	EXPECT_EQ(0, p2px_pair_close(&self->pair));
+	if (self->ctl >= 0)
+		close(self->ctl);
 }
 
 TEST(list_validation)
@@ -223,17 +221,17 @@ static int debugfs_has(const char *want)
  * One buffer through its life: exported, imported by edu, mapped,
  * unmapped, detached, imported and mapped again, revoked, closed.
  */
-TEST(lifecycle)
+TEST_F(import, lifecycle)
 {
 	struct p2pdma_ext_dmabuf_info e;
 	unsigned long long ino;
-	char bdf[64], edu[64], want[256];
+	const char *bdf = self->bdf, *edu = self->edu;
+	char want[256];
 	unsigned int total;
-	int ctl, fd, base;
-	const char *skip = import_setup(_metadata, bdf, edu, &ctl, &base);
+	int ctl = self->ctl, fd, base = self->base;
 
-	if (skip)
-		SKIP(return, "%s (topology '%s')", skip, topology());
+	if (_metadata->skip)
+		return;
 	TH_LOG("%d dma-buf(s) before", base);
 
 	fd = export_two(ctl, bdf);
@@ -311,7 +309,6 @@ TEST(lifecycle)
 	close(fd);
 	EXPECT_EQ(0, list_find(ctl, ino, &e, &total));
 	EXPECT_EQ(base, total);
-	import_teardown(_metadata, ctl);
 }
 
 /*
@@ -320,20 +317,19 @@ TEST(lifecycle)
  * buffer revoked and still mapped, and a second export is listed too;
  * once edu unmaps, the revoke returns and the mapping count drops.
  */
-TEST(list_during_slow_revoke)
+TEST_F(import, list_during_slow_revoke)
 {
 	const struct p2pdma_ext_dmabuf_range r = { 0, 4096 };
 	struct p2pdma_ext_dmabuf_info e;
 	unsigned long long ino, ino2;
-	char bdf[64], edu[64];
+	const char *bdf = self->bdf, *edu = self->edu;
 	struct edu_state st;
 	unsigned int total;
-	int ctl, fd, fd2, base, i, status;
-	const char *skip = import_setup(_metadata, bdf, edu, &ctl, &base);
+	int ctl = self->ctl, fd, fd2, base = self->base, i, status;
 	pid_t child;
 
-	if (skip)
-		SKIP(return, "%s (topology '%s')", skip, topology());
+	if (_metadata->skip)
+		return;
 	fd = export_two(ctl, bdf);
 	ASSERT_LE(0, fd);
 	ino = fd_ino(fd);
@@ -381,7 +377,6 @@ TEST(list_during_slow_revoke)
 	close(fd2);
 	close(fd);
 	EXPECT_EQ(base, list_total(ctl));
-	import_teardown(_metadata, ctl);
 }
 
 /*
@@ -447,28 +442,17 @@ TEST(order_count_stride)
 }
 
 /*
- * Runs last (the harness runs fixtures in the order they are declared,
- * the global one first): nothing listed, and with every fd closed both
- * modules unload; the next test starts from a clean state.
+ * Nothing listed, and with every fd closed both modules unload.
+ * Self-contained: it loads and binds what the other tests use first, so
+ * it holds in any order.
  */
-FIXTURE(last) {
-	int unused;
-};
-
-FIXTURE_SETUP(last)
+TEST(nothing_left)
 {
-}
+	char bdf[64];
+	int ctl, ret;
 
-FIXTURE_TEARDOWN(last)
-{
-}
-
-TEST_F(last, nothing_left)
-{
-	int ctl;
-
-	if (!p2px_module_loaded())
-		return;
+	ret = p2px_dmabuf_setup(bdf, sizeof(bdf), 1);
+	ASSERT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("setup: %s", strerror(-ret));
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	EXPECT_EQ(0, list_total(ctl));
@@ -484,7 +468,7 @@ TEST_F(last, nothing_left)
 static int hold(void)
 {
 	int edu_was_loaded = p2px_path_exists(EDU_DMABUF);
-	const char *topo = topology();
+	struct p2px_pair pair;
 	char bdf[64], edu[64], c;
 	int ctl, fd, ret;
 
@@ -493,8 +477,12 @@ static int hold(void)
 		printf("error: setup: %s\n", strerror(-ret));
 		return 1;
 	}
-	if (!strcmp(topo, "rootports") && allow_host_bridge("8086:29c0")) {
-		printf("error: cannot allow the host bridge\n");
+	ret = p2px_pair_get(&pair);
+	if (!ret)
+		ret = p2px_pair_open(&pair);
+	if (ret) {
+		printf("error: no peer-to-peer path: %s: %s\n", strerror(-ret),
+		       pair.text);
 		return 1;
 	}
 	ctl = p2px_ctl_open();
@@ -518,21 +506,16 @@ static int hold(void)
 	p2px_edu_cmd(EDU_DMABUF, "detach");
 	close(fd);
 	close(ctl);
-	if (!strcmp(topo, "rootports"))
-		allow_host_bridge("");
+	p2px_pair_close(&pair);
 	if (!edu_was_loaded)
 		p2px_unload("p2px_edu");
 	return 0;
 }
 
-/* The harness's main() under another name: ours also takes --hold. */
-#define main harness_main
-TEST_HARNESS_MAIN
-#undef main
-
+/* The harness's main() with test selection; ours also takes --hold. */
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--hold"))
 		return hold();
-	return harness_main(argc, argv);
+	return p2px_harness_main(argc, argv);
 }

@@ -23,7 +23,9 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "p2px_harness.h"
 #include "p2px_dmabuf.h"
+#include "p2px_topo.h"
 
 #define PAGE		4096ULL
 
@@ -280,77 +282,99 @@ static void expect_refused(struct __test_metadata *_metadata,
 	free(log);
 }
 
-TEST(import_dma)
-{
-	const char *topo = getenv("P2PX_TOPOLOGY");
+/*
+ * The importer test on the path between the ivshmem and edu, as the
+ * module reports it: a direct path maps at once; a host bridge path is
+ * refused (one log line) until its root device is allowed.
+ */
+FIXTURE(import) {
 	char bdf[64];
+	struct p2px_pair pair;
 	int ctl, fd;
+};
 
-	if (!topo)
-		topo = "";
-	if (!setup(_metadata, bdf, sizeof(bdf), 1))
+FIXTURE_VARIANT(import) {
+	enum p2px_path path;
+};
+
+FIXTURE_VARIANT_ADD(import, direct) {
+	.path = P2PX_PATH_DIRECT,
+};
+
+FIXTURE_VARIANT_ADD(import, host_bridge) {
+	.path = P2PX_PATH_HOST_BRIDGE,
+};
+
+FIXTURE_SETUP(import)
+{
+	const char *why;
+
+	self->ctl = -1;
+	self->fd = -1;
+	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
-	ctl = p2px_ctl_open();
-	ASSERT_LE(0, ctl);
-	fd = export_default(ctl, bdf);
-	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
+	/* The module's own policy: no allowlist entry left by another test. */
+	ASSERT_EQ(0, allow_host_bridge(""));
+	ASSERT_EQ(0, p2px_pair_get(&self->pair));
+	why = p2px_pair_not(&self->pair, variant->path);
+	if (why)
+		SKIP(return, "%s", why);
+	if (variant->path == P2PX_PATH_HOST_BRIDGE &&
+	    self->pair.r.map_type != P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
+		SKIP(return, "the host bridge is allowed without an allowlist entry (reason %u)",
+		     self->pair.r.reason);
+	self->ctl = p2px_ctl_open();
+	ASSERT_LE(0, self->ctl);
+	self->fd = export_default(self->ctl, self->bdf);
+	ASSERT_LE(0, self->fd) TH_LOG("export: %s", strerror(-self->fd));
+}
 
-	if (!strcmp(topo, "rootports")) {
-		/* Through q35's host bridge: refused until allowed. */
-		expect_refused(_metadata, "import %d", fd);
-		ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	} else if (strcmp(topo, "switch") && strcmp(topo, "iommu") &&
-		   strcmp(topo, "multifunc")) {
-		close(fd);
-		close(ctl);
-		SKIP(return, "no expectation for topology '%s'", topo);
+FIXTURE_TEARDOWN(import)
+{
+	struct edu_state s;
+
+	if (!edu_state(&s) && s.attached)
+		p2px_edu_cmd(EDU_DMABUF, "detach");
+	EXPECT_EQ(0, p2px_pair_close(&self->pair));
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->ctl >= 0)
+		close(self->ctl);
+}
+
+TEST_F(import, import_dma)
+{
+	if (_metadata->skip)
+		return;
+	if (variant->path == P2PX_PATH_HOST_BRIDGE) {
+		/* Through the host bridge: refused until allowed. */
+		expect_refused(_metadata, "import %d", self->fd);
+		ASSERT_EQ(0, p2px_pair_open(&self->pair)) TH_LOG("%s", self->pair.text);
 	}
-	edu_import_and_dma(_metadata, fd, R1_OFF, SEED1, SEED2);
+	edu_import_and_dma(_metadata, self->fd, R1_OFF, SEED1, SEED2);
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
-	if (!strcmp(topo, "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
-	close(fd);
-	close(ctl);
 }
 
 /*
- * The map type follows the policy in force at map time: in rootports,
- * attach while the host bridge is allowed, take the permission back, and
- * the map is refused (one log line); allowed again, it maps and DMA works.
+ * The map type follows the policy in force at map time: on a host bridge
+ * path, attach while the host bridge is allowed, take the permission
+ * back, and the map is refused (one log line); allowed again, it maps
+ * and DMA works.
  */
-TEST(map_follows_policy)
+TEST_F(import, map_follows_policy)
 {
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64];
-	int ctl, fd;
-
-	if (!topo || strcmp(topo, "rootports"))
-		SKIP(return, "needs the rootports topology (a host-bridge path)");
-	if (!setup(_metadata, bdf, sizeof(bdf), 1))
-		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
-	ctl = p2px_ctl_open();
-	ASSERT_LE(0, ctl);
-	fd = export_default(ctl, bdf);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
-	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
-	ASSERT_EQ(0, allow_host_bridge(""));
+	if (_metadata->skip)
+		return;
+	if (variant->path != P2PX_PATH_HOST_BRIDGE)
+		SKIP(return, "a direct path does not depend on the host bridge allowlist");
+	ASSERT_EQ(0, p2px_pair_open(&self->pair)) TH_LOG("%s", self->pair.text);
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", self->fd));
+	ASSERT_EQ(0, p2px_pair_close(&self->pair));
 	expect_refused(_metadata, "map", 0);
-	ASSERT_EQ(0, allow_host_bridge("8086:29c0"));
+	ASSERT_EQ(0, p2px_pair_open(&self->pair));
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "dma %d %d %d", 0, 64, SEED2));
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
-	EXPECT_EQ(0, allow_host_bridge(""));
-	close(fd);
-	close(ctl);
-}
-
-static int may_import(const char *topo)
-{
-	if (!strcmp(topo, "rootports"))
-		return !allow_host_bridge("8086:29c0");
-	return !strcmp(topo, "switch") || !strcmp(topo, "iommu") ||
-	       !strcmp(topo, "multifunc");
 }
 
 /* Export, import, map and DMA: one round's start. Returns the fd. */
@@ -374,7 +398,7 @@ static int round_start(struct __test_metadata *_metadata, int ctl,
  * _metadata->skip first.
  */
 FIXTURE(loop) {
-	const char *topo;
+	struct p2px_pair pair;
 	char bdf[64];
 	int ctl;
 	int refcnt;	/* p2pdma_ext's module refcount before the loop */
@@ -383,13 +407,12 @@ FIXTURE(loop) {
 FIXTURE_SETUP(loop)
 {
 	self->ctl = -1;
-	self->topo = getenv("P2PX_TOPOLOGY");
-	if (!self->topo)
-		self->topo = "";
 	if (!setup(_metadata, self->bdf, sizeof(self->bdf), 1))
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
-	if (!may_import(self->topo))
-		SKIP(return, "no expectation for topology '%s'", self->topo);
+	ASSERT_EQ(0, p2px_pair_get(&self->pair));
+	/* A host bridge path once its root is allowed; none: nothing to do. */
+	if (p2px_pair_open(&self->pair))
+		SKIP(return, "no peer-to-peer path: %.900s", self->pair.text);
 	self->refcnt = module_refcnt(P2PX_MODULE_NAME);
 	self->ctl = p2px_ctl_open();
 	ASSERT_LE(0, self->ctl);
@@ -397,6 +420,7 @@ FIXTURE_SETUP(loop)
 
 FIXTURE_TEARDOWN(loop)
 {
+	EXPECT_EQ(0, p2px_pair_close(&self->pair));
 	if (self->ctl < 0)
 		return;
 	close(self->ctl);
@@ -472,16 +496,17 @@ TEST_F_TIMEOUT(loop, revoke_on_unbind_provider_fd, 120)
 }
 
 /*
- * PCI hot-unplug of the exporting device (rootports: shm0 has a root port
- * of its own) while edu has it mapped: the provider's remove() revokes,
- * the importer is notified, maps fail; then the host plugs it back.
+ * PCI hot-unplug of the exporting device (alone below its root port, as
+ * sysfs shows, so that the host can unplug it) while edu has it mapped:
+ * the provider's remove() revokes, the importer is notified, maps fail;
+ * then the host plugs it back.
  */
 TEST_F_TIMEOUT(loop, revoke_on_hot_unplug, 300)
 {
 	if (_metadata->skip)
 		return;
-	if (strcmp(self->topo, "rootports"))
-		SKIP(return, "needs the rootports topology (shm0 on its own root port)");
+	if (!p2px_alone_below_root_port(self->bdf))
+		SKIP(return, "needs the ivshmem alone below a root port (hot-unplug)");
 	revoke_loop(_metadata, self->ctl, self->bdf, BY_UNPLUG);
 }
 
@@ -494,20 +519,19 @@ TEST_F_TIMEOUT(loop, revoke_on_hot_unplug, 300)
 TEST(slow_importer_blocks_only_its_device)
 {
 	const struct p2pdma_ext_dmabuf_range r = { 0, PAGE };
-	const char *topo = getenv("P2PX_TOPOLOGY");
+	struct p2px_pair pair;
 	char bdf[64], nvme[64];
 	struct edu_state s;
 	int ctl, fd, fd2, i, status;
 	pid_t child;
 
-	if (!topo)
-		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1))
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	if (!p2px_provider2_dev(nvme, sizeof(nvme)))
 		SKIP(return, "needs an NVMe with a CMB (second provider)");
-	if (!may_import(topo))
-		SKIP(return, "no expectation for topology '%s'", topo);
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	if (p2px_pair_open(&pair))
+		SKIP(return, "no peer-to-peer path: %.900s", pair.text);
 	if (!bound_to(nvme, PROVIDER_DRV))
 		ASSERT_EQ(0, bind_provider(nvme));
 	ASSERT_TRUE(bound_to(nvme, PROVIDER_DRV));
@@ -562,16 +586,11 @@ TEST(slow_importer_blocks_only_its_device)
 	close(fd);
 	EXPECT_EQ(0, unbind_dev(nvme));
 	EXPECT_EQ(0, bind_provider(bdf));
-	if (!strcmp(topo, "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
+	EXPECT_EQ(0, p2px_pair_close(&pair));
 	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	close(ctl);
 }
 
-/*
- * Runs last (the harness runs fixtures in the order they are declared,
- * the global one first): with every fd closed both modules unload.
- */
 /*
  * pinned_importer: edu maps and then ignores the revoke (it keeps its
  * mapping until told "unmap", as an importer that pins and never unmaps
@@ -580,20 +599,19 @@ TEST(slow_importer_blocks_only_its_device)
  */
 TEST(pinned_importer)
 {
-	const char *topo = getenv("P2PX_TOPOLOGY");
+	struct p2px_pair pair;
 	char bdf[64], edu[64], *log;
 	struct timespec t0, t1;
 	struct edu_state s;
 	int ctl, fd, kmsg, status, i;
 	pid_t child;
 
-	if (!topo)
-		topo = "";
 	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
-	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
-		SKIP(return, "needs ivshmem and edu");
-	if (!may_import(topo))
-		SKIP(return, "no expectation for topology '%s'", topo);
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	if (p2px_pair_open(&pair))
+		SKIP(return, "no peer-to-peer path: %.900s", pair.text);
 	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "2"));
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
@@ -640,8 +658,7 @@ TEST(pinned_importer)
 	close(ctl);
 	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	EXPECT_EQ(0, bind_provider(bdf));
-	if (!strcmp(topo, "rootports"))
-		EXPECT_EQ(0, allow_host_bridge(""));
+	EXPECT_EQ(0, p2px_pair_close(&pair));
 }
 
 /*
@@ -844,7 +861,7 @@ TEST(uapi_growth_bench_killable)
 	pid_t pid;
 
 	if (!setup(_metadata, bdf, sizeof(bdf), 0) ||
-	    !find_pci(0x1234, 0x11e8, edu, sizeof(edu)))
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
 		SKIP(return, "no ivshmem or edu in this topology");
 	/* The most iterations the file takes: minutes without a kill. */
 	snprintf(cmd, sizeof(cmd), "%s %s 10000000", bdf, edu);
@@ -863,21 +880,20 @@ TEST(uapi_growth_bench_killable)
 	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
 }
 
-FIXTURE(last) {
-	int unused;
-};
-
-FIXTURE_SETUP(last)
+/*
+ * With every fd closed both modules unload. Self-contained: it loads and
+ * binds what the other tests use first, so it holds in any order.
+ */
+TEST(teardown_releases_everything)
 {
-}
+	char bdf[64];
 
-FIXTURE_TEARDOWN(last)
-{
-}
-
-TEST_F(last, teardown_releases_everything)
-{
+	setup(_metadata, bdf, sizeof(bdf), 1);
 	p2px_dmabuf_teardown(_metadata);
 }
 
-TEST_HARNESS_MAIN
+/* The harness's main() with test selection (p2px_harness.h). */
+int main(int argc, char **argv)
+{
+	return p2px_harness_main(argc, argv);
+}

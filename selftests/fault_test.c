@@ -22,7 +22,9 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
+#include "p2px_harness.h"
 #include "p2px_dmabuf.h"
+#include "p2px_topo.h"
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define FAILSLAB	"/sys/kernel/debug/failslab"
@@ -48,6 +50,16 @@ static int fail_nth_open(void)
 	    p2px_write_file(PAGE_ALLOC "/verbose", "0"))
 		return -1;
 	return open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+}
+
+/* The defaults fail_nth_open() changed, back. */
+static void fail_nth_defaults(void)
+{
+	if (!p2px_path_exists(FAILSLAB))
+		return;
+	p2px_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
+	p2px_write_file(FAILSLAB "/verbose", "2");
+	p2px_write_file(PAGE_ALLOC "/verbose", "2");
 }
 
 static void fail_nth_set(int fd, unsigned int n)
@@ -98,6 +110,7 @@ FIXTURE(fault) {
 	int nth;
 	char shm[64];
 	__u64 shm_id;
+	struct p2px_pair pair;	/* a test that opens the path closes it here */
 };
 
 FIXTURE_SETUP(fault)
@@ -111,8 +124,12 @@ FIXTURE_SETUP(fault)
 
 FIXTURE_TEARDOWN(fault)
 {
-	if (self->nth >= 0)
+	if (self->nth >= 0) {
+		fail_nth_set(self->nth, 0);
 		close(self->nth);
+		fail_nth_defaults();
+	}
+	EXPECT_EQ(0, p2px_pair_close(&self->pair));
 }
 
 /* Why this fixture cannot inject failures, or NULL. */
@@ -169,7 +186,8 @@ TEST_F_TIMEOUT(fault, provider_bind, 3000)
 				TH_LOG("n=%u", n);
 			EXPECT_EQ(read_ull(self->shm, "p2pmem/size"),
 				  read_ull(self->shm, "p2pmem/available"));
-		} else if (p2px_kernel_series() < 7000) {
+		} else if (p2px_backend() == P2PDMA_EXT_BACKEND_EXT) {
+			/* Our p2pmem group goes with the failed bind. */
 			EXPECT_FALSE(p2px_path_exists(p2pmem)) TH_LOG("n=%u", n);
 		}
 	}
@@ -257,7 +275,6 @@ TEST_F_TIMEOUT(fault, allocate_mmap, 1200)
 TEST_F_TIMEOUT(fault, dmabuf_attach_and_map, 1200)
 {
 	const struct p2pdma_ext_dmabuf_range r = { 32ULL << 20, 16 * PAGE };
-	const char *topo = getenv("P2PX_TOPOLOGY");
 	char cmd[32];
 	unsigned int n, points = 0;
 	int ctl, fd, edu, hit, len, err;
@@ -266,9 +283,10 @@ TEST_F_TIMEOUT(fault, dmabuf_attach_and_map, 1200)
 
 	if (why)
 		SKIP(return, "%s", why);
-	/* Through q35's host bridge (rootports) only once allowed. */
-	if (topo && !strcmp(topo, "rootports"))
-		ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "8086:29c0"));
+	/* A host bridge path only once its root is allowed (teardown undoes). */
+	ASSERT_EQ(0, p2px_pair_get(&self->pair));
+	if (p2px_pair_open(&self->pair))
+		SKIP(return, "no peer-to-peer path: %.900s", self->pair.text);
 	ctl = p2px_ctl_open();
 	ASSERT_LE(0, ctl);
 	fd = p2px_export(ctl, self->shm_id, 2, &r, 1);
@@ -312,8 +330,6 @@ out:
 	close(edu);
 	close(fd);
 	close(ctl);
-	if (topo && !strcmp(topo, "rootports"))
-		EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 }
 
 /*
@@ -382,6 +398,7 @@ TEST_F_TIMEOUT(fault, topology_and_parameter, 1200)
 TEST_F_TIMEOUT(fault, unbind_waits_for_kernel_users, 300)
 {
 	char shm[64], edu[64], path[300];
+	struct p2px_pair *pair = &self->pair;
 	int status, ret;
 	pid_t pid;
 
@@ -390,10 +407,12 @@ TEST_F_TIMEOUT(fault, unbind_waits_for_kernel_users, 300)
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret);
 	ASSERT_TRUE(p2px_dma_engine_dev(edu, sizeof(edu)));
-	/* Through q35's host bridge (rootports) only once allowed. */
-	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "8086:29c0"));
-	ret = p2px_write_file(EDU_COPY, "64 5");
-	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
+	/* A host bridge path only once its root is allowed. */
+	ASSERT_EQ(0, p2px_pair_get(pair));
+	ret = p2px_pair_open(pair);
+	if (!ret)
+		ret = p2px_write_file(EDU_COPY, "64 5");
+	EXPECT_EQ(0, p2px_pair_close(pair));
 	if (ret == -ENODEV || ret == -EOPNOTSUPP)
 		SKIP(return, "edu finds no P2P memory here (%s)", strerror(-ret));
 	ASSERT_EQ(0, ret);
@@ -448,26 +467,25 @@ TEST_F_TIMEOUT(fault, rmmod_refused_while_in_use, 300)
 	close(map_fd);
 	close(fd);
 	/*
-	 * With the native back end (7.2) p2pmem/allocate is the kernel's own
-	 * file: its mapping holds the kernel's P2PDMA pages, not this module
-	 * (an unbind revokes it); only ours hold the module.
+	 * With the native back end p2pmem/allocate is the kernel's own file:
+	 * its mapping holds the kernel's P2PDMA pages, not this module (an
+	 * unbind revokes it); only ours hold the module.
 	 */
-	if (p2px_kernel_series() < 7000)
+	if (p2px_backend() == P2PDMA_EXT_BACKEND_EXT)
 		EXPECT_EQ(-EWOULDBLOCK, p2px_unload(P2PX_MODULE_NAME));
 	munmap(p, PAGE);
 	EXPECT_TRUE(p2px_module_loaded());
 }
 
-/* Runs last: defaults back, everything released, the module unloads. */
+/*
+ * Everything released, the module unloads. Self-contained: the fixture
+ * loaded and bound what the other tests use, so it holds in any order
+ * (the fault injection defaults are the teardown's to restore).
+ */
 TEST_F_TIMEOUT(fault, teardown_releases_everything, 300)
 {
 	char bdf[64], path[300];
 
-	if (p2px_path_exists(FAILSLAB)) {
-		p2px_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
-		p2px_write_file(FAILSLAB "/verbose", "2");
-		p2px_write_file(PAGE_ALLOC "/verbose", "2");
-	}
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	if (p2px_provider_dev(bdf, sizeof(bdf))) {
@@ -484,4 +502,8 @@ TEST_F_TIMEOUT(fault, teardown_releases_everything, 300)
 		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
 }
 
-TEST_HARNESS_MAIN
+/* The harness's main() with test selection (p2px_harness.h). */
+int main(int argc, char **argv)
+{
+	return p2px_harness_main(argc, argv);
+}

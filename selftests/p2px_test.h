@@ -272,17 +272,6 @@ static inline int p2px_count_lines(const char *log, const char *needle)
 	return count;
 }
 
-/* Kernel series as major * 1000 + minor, e.g. 6012 for 6.12. */
-static inline int p2px_kernel_series(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
-}
-
 /* Ask the test bed's host side (p2px-host): QMP, UNPLUG, REPLUG... */
 static inline int host_request(const char *req)
 {

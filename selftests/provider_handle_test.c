@@ -12,6 +12,7 @@
  */
 #include "kselftest_harness.h"
 #include "p2px_pci.h"
+#include "p2px_topo.h"
 
 #define HANDLE_DRV	"p2px_handle"
 #define HANDLE_REPORT	"/sys/kernel/debug/p2px_handle/report"
@@ -73,6 +74,7 @@ static void setup(struct __test_metadata *_metadata, const char *bdf)
 static int bind_and_check(struct __test_metadata *_metadata, const char *bdf,
 			  int *io)
 {
+	static const char *const kernel_api = "pcim_p2pdma_provider";
 	unsigned long long start, end, flags, bus;
 	char text[2048], drv[64], *log;
 	int mark, bar, mem = 0, native;
@@ -113,7 +115,8 @@ static int bind_and_check(struct __test_metadata *_metadata, const char *bdf,
 	EXPECT_EQ(0, r.bar[0].handle);
 	EXPECT_EQ(0, r.bar[NBARS + 1].handle);
 
-	native = p2px_kernel_series() >= 7000;
+	/* The kernel has its own handles: its provider-lifecycle API. */
+	ASSERT_EQ(0, p2px_kernel_symbols(&kernel_api, &native, 1));
 	EXPECT_EQ(native, r.native);
 	EXPECT_STREQ(native ? "same" : "none", r.kernel);
 

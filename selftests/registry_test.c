@@ -15,7 +15,9 @@
 #include <dirent.h>
 
 #include "kselftest_harness.h"
+#include "p2px_harness.h"
 #include "p2px_pci.h"
+#include "p2px_topo.h"
 
 #define EDU_COPY	"/sys/kernel/debug/p2px_edu/copy"
 #define EDU_DRV		"p2px_edu"
@@ -94,7 +96,7 @@ TEST(unaligned_bar_refused)
 	if (p2px_path_exists(EDU_COPY))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	ASSERT_EQ(0, unbind_dev(bdf));
-	if (p2px_kernel_series() < 7000) {
+	if (p2px_backend() == P2PDMA_EXT_BACKEND_EXT) {
 		char path[300];
 
 		/* Our p2pmem group goes with the provider. */
@@ -138,27 +140,79 @@ static void check_hex(struct __test_metadata *_metadata, const char *hex,
 	}
 }
 
-TEST(edu_peer_to_peer_dma)
-{
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64], edu[64], cmd[64], res[1024], provider[64], name[64];
-	char head[256], tail[256], *log;
-	unsigned long long offset, bus, avail, size;
-	int bar, ret, mark;
-	size_t len;
+/*
+ * p2px_edu's copy test (DMA between edu and the ivshmem's P2P memory) on
+ * the path the module reports between them: a host bridge path the
+ * allowlist refuses gives ENODEV with one line naming the host bridge; a
+ * direct path copies, unless an IOMMU translates edu's DMA (sysfs): then
+ * p2px_edu refuses with EOPNOTSUPP and one line naming the IOMMU.
+ */
+FIXTURE(copy) {
+	char bdf[64];
+	struct p2px_pair pair;
+};
 
-	if (!topo)
-		topo = "";
-	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
+FIXTURE_VARIANT(copy) {
+	enum p2px_path path;
+};
+
+FIXTURE_VARIANT_ADD(copy, direct) {
+	.path = P2PX_PATH_DIRECT,
+};
+
+FIXTURE_VARIANT_ADD(copy, host_bridge) {
+	.path = P2PX_PATH_HOST_BRIDGE,
+};
+
+FIXTURE_SETUP(copy)
+{
+	char edu[64];
+	const char *why;
+	int ret;
+
+	if (!setup_provider(_metadata, self->bdf, sizeof(self->bdf)))
 		SKIP(return, "no provider (P2PX_PROVIDER)");
 	if (!p2px_dma_engine_dev(edu, sizeof(edu)))
 		SKIP(return, "no DMA engine (P2PX_DMA_ENGINE: QEMU's edu)");
+	/* The module's own policy: no allowlist entry left by another test. */
+	ASSERT_EQ(0, p2px_write_file(P2PX_ALLOWLIST, "\n"));
+	ASSERT_EQ(0, p2px_pair_get(&self->pair));
+	why = p2px_pair_not(&self->pair, variant->path);
+	if (why)
+		SKIP(return, "%s", why);
+	if (variant->path == P2PX_PATH_HOST_BRIDGE &&
+	    self->pair.r.map_type != P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
+		SKIP(return, "the host bridge is allowed without an allowlist entry (reason %u)",
+		     self->pair.r.reason);
 	if (!p2px_path_exists(EDU_COPY)) {
 		ret = p2px_load_driver(EDU_DRV, NULL);
 		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %d", ret);
 	}
 	ASSERT_TRUE(p2px_path_exists(EDU_COPY));
+}
 
+/*
+ * p2px_edu keeps the copy's P2P memory (for the host to check the bytes,
+ * which stay in the BAR): unloading it gives the memory back, or later
+ * tests would find the provider held (its unbind waits for that memory).
+ */
+FIXTURE_TEARDOWN(copy)
+{
+	if (p2px_path_exists("/sys/module/p2px_edu"))
+		EXPECT_EQ(0, p2px_unload("p2px_edu"));
+}
+
+TEST_F(copy, edu_peer_to_peer_dma)
+{
+	const char *bdf = self->bdf;
+	char cmd[64], res[1024], provider[64], name[64];
+	char head[256], tail[256], *log;
+	unsigned long long offset, bus, avail, size;
+	int bar, ret, mark;
+	size_t len;
+
+	if (_metadata->skip)
+		return;
 	snprintf(cmd, sizeof(cmd), "%d %u", DMA_LEN, DMA_SEED);
 	mark = p2px_kmsg_mark();
 	ASSERT_LE(0, mark);
@@ -166,24 +220,20 @@ TEST(edu_peer_to_peer_dma)
 	log = p2px_kmsg_collect(mark);
 	ASSERT_NE(NULL, log);
 
-	if (!strcmp(topo, "rootports")) {
-		/* Different root ports of q35: not on the host bridge allowlist. */
+	if (variant->path == P2PX_PATH_HOST_BRIDGE) {
+		/* Not on the host bridge allowlist: no provider for edu. */
 		EXPECT_EQ(-ENODEV, ret);
 		EXPECT_EQ(1, p2px_count_lines(log, "host bridge"))
 			TH_LOG("kernel log:\n%s", log);
 		free(log);
 		return;
 	}
-	if (!strcmp(topo, "iommu")) {
+	if (p2px_dma_translated(self->pair.client)) {
 		EXPECT_EQ(-EOPNOTSUPP, ret);
 		EXPECT_EQ(1, p2px_count_lines(log, "IOMMU"))
 			TH_LOG("kernel log:\n%s", log);
 		free(log);
 		return;
-	}
-	if (strcmp(topo, "switch")) {
-		free(log);
-		SKIP(return, "no expectation for topology '%s'", topo);
 	}
 
 	ASSERT_EQ(0, ret) TH_LOG("kernel log:\n%s", log);
@@ -271,8 +321,34 @@ static int setup_owner(struct __test_metadata *_metadata, char *bdf,
 	return 1;
 }
 
+/*
+ * Tests of the owner's calls: the ivshmem bound to p2px_handle; teardown
+ * unbinds it and unloads p2px_handle (which holds p2pdma_ext), whatever
+ * the test did.
+ */
+FIXTURE(owner) {
+	char bdf[64];
+	int have;
+};
+
+FIXTURE_SETUP(owner)
+{
+	self->have = setup_owner(_metadata, self->bdf, sizeof(self->bdf));
+	if (!self->have)
+		SKIP(return, "no provider (P2PX_PROVIDER)");
+}
+
+FIXTURE_TEARDOWN(owner)
+{
+	if (!self->have)
+		return;
+	EXPECT_EQ(0, release_dev(self->bdf));
+	if (p2px_path_exists("/sys/module/" HANDLE_DRV))
+		EXPECT_EQ(0, p2px_unload(HANDLE_DRV));
+}
+
 /* Bad BAR, offset or size: EINVAL and exactly one log line saying why. */
-TEST(add_resource_refusals)
+TEST_F(owner, add_resource_refusals)
 {
 	static const struct {
 		const char *cmd, *line;
@@ -283,12 +359,12 @@ TEST(add_resource_refusals)
 		{ "add 2 2097152 67108864", "is beyond BAR 2" },
 		{ "add 2 4194304 65011712", "do not fit in BAR 2" },
 	};
-	char bdf[64], *log;
+	char *log;
 	unsigned int i;
 	int ret, mark;
 
-	if (!setup_owner(_metadata, bdf, sizeof(bdf)))
-		SKIP(return, "no provider (P2PX_PROVIDER)");
+	if (_metadata->skip)
+		return;
 	/* ivshmem has no I/O BAR; an unused BAR is refused the same way. */
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		mark = p2px_kmsg_mark();
@@ -303,7 +379,6 @@ TEST(add_resource_refusals)
 			TH_LOG("%s: kernel log:\n%s", cases[i].cmd, log);
 		free(log);
 	}
-	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /* More than the pool holds: NULL (-ENOMEM), and nothing leaks. */
@@ -357,17 +432,25 @@ TEST(alloc_first_fit)
 
 /*
  * Its driver registers and publishes the memory: edu finds it; unpublished
- * it is not found; published again it is.
+ * it is not found; published again it is. Needs a path by which edu
+ * reaches the ivshmem directly, as the module reports it.
  */
-TEST(publish_controls_find)
+TEST_F(owner, publish_controls_find)
 {
-	const char *topo = getenv("P2PX_TOPOLOGY");
-	char bdf[64], found[64];
+	const char *bdf = self->bdf;
+	struct p2px_pair pair;
+	char found[64];
+	const char *why;
 
-	if (!topo || strcmp(topo, "switch"))
-		SKIP(return, "edu reaches the ivshmem by P2P only in 'switch'");
-	if (!setup_owner(_metadata, bdf, sizeof(bdf)) || !load_edu(_metadata))
+	if (_metadata->skip)
+		return;
+	if (!load_edu(_metadata))
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	ASSERT_EQ(0, p2px_write_file(P2PX_ALLOWLIST, "\n"));
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	why = p2px_pair_not(&pair, P2PX_PATH_DIRECT);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "add 2 0 0"));
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
@@ -381,20 +464,31 @@ TEST(publish_controls_find)
 	ASSERT_EQ(0, p2px_write_file(HANDLE_API, "publish 1"));
 	EXPECT_EQ(1, read_ull(bdf, "p2pmem/published"));
 	EXPECT_EQ(0, p2px_write_file(EDU_REGISTRY, "find"));
-	EXPECT_EQ(0, release_dev(bdf));
 }
 
 /*
- * Runs last: releasing the orchestrator's allocation and unbinding the
- * provider must leave nothing behind, so p2pdma_ext unloads cleanly and
- * the P2P memory is whole again while it is still bound.
+ * Releasing the orchestrator's allocation and unbinding the provider
+ * must leave nothing behind, so p2pdma_ext unloads cleanly and the P2P
+ * memory is whole again while it is still bound. Self-contained: it binds
+ * the provider and makes edu's allocation first, so it holds in any
+ * order (after the other tests, it also checks what they left).
  */
 TEST(teardown_releases_everything)
 {
 	char bdf[64], path[300];
 
-	if (!p2px_provider_dev(bdf, sizeof(bdf)))
+	if (!setup_provider(_metadata, bdf, sizeof(bdf)))
 		SKIP(return, "no provider (P2PX_PROVIDER)");
+	/*
+	 * A kernel user's allocation, if edu reaches the ivshmem here (the
+	 * copy test's bytes, should the host still check them).
+	 */
+	if (load_edu(_metadata)) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "%d %u", DMA_LEN, DMA_SEED);
+		p2px_write_file(EDU_COPY, cmd);
+	}
 	if (p2px_path_exists("/sys/module/p2px_edu"))
 		ASSERT_EQ(0, p2px_unload("p2px_edu"));
 	if (p2px_path_exists("/sys/module/" HANDLE_DRV))
@@ -411,4 +505,8 @@ TEST(teardown_releases_everything)
 		ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
 }
 
-TEST_HARNESS_MAIN
+/* The harness's main() with test selection (p2px_harness.h). */
+int main(int argc, char **argv)
+{
+	return p2px_harness_main(argc, argv);
+}

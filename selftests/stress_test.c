@@ -20,8 +20,8 @@
  *              changed every few milliseconds;
  *   cycler     every few seconds: rmmod p2pdma_ext (refused while in use),
  *              then the provider goes away and comes back: hot-unplug and
- *              replug of the ivshmem by the host in "rootports" (it has a
- *              root port of its own), driver unbind and rebind elsewhere.
+ *              replug of the ivshmem by the host where it is alone below a
+ *              root port (sysfs), driver unbind and rebind elsewhere.
  *
  * A mapping that is revoked under a thread faults with SIGBUS, which that
  * thread counts; any other failure must be an errno the interface
@@ -36,7 +36,9 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "p2px_harness.h"
 #include "p2px_dmabuf.h"
+#include "p2px_topo.h"
 
 #define PAGE		4096UL
 #define BAR_SIZE	(64ULL << 20)
@@ -70,7 +72,9 @@ struct worker {
 struct stress {
 	atomic_int stop;
 	atomic_int importer_fd;		/* the importer's dma-buf, or -1 */
-	char shm[64], shm_dir[300], topo[32], shm_name[64];
+	char shm[64], shm_dir[300], shm_name[64];
+	/* host_bridge_allow values the params thread writes */
+	char allow[3][100];
 	__u64 shm_id, ids[64];
 	int nids, unplug;
 	struct worker w[T_COUNT];
@@ -389,8 +393,6 @@ static void *topo_querier(void *arg)
 
 static void *params(void *arg)
 {
-	static const char * const allow[] = { "8086:29c0", "8086:29c0,1ae0:*",
-					      "8086:29c0:same,8086:29c0" };
 	static const char * const deny[] = { "\n", "8086:2030", "1022:1450" };
 	struct worker *w = arg;
 	struct stress *s = w->s;
@@ -400,8 +402,8 @@ static void *params(void *arg)
 		w->ops++;
 		switch (wrnd(w, 4)) {
 		case 0:
-			/* Always allowing q35's host bridge keeps edu importing. */
-			ret = p2px_write_file(ALLOW_PARAM, allow[wrnd(w, 3)]);
+			/* Always allowing edu's host bridge keeps it importing. */
+			ret = p2px_write_file(ALLOW_PARAM, s->allow[wrnd(w, 3)]);
 			break;
 		case 1:
 			ret = p2px_write_file(P2PX_PARAMS "/host_bridge_deny",
@@ -491,7 +493,8 @@ FIXTURE_TEARDOWN(stress)
 TEST_F_TIMEOUT(stress, everything_at_once, 1200)
 {
 	const char *env = getenv("P2PX_STRESS_SECONDS");
-	const char *topo = getenv("P2PX_TOPOLOGY");
+	struct p2px_pair pair;
+	char hb[16];
 	double secs = env ? atof(env) : 10, t0, next;
 	struct stress *s = &self->s;
 	long ops = 0, sigbus = 0, fails = 0;
@@ -502,15 +505,25 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1200)
 	if (ret == -ENODEV)
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
-	snprintf(s->topo, sizeof(s->topo), "%s", topo ? topo : "");
 	snprintf(s->shm_dir, sizeof(s->shm_dir), PCI_DEVICES "/%s/p2pmem",
 		 s->shm);
 	s->shm_id = p2px_devid(s->shm);
-	s->unplug = !strcmp(s->topo, "rootports");
+	s->unplug = p2px_alone_below_root_port(s->shm);
 	ivshmem_name(s->shm_name, sizeof(s->shm_name));
 	atomic_store(&s->importer_fd, -1);
 	collect_ids(s);
-	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "8086:29c0"));
+	/*
+	 * A host bridge path: its root device (as the module names it) allowed
+	 * in every value the params thread writes; a direct path needs none,
+	 * and any well-formed entry will do there.
+	 */
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	if (p2px_pair_open(&pair))
+		TH_LOG("no peer-to-peer path, edu's imports fail: %s", pair.text);
+	snprintf(hb, sizeof(hb), "%.9s", pair.roots[0] ? pair.roots : "1ae0:0042");
+	snprintf(s->allow[0], sizeof(s->allow[0]), "%.40s", pair.roots[0] ? pair.roots : hb);
+	snprintf(s->allow[1], sizeof(s->allow[1]), "%.40s,1ae0:*", s->allow[0]);
+	snprintf(s->allow[2], sizeof(s->allow[2]), "%s:same,%.40s", hb, s->allow[0]);
 	signal(SIGBUS, on_sigbus);
 
 	for (i = 0; i < T_COUNT; i++) {
@@ -569,4 +582,8 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1200)
 	EXPECT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
 }
 
-TEST_HARNESS_MAIN
+/* The harness's main() with test selection (p2px_harness.h). */
+int main(int argc, char **argv)
+{
+	return p2px_harness_main(argc, argv);
+}

@@ -16,6 +16,7 @@
 
 #include "dmabuf.h"
 #include "internal.h"
+#include "pci_lookup.h"
 #include "provider.h"
 #include "uarg.h"
 

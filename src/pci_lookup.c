@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#include "topology.h"
+#include "pci_lookup.h"
 
 /**
  * p2px_pci_get_by_id() - look up a PCI function by topology id

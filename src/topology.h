@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include <uapi/linux/p2pdma_ext.h>
 
+#include "pci_lookup.h"
 #include "topology_core.h"
 
 struct dentry;
@@ -39,22 +40,6 @@ static inline u32 p2px_map_uapi(enum p2px_topo_map map)
 void p2px_policy_fill(struct p2px_topo_policy *pol);
 unsigned int p2px_policy_generation(void);
 void p2px_allowlist_exit(void);
-
-/* The topology id of a PCI function (also the uapi P2PDMA_EXT_DEVID()). */
-static inline u64 p2px_pci_id(struct pci_dev *pdev)
-{
-	return P2PX_TOPO_ID(pci_domain_nr(pdev->bus), pdev->bus->number,
-			    pdev->devfn);
-}
-
-/* pci_lookup.c: PCI functions by id */
-struct pci_dev *p2px_pci_get_by_id(u64 id);
-int p2px_pci_get_ids(const u64 *ids, unsigned int n, struct pci_dev **devs);
-int p2px_pci_get_all(unsigned int max, struct pci_dev ***devs,
-		     unsigned int *n);
-void p2px_pci_put_all(struct pci_dev **devs, unsigned int n);
-struct pci_dev *p2px_pci_ancestor(struct device *dev);
-int p2px_parse_bdf(const char *s, u64 *id, const char **end);
 
 /* topology.c: the walker */
 int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,

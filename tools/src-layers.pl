@@ -9,6 +9,7 @@
 #            body); file A depends on file B when A calls a function B
 #            defines. Prints each group of files that depend on each
 #            other in a circle, with one call that closes it.
+#   edges  - (not a rule) print what each file calls: "FILE: FILE...".
 #   shim   - the compatibility shim rule: P2PDMA_EXT_HAVE_* and kernel
 #            version tests (LINUX_VERSION_CODE, KERNEL_VERSION) appear
 #            only in compat.c and compat.h.
@@ -23,7 +24,7 @@ if (@ARGV && $ARGV[0] eq '--rule') {
 	shift;
 	$only = shift // '';
 }
-my $dir = shift or die "usage: $0 [--rule calls|shim] DIR\n";
+my $dir = shift or die "usage: $0 [--rule calls|shim|edges] DIR\n";
 opendir(my $dh, $dir) or die "$dir: $!\n";
 my @files = sort grep { /\.[ch]$/ && -f "$dir/$_" } readdir($dh);
 closedir($dh);
@@ -114,6 +115,14 @@ for my $f (@files) {
 		next unless $o && $o ne $f;
 		$edge{$f}{$o} //= "$n() at $f:$calls{$f}{$n}";
 	}
+}
+
+if ($only eq 'edges') {
+	for my $f (@files) {
+		my @to = sort keys %{ $edge{$f} || {} };
+		print "$f: @to\n" if @to;
+	}
+	exit 0;
 }
 
 # Tarjan's strongly connected components.
