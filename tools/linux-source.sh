@@ -62,7 +62,7 @@ trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 
 # The package as tools/debug-kernel.sh keeps it, else downloaded now.
-deb=$(find "$CACHE/downloads" -name 'linux-source-6.1_*.deb' 2>/dev/null | sort | tail -n 1)
+deb=$(find "$CACHE/downloads" -maxdepth 1 -name 'linux-source-6.1_*.deb' 2>/dev/null | sort | tail -n 1)
 if [ -z "$deb" ]; then
 	if ! apt-cache show linux-source-6.1 >/dev/null 2>&1; then
 		apt-get update -qq >&2
