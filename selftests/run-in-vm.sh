@@ -23,10 +23,12 @@ rc=0
 if [ -z "${P2PX_TESTS:-}" ]; then
 	P2PX_TESTS="$(cd tests && ls | grep -vx fault_test) fault_test"
 fi
-# run_test NAME [ARGS...]: one run of test binary NAME.
+# run_test NAME [ARGS...]: one run of test binary NAME; its wall time
+# (whole seconds of uptime) follows as "# time NAME: N s".
 run_test() {
 	name=$1
 	shift
+	t0=$(cut -d. -f1 /proc/uptime)
 	# The harness names no test on a SKIP line: take it from the RUN line.
 	"./tests/$name" "$@" 2>&1 |
 		awk '/^#  RUN /{ cur = $3 }
@@ -39,6 +41,7 @@ run_test() {
 	grep '^# HOSTCHECK ' /tmp/p2px-test.out | while read -r _ _ dev off hex; do
 		p2px-host HOSTCHECK "$dev" "$off" "$hex" >/dev/null
 	done
+	echo "# time $name: $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 }
 # Binaries built with p2px_harness.h select tests: P2PX_TEST_ARGS (e.g.
 # "-f loop -t revoke_explicit") is passed to each of them; with

@@ -333,20 +333,27 @@ static inline long p2px_dma_resv_wait_all(struct dma_resv *resv, long timeout)
  */
 static inline dma_addr_t p2px_dma_map_mmio(struct device *dev, phys_addr_t phys,
 					   size_t len,
-					   enum dma_data_direction dir)
+					   enum dma_data_direction dir,
+					   bool *as_page)
 {
-	if (!p2px_native_p2pdma() && pfn_valid(PHYS_PFN(phys)))
+	*as_page = !p2px_native_p2pdma() && pfn_valid(PHYS_PFN(phys));
+	if (*as_page)
 		return dma_map_page_attrs(dev, pfn_to_page(PHYS_PFN(phys)),
 					  offset_in_page(phys), len, dir,
 					  DMA_ATTR_SKIP_CPU_SYNC);
 	return dma_map_resource(dev, phys, len, dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
-static inline void p2px_dma_unmap_mmio(struct device *dev, phys_addr_t phys,
-				       dma_addr_t dma, size_t len,
-				       enum dma_data_direction dir)
+/*
+ * Undo p2px_dma_map_mmio() the way it mapped (@as_page as it said then):
+ * the pages may be gone by now, for an importer that unmaps only after
+ * its provider went away.
+ */
+static inline void p2px_dma_unmap_mmio(struct device *dev, dma_addr_t dma,
+				       size_t len, enum dma_data_direction dir,
+				       bool as_page)
 {
-	if (!p2px_native_p2pdma() && pfn_valid(PHYS_PFN(phys)))
+	if (as_page)
 		dma_unmap_page_attrs(dev, dma, len, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	else
 		dma_unmap_resource(dev, dma, len, dir, DMA_ATTR_SKIP_CPU_SYNC);

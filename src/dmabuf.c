@@ -265,6 +265,8 @@ static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
  * struct p2px_dmabuf_map - one mapping handed to an importer
  * @sgt: the scatterlist the importer gets
  * @thru: made through the DMA API (else PCI bus addresses, nothing to undo)
+ * @as_page: @thru entries were mapped as pages (ext back end BARs with
+ *	struct pages), to be unmapped so even once the pages are gone
  * @inline_sgl: @sgt's entries when there are at most
  *	P2PX_MAP_INLINE_NENTS of them (one allocation for the whole
  *	mapping); else empty and sg_alloc_table() allocates them
@@ -272,6 +274,7 @@ static void p2px_dmabuf_unpin(struct dma_buf_attachment *attach)
 struct p2px_dmabuf_map {
 	struct sg_table sgt;
 	bool thru;
+	bool as_page;
 	struct scatterlist inline_sgl[];
 };
 
@@ -320,10 +323,8 @@ static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
 	for (i = 0; i < priv->nr_ranges; i++) {
 		for (off = 0; off < priv->ranges[i].length && n < mapped;
 		     off += P2PX_SG_MAX, n++, sg = sg_next(sg))
-			p2px_dma_unmap_mmio(attach->dev,
-					    priv->ranges[i].offset + off,
-					    sg_dma_address(sg), sg_dma_len(sg),
-					    dir);
+			p2px_dma_unmap_mmio(attach->dev, sg_dma_address(sg),
+					    sg_dma_len(sg), dir, map->as_page);
 	}
 }
 
@@ -359,12 +360,22 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 			dma_addr_t dma;
 
 			if (map->thru) {
+				bool as_page;
+
 				dma = p2px_dma_map_mmio(attach->dev, phys, len,
-							dir);
+							dir, &as_page);
 				if (dma_mapping_error(attach->dev, dma)) {
 					ret = -EIO;
 					goto err_unmap;
 				}
+				/* One way for the whole mapping (see unmap). */
+				if (n && as_page != map->as_page) {
+					p2px_dma_unmap_mmio(attach->dev, dma,
+							    len, dir, as_page);
+					ret = -EINVAL;
+					goto err_unmap;
+				}
+				map->as_page = as_page;
 			} else {
 				dma = phys + priv->bus_off;
 			}

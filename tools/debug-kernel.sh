@@ -129,18 +129,27 @@ check_config() {
 
 # The source tarball's .deb, downloaded once into $CACHE/downloads.
 fetch_source() {
-	local dl=$CACHE/downloads deb
+	local dl=$CACHE/downloads deb t f
 	deb=$dl/${SOURCE_PKG}_${VERSION}_all.deb
 	if [[ ! -s $deb ]]; then
 		mkdir -p "$dl"
 		rm -f "$dl/${SOURCE_PKG}"_*.deb.partial
 		msg "downloading $SOURCE_PKG $VERSION"
-		(cd "$dl" && apt-get download -qq -o APT::Sandbox::User=root \
-			"$SOURCE_PKG=$VERSION" >&2)
+		# Into a directory of its own, then renamed: others (such as
+		# tools/linux-source.sh) take any .deb in $dl as complete.
+		t=$(mktemp -d "$dl/fetch.XXXXXX")
+		(cd "$t" && apt-get download -qq -o APT::Sandbox::User=root \
+			"$SOURCE_PKG=$VERSION" >&2) || true
 		# apt names it with the epoch-less version; keep just this one.
-		for f in "$dl/${SOURCE_PKG}"_*.deb; do
-			[[ $f == "$deb" ]] || rm -f -- "$f"
+		for f in "$t/${SOURCE_PKG}"_*.deb "$dl/${SOURCE_PKG}"_*.deb; do
+			[[ -e $f ]] || continue
+			if [[ $f == "$t/${deb##*/}" ]]; then
+				mv -f -- "$f" "$deb"
+			elif [[ $f != "$deb" ]]; then
+				rm -f -- "$f"
+			fi
 		done
+		rm -rf -- "$t"
 	fi
 	[[ -s $deb ]] || die "download of $SOURCE_PKG $VERSION failed"
 	printf '%s\n' "$deb"

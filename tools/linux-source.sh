@@ -43,15 +43,6 @@ fi
 mkdir -p "$CACHE"
 exec 9>"$CACHE/linux-source.lock"
 flock 9
-# complete: every file there (a cache made for a shorter list is redone)
-complete() {
-	local f
-	[ -e "$dir/.done" ] || return 1
-	for f in "${files[@]}"; do
-		[ -e "$dir/$f" ] || return 1
-	done
-}
-
 if complete; then
 	echo "$dir"
 	exit 0
@@ -62,7 +53,10 @@ trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 
 # The package as tools/debug-kernel.sh keeps it, else downloaded now.
-deb=$(find "$CACHE/downloads" -name 'linux-source-6.1_*.deb' 2>/dev/null | sort | tail -n 1)
+deb=
+if [ -d "$CACHE/downloads" ]; then
+	deb=$(find "$CACHE/downloads" -maxdepth 1 -name 'linux-source-6.1_*.deb' | sort | tail -n 1)
+fi
 if [ -z "$deb" ]; then
 	if ! apt-cache show linux-source-6.1 >/dev/null 2>&1; then
 		apt-get update -qq >&2
