@@ -14,7 +14,23 @@
  *    (compat.h's p2px_dma_map_mmio()), through the IOMMU if there is one;
  *  - NOT_SUPPORTED: -EREMOTEIO, what the kernel's dma_map_sgtable() gives
  *    for P2P memory it cannot map, with nothing left mapped.
- * Any other page is mapped by the DMA API as usual.
+ * Any other page is mapped by the DMA API as usual. The rule for one
+ * P2P range is p2px_p2p_map_sg(), which p2pdma_ext_phys_vec_to_sgt() and
+ * the module's own dma-buf exporter (dmabuf.c) use as well: one decision
+ * path for registry memory, provider handles and dma-bufs.
+ *
+ * Context: upstream's dma_map_sg() does not sleep, and drivers call it
+ * in atomic context. The map type comes from the topology cache; a
+ * current answer is read without locks, and a stale one (after a
+ * hotplug, a bind or a parameter change) is recomputed without sleeping
+ * (config space reads). Only the very first lookup of a pair adds its
+ * cache entry, under a mutex with a GFP_KERNEL allocation (and so does a
+ * walk of a hierarchy more than 8 levels deep): a driver that maps in
+ * atomic context asks p2pdma_ext_map_type() (or p2pdma_ext_distance())
+ * once for each provider and client in process context first, as it does
+ * anyway to choose the provider. On the native back end the first page
+ * of a pgmap may also have its provider looked up the slow way once
+ * (registry_native.c). The records below are allocated with GFP_ATOMIC.
  *
  * The unmap must know, per entry, which of the three an entry was, without
  * asking the topology again (a parameter may have changed meanwhile).
@@ -50,7 +66,8 @@
 enum p2px_cm_kind {
 	P2PX_CM_RAM = 0,	/* mapped by dma_map_page_attrs() */
 	P2PX_CM_BUS,		/* a PCI bus address, nothing mapped */
-	P2PX_CM_MMIO,		/* mapped by p2px_dma_map_mmio() */
+	P2PX_CM_MMIO,		/* p2px_dma_map_mmio() as a resource */
+	P2PX_CM_MMIO_PAGE,	/* p2px_dma_map_mmio() as a page */
 };
 
 /**
@@ -115,13 +132,86 @@ static void p2px_cm_unmap_one(struct device *dev, struct scatterlist *sg,
 				     dir, attrs);
 		break;
 	case P2PX_CM_MMIO:
-		p2px_dma_unmap_mmio(dev, sg_phys(sg), sg_dma_address(sg),
-				    sg_dma_len(sg), dir);
+	case P2PX_CM_MMIO_PAGE:
+		p2px_p2p_unmap_sg(dev, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE, sg, dir,
+				  kind == P2PX_CM_MMIO_PAGE);
 		break;
 	case P2PX_CM_BUS:
-		p2px_sg_mark_bus(sg, false);
+		p2px_p2p_unmap_sg(dev, P2PDMA_EXT_MAP_BUS_ADDR, sg, dir, false);
 		break;
 	}
+}
+
+/**
+ * p2px_p2p_map_sg() - the DMA address of a range of P2P memory for a client
+ * @dev: the client
+ * @map: how @dev reaches the memory (p2pdma_ext_map_type() of the BAR's
+ *	device and @dev)
+ * @sg: the entry that receives the DMA address and length
+ * @phys: CPU physical address of the range
+ * @bus_off: PCI bus address minus CPU physical address of its BAR
+ * @len: length of the range
+ * @dir: DMA direction
+ * @as_page: for THRU_HOST_BRIDGE, receives how the DMA API mapped it (for
+ *	p2px_p2p_unmap_sg())
+ *
+ * The upstream address rule, in one place for every P2P mapping the
+ * module makes: BUS_ADDR is the PCI bus address and maps nothing, also
+ * when an IOMMU translates @dev's DMA (the switch routes the peer's TLP
+ * before any IOMMU sees it; an IOVA would send it up through the host
+ * bridge, a path the allowlist did not approve), marked
+ * SG_DMA_BUS_ADDRESS where the kernel has the flag; THRU_HOST_BRIDGE is a
+ * DMA API mapping of the CPU physical address, through the IOMMU if there
+ * is one. Any other map type maps nothing.
+ *
+ * Context: any context the DMA API's map allows.
+ * Return: 0, -EREMOTEIO for a map type without a P2P path, -EIO if the
+ * DMA API failed.
+ */
+int p2px_p2p_map_sg(struct device *dev, enum p2pdma_ext_map_type map,
+		    struct scatterlist *sg, phys_addr_t phys, u64 bus_off,
+		    size_t len, enum dma_data_direction dir, bool *as_page)
+{
+	dma_addr_t addr;
+
+	*as_page = false;
+	switch (map) {
+	case P2PDMA_EXT_MAP_BUS_ADDR:
+		addr = phys + bus_off;
+		p2px_sg_mark_bus(sg, true);
+		break;
+	case P2PDMA_EXT_MAP_THRU_HOST_BRIDGE:
+		addr = p2px_dma_map_mmio(dev, phys, len, dir, as_page);
+		if (dma_mapping_error(dev, addr))
+			return -EIO;
+		break;
+	default:
+		return -EREMOTEIO;
+	}
+	sg_dma_address(sg) = addr;
+	sg_dma_len(sg) = len;
+	return 0;
+}
+
+/**
+ * p2px_p2p_unmap_sg() - undo p2px_p2p_map_sg()
+ * @dev: the client it was mapped for
+ * @map: the map type it was mapped with
+ * @sg: the entry
+ * @dir: DMA direction
+ * @as_page: what the map said in *@as_page
+ *
+ * Context: any context the DMA API's unmap allows.
+ */
+void p2px_p2p_unmap_sg(struct device *dev, enum p2pdma_ext_map_type map,
+		       struct scatterlist *sg, enum dma_data_direction dir,
+		       bool as_page)
+{
+	if (map == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE)
+		p2px_dma_unmap_mmio(dev, sg_dma_address(sg), sg_dma_len(sg),
+				    dir, as_page);
+	else
+		p2px_sg_mark_bus(sg, false);
 }
 
 /**
@@ -151,7 +241,8 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_is_p2pdma_page);
  * the handle's owner: the module's topology walker and its allowlist
  * parameters decide, on every kernel.
  *
- * Context: process context; may sleep.
+ * Context: any context once the pair was looked up in process context
+ * (the first lookup of a pair may sleep: see p2pdma_ext_map_sg_attrs()).
  * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
  * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a NULL argument or a handle whose
  * owner is not a PCI device).
@@ -178,7 +269,7 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_provider_map_type);
  * answer is kept for the page's pgmap, so that a run of pages of one BAR
  * is looked up once.
  *
- * Context: process context; may sleep (the first page of each pgmap).
+ * Context: as p2pdma_ext_map_sg_attrs().
  * Return: P2PDMA_EXT_MAP_NONE if @page is not P2P memory, else the map
  * type (BUS_ADDR, THRU_HOST_BRIDGE or NOT_SUPPORTED).
  */
@@ -222,34 +313,32 @@ static int p2px_cm_map_one(struct device *dev, struct scatterlist *sg,
 			   enum dma_data_direction dir, unsigned long attrs,
 			   enum p2px_cm_kind *kind)
 {
+	enum p2pdma_ext_map_type map;
 	dma_addr_t addr;
+	bool as_page;
+	int ret;
 
-	switch (p2pdma_ext_state(state, dev, sg_page(sg))) {
-	case P2PDMA_EXT_MAP_NONE:
+	map = p2pdma_ext_state(state, dev, sg_page(sg));
+	if (map == P2PDMA_EXT_MAP_NONE) {
 		addr = dma_map_page_attrs(dev, sg_page(sg), sg->offset,
 					  sg->length, dir, attrs);
 		if (dma_mapping_error(dev, addr))
 			return -EIO;
+		sg->dma_address = addr;
+		sg_dma_len(sg) = sg->length;
 		*kind = P2PX_CM_RAM;
-		break;
-	case P2PDMA_EXT_MAP_BUS_ADDR:
-		addr = p2pdma_ext_bus_addr_map(state->mem, sg_phys(sg));
-		p2px_sg_mark_bus(sg, true);
-		*kind = P2PX_CM_BUS;
-		break;
-	case P2PDMA_EXT_MAP_THRU_HOST_BRIDGE:
-		addr = p2px_dma_map_mmio(dev, sg_phys(sg), sg->length, dir);
-		if (dma_mapping_error(dev, addr))
-			return -EIO;
-		*kind = P2PX_CM_MMIO;
-		break;
-	default:
+		return 0;
+	}
+	ret = p2px_p2p_map_sg(dev, map, sg, sg_phys(sg),
+			      state->mem->bus_offset, sg->length, dir,
+			      &as_page);
+	if (ret == -EREMOTEIO)
 		dev_warn_ratelimited(dev, "p2pdma_ext: P2P memory of %s is not reachable from this device; p2pdmactl why says why\n",
 				     dev_name(state->mem->owner));
-		return -EREMOTEIO;
-	}
-	sg->dma_address = addr;
-	sg_dma_len(sg) = sg->length;
+	if (ret)
+		return ret;
+	*kind = map == P2PDMA_EXT_MAP_BUS_ADDR ? P2PX_CM_BUS :
+		as_page ? P2PX_CM_MMIO_PAGE : P2PX_CM_MMIO;
 	return 0;
 }
 
@@ -275,7 +364,13 @@ static int p2px_cm_map_one(struct device *dev, struct scatterlist *sg,
  * Unmap with p2pdma_ext_unmap_sg_attrs() and the same @dev, @sg, @nents
  * and @dir; the P2P memory must stay allocated until then.
  *
- * Context: process context; may sleep.
+ * Context: any context where the DMA API may map, once each P2P provider
+ * of the list and @dev were looked up in process context (by
+ * p2pdma_ext_map_type(), p2pdma_ext_distance(), an earlier map or
+ * p2pdma_ext_find()): only the first lookup of a pair may sleep (the
+ * topology cache adds its entry then), and so may a walk of a PCI
+ * hierarchy more than 8 levels deep. A stale cached answer is recomputed
+ * without sleeping.
  * Return: the number of DMA segments (read with sg_dma_address() and
  * sg_dma_len()), or a negative errno with nothing mapped: -EREMOTEIO if
  * @dev cannot reach some P2P memory of the list (one log line), -EINVAL
@@ -297,7 +392,8 @@ int p2pdma_ext_map_sg_attrs(struct device *dev, struct scatterlist *sg,
 		n = dma_map_sg_attrs(dev, sg, nents, dir, attrs);
 		return n ? n : -EIO;
 	}
-	rec = kzalloc(struct_size(rec, kind, nents), GFP_KERNEL);
+	/* Atomic: map_sg is called in atomic context (see Context). */
+	rec = kzalloc(struct_size(rec, kind, nents), GFP_ATOMIC);
 	if (!rec)
 		return -ENOMEM;
 	rec->sg = sg;
@@ -369,12 +465,12 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_unmap_sg_attrs);
  * struct p2px_cm_sgt - a table of p2pdma_ext_phys_vec_to_sgt()
  * @sgt: the table handed out
  * @map: how its entries were mapped
- * @phys: CPU physical address of each entry (for the unmap)
+ * @as_page: how the DMA API mapped each entry (THRU_HOST_BRIDGE)
  */
 struct p2px_cm_sgt {
 	struct sg_table sgt;
 	enum p2pdma_ext_map_type map;
-	phys_addr_t phys[];
+	bool as_page[];
 };
 
 /**
@@ -411,7 +507,6 @@ p2pdma_ext_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 	struct p2px_cm_sgt *t;
 	struct device *dev;
 	unsigned int n = 0;
-	dma_addr_t addr;
 	int ret;
 
 	if (!attach || !provider || !phys_vec || !nr_ranges)
@@ -425,7 +520,7 @@ p2pdma_ext_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 	if (total != size || nents > UINT_MAX)
 		return ERR_PTR(-EINVAL);
 	dev = attach->dev;
-	t = kzalloc(struct_size(t, phys, nents), GFP_KERNEL);
+	t = kzalloc(struct_size(t, as_page, nents), GFP_KERNEL);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->map = p2pdma_ext_provider_map_type(provider, dev);
@@ -441,22 +536,13 @@ p2pdma_ext_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 	for (i = 0; i < nr_ranges; i++) {
 		for (off = 0; off < phys_vec[i].len; off += len) {
 			len = min(phys_vec[i].len - off, P2PX_CM_SEG_MAX);
-			t->phys[n] = phys_vec[i].paddr + off;
-			if (t->map == P2PDMA_EXT_MAP_BUS_ADDR) {
-				addr = p2pdma_ext_bus_addr_map(provider,
-							       t->phys[n]);
-				p2px_sg_mark_bus(sg, true);
-			} else {
-				addr = p2px_dma_map_mmio(dev, t->phys[n], len,
-							 dir);
-				if (dma_mapping_error(dev, addr)) {
-					ret = -EIO;
-					goto out_unmap;
-				}
-			}
 			/* DMA addresses only (sg_alloc_table() left no pages). */
-			sg_dma_address(sg) = addr;
-			sg_dma_len(sg) = len;
+			ret = p2px_p2p_map_sg(dev, t->map, sg,
+					      phys_vec[i].paddr + off,
+					      provider->bus_offset, len, dir,
+					      &t->as_page[n]);
+			if (ret)
+				goto out_unmap;
 			sg = sg_next(sg);
 			n++;
 		}
@@ -464,11 +550,8 @@ p2pdma_ext_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 	return &t->sgt;
 
 out_unmap:
-	if (t->map == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE)
-		for_each_sg(t->sgt.sgl, sg, n, i)
-			p2px_dma_unmap_mmio(dev, t->phys[i],
-					    sg_dma_address(sg), sg_dma_len(sg),
-					    dir);
+	for_each_sg(t->sgt.sgl, sg, n, i)
+		p2px_p2p_unmap_sg(dev, t->map, sg, dir, t->as_page[i]);
 	sg_free_table(&t->sgt);
 out_free:
 	kfree(t);
@@ -496,14 +579,8 @@ void p2pdma_ext_free_sgt(struct dma_buf_attachment *attach,
 	if (!attach || IS_ERR_OR_NULL(sgt))
 		return;
 	t = container_of(sgt, struct p2px_cm_sgt, sgt);
-	for_each_sg(sgt->sgl, sg, sgt->orig_nents, i) {
-		if (t->map == P2PDMA_EXT_MAP_THRU_HOST_BRIDGE)
-			p2px_dma_unmap_mmio(attach->dev, t->phys[i],
-					    sg_dma_address(sg), sg_dma_len(sg),
-					    dir);
-		else
-			p2px_sg_mark_bus(sg, false);
-	}
+	for_each_sg(sgt->sgl, sg, sgt->orig_nents, i)
+		p2px_p2p_unmap_sg(attach->dev, t->map, sg, dir, t->as_page[i]);
 	sg_free_table(sgt);
 	kfree(t);
 }
