@@ -110,8 +110,11 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_publish);
  * @num_clients: number of entries in @clients
  *
  * Considers every provider whose memory is published and which every
- * client can reach by peer-to-peer DMA; returns the one with the smallest
- * total distance, choosing at random among equals to spread the load.
+ * client can reach by peer-to-peer DMA as p2pdma_ext_distance_many()
+ * answers it (the module's walker and allowlist parameters, on every
+ * kernel: on the native back end too, over the kernel's providers);
+ * returns the one with the smallest total distance, choosing at random
+ * among equals to spread the load.
  * When providers exist but none suits, one kernel log line says why the
  * first of them was refused.
  *

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext provider registry, native back end: the kernel has its own
- * PCI P2PDMA (CONFIG_PCI_P2PDMA), so every call goes to it. Providers
+ * PCI P2PDMA (CONFIG_PCI_P2PDMA), so every call goes to it but the
+ * choice of a provider: find is ours over the kernel's providers, so that
+ * the module's policy decides it (p2px_native_find_many()). Providers
  * registered through p2pdma_ext and by in-kernel drivers (the NVMe CMB)
  * then share one registry, one sysfs p2pmem group and the kernel's own
  * MEMORY_DEVICE_PCI_P2PDMA pages, which the rest of the kernel (block
@@ -23,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/genalloc.h>
+#include <linux/random.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 
@@ -74,31 +77,54 @@ static bool p2px_native_pool_of(struct pci_dev *pdev)
 	return ret;
 }
 
-static struct pci_dev *p2px_native_find_many(struct device **clients,
-					     int num_clients)
-{
-	struct pci_dev *found = pci_p2pmem_find_many(clients, num_clients);
-
-	/* Published without a pool (not through us): not a provider. */
-	if (found && !p2px_native_pool_of(found)) {
-		pci_dev_put(found);
-		return NULL;
-	}
-	return found;
-}
-
 /*
  * The kernel's pci_has_p2pmem() is not exported. A device is always its
  * own nearest peer (distance 0, nobody else has 0), so the kernel's own
  * search returns @pdev for @pdev exactly when @pdev has published memory.
+ * A device published without a pool (not through us) is no provider.
  */
 static bool p2px_native_has_p2pmem(struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct pci_dev *found = p2px_native_find_many(&dev, 1);
+	struct pci_dev *found;
 
+	if (!p2px_native_pool_of(pdev))
+		return false;
+	found = pci_p2pmem_find_many(&dev, 1);
 	pci_dev_put(found);
 	return found == pdev;
+}
+
+/*
+ * Our search over the kernel's providers, not the kernel's
+ * pci_p2pmem_find_many(): the distances are the module's, so the
+ * allowlist parameters govern find as they govern distance, map type and
+ * export (the kernel's search reads only its built-in host bridge
+ * table). The nearest published provider; among equals one at random.
+ */
+static struct pci_dev *p2px_native_find_many(struct device **clients,
+					     int num_clients)
+{
+	int best_dist = INT_MAX, ties = 0, dist;
+	struct pci_dev *pdev = NULL, *best = NULL;
+
+	for_each_pci_dev(pdev) {
+		if (!p2px_native_has_p2pmem(pdev))
+			continue;
+		dist = p2px_distance_many(pdev, clients, num_clients, false);
+		if (dist < 0 || dist > best_dist)
+			continue;
+		if (dist < best_dist) {
+			best_dist = dist;
+			ties = 0;
+		}
+		/* Equally near: keep each of them with probability 1/ties. */
+		if (get_random_u32() % ++ties)
+			continue;
+		pci_dev_put(best);
+		best = pci_dev_get(pdev);
+	}
+	return best;
 }
 
 static void p2px_native_explain(struct device **clients, int num_clients)
