@@ -5,6 +5,10 @@
  * the ivshmem, puts it in a scatterlist (alone, or between two RAM pages),
  * maps the list for edu with p2pdma_ext_map_sg_attrs() and has edu's DMA
  * engine move bytes through the addresses the map returned.
+ * client_map_phys_vec maps the same memory as a vendor's dma-buf exporter
+ * would, by its CPU physical range and the provider handle of its BAR
+ * through p2pdma_ext_phys_vec_to_sgt() (a refusal is -EINVAL there, as
+ * upstream's dma_buf_phys_vec_to_sgt(), without a log line).
  *
  * What to expect is decided from the module's own map type for the
  * ivshmem/edu pair (the topology ioctl), not from the topology's name:
@@ -21,6 +25,10 @@
  * client_map_host_bridge allows the host bridge that the module names for
  * the pair (its "(root VVVV:DDDD)") and expects THRU_HOST_BRIDGE and moved
  * bytes, then takes it back and expects the refusal.
+ * client_map_find_follows_policy: on such a pair, p2pdma_ext_find() gives
+ * edu a provider exactly when the module's distance allows one, before,
+ * with and after the allowlist entry (on 7.2 too, where the kernel's own
+ * search would read only its built-in host bridge table).
  *
  * Bytes that edu moved are host-checked ("# HOSTCHECK" lines, see
  * registry_test.c): every run writes the same length and pattern.
@@ -32,6 +40,7 @@
 #include "uapi/linux/p2pdma_ext.h"
 
 #define EDU_CLIENT	"/sys/kernel/debug/p2px_edu/client"
+#define EDU_REGISTRY	"/sys/kernel/debug/p2px_edu/registry"
 #define ALLOW_PARAM	P2PX_SYSFS_MODULE "/parameters/host_bridge_allow"
 #define DMA_LEN		2048
 #define DMA_SEED	77u
@@ -96,14 +105,18 @@ static int setup(struct __test_metadata *_metadata, struct devs *d)
 	return 1;
 }
 
-/* The module's answer for the pair; @text (TEXT_LEN bytes) or NULL. */
-static int map_type(struct __test_metadata *_metadata, const struct devs *d,
-		    char *text)
+/*
+ * The module's map type for provider @prov_id and edu (its distance into
+ * *@dist if not NULL); @text (TEXT_LEN bytes) or NULL.
+ */
+static int map_type_of(struct __test_metadata *_metadata,
+		       const struct devs *d, unsigned long long prov_id,
+		       char *text, int *dist)
 {
 	struct p2pdma_ext_topo_pair pair = { .client = d->edu_id };
 	struct p2pdma_ext_topo_pairs q = {
 		.argsz = sizeof(q),
-		.provider = d->shm_id,
+		.provider = prov_id,
 		.num_clients = 1,
 		.pair_size = sizeof(pair),
 		.pairs = (uintptr_t)&pair,
@@ -119,7 +132,16 @@ static int map_type(struct __test_metadata *_metadata, const struct devs *d,
 	ret = ioctl(fd, P2PDMA_EXT_IOC_TOPO_PAIRS, &q);
 	EXPECT_EQ(0, ret) TH_LOG("topology ioctl: %s", strerror(errno));
 	close(fd);
+	if (dist)
+		*dist = pair.distance;
 	return ret ? -1 : (int)pair.map_type;
+}
+
+/* The module's answer for the ivshmem and edu. */
+static int map_type(struct __test_metadata *_metadata, const struct devs *d,
+		    char *text)
+{
+	return map_type_of(_metadata, d, d->shm_id, text, NULL);
 }
 
 /* Does an IOMMU translate edu's DMA (a DMA domain, not identity)? */
@@ -203,10 +225,14 @@ static void check_moved(struct __test_metadata *_metadata,
 	fflush(stdout);
 }
 
-/* The refusal: -EREMOTEIO, one log line, nothing mapped. */
+/*
+ * The refusal, nothing mapped: -EREMOTEIO and one log line; for a
+ * phys_vec table (MIX 2) -EINVAL, as upstream, and no line.
+ */
 static void check_refused(struct __test_metadata *_metadata,
 			  const struct devs *d, int mix)
 {
+	int want = mix == 2 ? -EINVAL : -EREMOTEIO;
 	struct result r;
 	char *log;
 	int mark, ret;
@@ -217,19 +243,24 @@ static void check_refused(struct __test_metadata *_metadata,
 	ret = client_map(_metadata, d->shm, mix, 1, &r);
 	log = p2px_kmsg_collect(mark);
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(-EREMOTEIO, ret);
-	EXPECT_EQ(-EREMOTEIO, r.ret);
+	EXPECT_EQ(want, ret);
+	EXPECT_EQ(want, r.ret);
 	EXPECT_EQ(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED, r.type);
 	EXPECT_EQ(1, r.p2p_page);
 	EXPECT_FALSE(r.have_provider);
-	EXPECT_EQ(1, p2px_count_lines(log, "is not reachable from this device"))
+	EXPECT_EQ(mix == 2 ? 0 : 1,
+		  p2px_count_lines(log, "is not reachable from this device"))
 		TH_LOG("kernel log:\n%s", log);
 	free(log);
 }
 
-/* One list (MIX 0: the P2P memory alone; 1: between RAM pages). */
+/*
+ * One list (MIX 0: the P2P memory alone; 1: between RAM pages; 2: a
+ * phys_vec table of it, as a vendor dma-buf exporter maps).
+ */
 static void run_case(struct __test_metadata *_metadata, int mix)
 {
+	int p2p = mix == 1 ? 1 : 0;	/* the P2P entry's index */
 	int type, translates, ret;
 	struct result r;
 	struct devs d;
@@ -251,7 +282,7 @@ static void run_case(struct __test_metadata *_metadata, int mix)
 		ret = client_map(_metadata, "find", mix, 0, &r);
 		ASSERT_EQ(0, ret);
 		ASSERT_TRUE(r.have_provider);
-		EXPECT_EQ(r.bus, r.dma[mix ? 1 : 0]);
+		EXPECT_EQ(r.bus, r.dma[p2p]);
 		EXPECT_EQ(P2PDMA_EXT_TOPO_MAP_BUS_ADDR, r.type);
 		EXPECT_EQ(1, r.p2p_page);
 		EXPECT_EQ(0, r.ram_page);
@@ -259,14 +290,17 @@ static void run_case(struct __test_metadata *_metadata, int mix)
 	}
 	ret = client_map(_metadata, "find", mix, 1, &r);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(mix ? 3 : 1, r.ret);
+	EXPECT_EQ(mix == 1 ? 3 : 1, r.ret);
 	EXPECT_EQ(type, r.type);
 	EXPECT_EQ(1, r.p2p_page);
 	EXPECT_EQ(0, r.ram_page);
 	ASSERT_TRUE(r.have_provider);
+	/* Else through the DMA API: an IOVA or the CPU address. */
 	if (type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR)
-		EXPECT_EQ(r.bus, r.dma[mix ? 1 : 0]);
-	if (mix) {
+		EXPECT_EQ(r.bus, r.dma[p2p]);
+	if (type != P2PDMA_EXT_TOPO_MAP_BUS_ADDR)
+		EXPECT_NE(0, r.dma[p2p]);
+	if (mix == 1) {
 		EXPECT_NE(0, r.dma[0]);
 		EXPECT_NE(0, r.dma[2]);
 	}
@@ -281,6 +315,11 @@ TEST(client_map_p2p)
 TEST(client_map_mixed)
 {
 	run_case(_metadata, 1);
+}
+
+TEST(client_map_phys_vec)
+{
+	run_case(_metadata, 2);
 }
 
 /*
@@ -310,10 +349,7 @@ TEST(client_map_host_bridge)
 	type = map_type(_metadata, &d, NULL);
 	EXPECT_EQ(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE, type);
 	if (type == P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE) {
-		/*
-		 * By name: on the native back end find is still the kernel's,
-		 * which does not read the allowlist (a later change).
-		 */
+		/* By name: find may give the NVMe's CMB, as near as it. */
 		ret = client_map(_metadata, d.shm, 1, 1, &r);
 		EXPECT_EQ(0, ret);
 		EXPECT_EQ(3, r.ret);
@@ -324,6 +360,69 @@ TEST(client_map_host_bridge)
 	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 	ASSERT_EQ(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED, map_type(_metadata, &d, NULL));
 	check_refused(_metadata, &d, 1);
+	check_refused(_metadata, &d, 2);
+}
+
+/*
+ * p2pdma_ext_find() for edu and the module's distance agree: find gives
+ * no provider the distance refuses, and one whenever it allows the
+ * ivshmem, no farther than the ivshmem. -ENODEV or 0 (the found
+ * provider's BDF in @found).
+ */
+static int check_find(struct __test_metadata *_metadata, const struct devs *d,
+		      int shm_ok)
+{
+	char found[64];
+	unsigned int dom, bus, slot, fn;
+	int ret, type, dist, shm_dist, n;
+
+	ret = p2px_write_file(EDU_REGISTRY, "find");
+	if (!shm_ok && ret == -ENODEV)
+		return ret;
+	EXPECT_EQ(0, ret) TH_LOG("find: %s", strerror(-ret));
+	if (ret)
+		return ret;
+	EXPECT_EQ(0, p2px_read_file(EDU_REGISTRY, found, sizeof(found)));
+	found[strcspn(found, "\n")] = 0;
+	TH_LOG("find gave %s", found);
+	n = sscanf(found, "%x:%x:%x.%x", &dom, &bus, &slot, &fn);
+	ASSERT_EQ(4, n);
+	type = map_type_of(_metadata, d,
+			   P2PDMA_EXT_DEVID(dom, bus, (slot << 3) | fn), NULL,
+			   &dist);
+	EXPECT_NE(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED, type);
+	if (shm_ok) {
+		map_type_of(_metadata, d, d->shm_id, NULL, &shm_dist);
+		EXPECT_LE(dist, shm_dist);
+	} else {
+		EXPECT_STRNE(d->shm, found);
+	}
+	return 0;
+}
+
+TEST(client_map_find_follows_policy)
+{
+	char text[TEXT_LEN], root[16], *p;
+	struct devs d;
+	int type, n;
+
+	if (!setup(_metadata, &d))
+		SKIP(return, NO_DEVS);
+	type = map_type(_metadata, &d, text);
+	ASSERT_LE(0, type);
+	p = strstr(text, "(root ");
+	if (type != P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED || !p)
+		SKIP(return, "map type %d here: the allowlist does not decide this pair",
+		     type);
+	n = sscanf(p, "(root %15[0-9a-fA-F:])", root);
+	ASSERT_EQ(1, n);
+	check_find(_metadata, &d, 0);
+	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, root));
+	EXPECT_EQ(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE,
+		  map_type(_metadata, &d, NULL));
+	check_find(_metadata, &d, 1);
+	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
+	check_find(_metadata, &d, 0);
 }
 
 TEST_HARNESS_MAIN

@@ -59,7 +59,11 @@
  *         "map PROVIDER LEN SEED MIX DMA": PROVIDER is "find" (the one
  *         p2pdma_ext_find() gives for edu) or a BDF; LEN bytes (1..4095)
  *         of P2P memory from it go into a scatterlist (MIX 0: alone; MIX
- *         1: between two RAM pages), mapped for edu. DMA 1: through the
+ *         1: between two RAM pages), mapped for edu; MIX 2: as a vendor
+ *         dma-buf exporter's map callback would, the range of that memory
+ *         through p2pdma_ext_phys_vec_to_sgt() with the provider handle of
+ *         its BAR and an attachment of edu (type: that handle's
+ *         p2pdma_ext_provider_map_type()). DMA 1: through the
  *         mapped addresses edu reads the P2P entry (the CPU wrote
  *         ~pattern there) into the last RAM entry (MIX 0: a coherent
  *         buffer) and writes the pattern from the first RAM entry (MIX 0:
@@ -797,7 +801,7 @@ static const struct file_operations p2px_edu_dmabuf_fops = {
 	.llseek = default_llseek,
 };
 
-/* --- client side: p2pdma_ext_map_sg_attrs() ------------------------ */
+/* --- client side: p2pdma_ext_map_sg_attrs(), phys_vec_to_sgt() ----- */
 
 /*
  * The provider named by @name ("find" or a BDF), with a reference and its
@@ -877,15 +881,54 @@ static int p2px_edu_client_check(struct p2px_edu *e, const u8 *out, u32 len,
 }
 
 /*
+ * MIX 2: the P2P range of @p2p_sg through p2pdma_ext_phys_vec_to_sgt(),
+ * as a vendor's dma-buf exporter maps a range of its BAR for an importer
+ * (@attach stands for the importer's attachment: the helper reads its
+ * device). The table's first address goes into @p2p_sg. Return: the
+ * table's entries or a negative errno; *@sgt the table or NULL.
+ */
+static int p2px_edu_vendor_map(struct pci_dev *prov, int bar,
+			       struct dma_buf_attachment *attach,
+			       struct scatterlist *p2p_sg,
+			       struct sg_table **sgt,
+			       enum p2pdma_ext_map_type *type)
+{
+	struct p2pdma_ext_phys_vec vec = {
+		.paddr = sg_phys(p2p_sg), .len = p2p_sg->length,
+	};
+	struct p2pdma_ext_provider *handle;
+
+	*sgt = NULL;
+	handle = p2pdma_ext_provider_get(prov, bar);
+	*type = p2pdma_ext_provider_map_type(handle, attach->dev);
+	if (!handle)
+		return -ENODEV;
+	*sgt = p2pdma_ext_phys_vec_to_sgt(attach, handle, &vec, 1, vec.len,
+					  DMA_BIDIRECTIONAL);
+	if (IS_ERR(*sgt)) {
+		int ret = PTR_ERR(*sgt);
+
+		*sgt = NULL;
+		return ret;
+	}
+	sg_dma_address(p2p_sg) = sg_dma_address((*sgt)->sgl);
+	return (*sgt)->orig_nents;
+}
+
+/*
  * The "map" command on @len bytes of @mem from @prov (the run takes over
  * the reference and the memory). Caller holds e->lock.
  */
 static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
-			   void *mem, u32 len, u32 seed, bool mix, bool dma)
+			   void *mem, u32 len, u32 seed, unsigned int mode,
+			   bool dma)
 {
+	struct dma_buf_attachment attach = { .dev = &e->pdev->dev };
 	struct p2pdma_ext_map_state state = {};
 	struct device *client = &e->pdev->dev;
+	bool mix = mode == 1, vendor = mode == 2;
 	int nents = mix ? 3 : 1, ret, n, i, bar;
+	struct sg_table *sgt = NULL;
 	struct page *ram[2] = { NULL, NULL };
 	struct scatterlist sgl[3], *p2p_sg;
 	dma_addr_t cdma = 0, in, out;
@@ -932,9 +975,16 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 		sg_set_page(&sgl[2], ram[1], len, 0);
 	}
 	sg_set_buf(p2p_sg, e->p2p, len);
-	type = p2pdma_ext_state(&state, client, virt_to_page(e->p2p));
-
-	ret = p2pdma_ext_map_sg_attrs(client, sgl, nents, DMA_BIDIRECTIONAL, 0);
+	bus = p2pdma_ext_virt_to_bus(prov, e->p2p);
+	bar = p2px_edu_bar_of(prov, bus, &offset);
+	if (vendor) {
+		ret = p2px_edu_vendor_map(prov, bar, &attach, p2p_sg, &sgt,
+					  &type);
+	} else {
+		type = p2pdma_ext_state(&state, client, virt_to_page(e->p2p));
+		ret = p2pdma_ext_map_sg_attrs(client, sgl, nents,
+					      DMA_BIDIRECTIONAL, 0);
+	}
 	n = scnprintf(e->result, size,
 		      "ret %d type %d nents %d p2p_page %d ram_page %d\ndma",
 		      ret, type, nents,
@@ -947,8 +997,6 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 	for (i = 0; i < nents; i++)
 		n += scnprintf(e->result + n, size - n, " %#llx",
 			       (u64)sg_dma_address(&sgl[i]));
-	bus = p2pdma_ext_virt_to_bus(prov, e->p2p);
-	bar = p2px_edu_bar_of(prov, bus, &offset);
 	n += scnprintf(e->result + n, size - n,
 		       "\nprovider %s bar %d offset %llu bus %#llx len %u\n",
 		       pci_name(prov), bar, offset, (u64)bus, len);
@@ -963,7 +1011,11 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 		ret = p2px_edu_client_dma(e, sg_dma_address(p2p_sg), in, out,
 					  len);
 	}
-	p2pdma_ext_unmap_sg_attrs(client, sgl, nents, DMA_BIDIRECTIONAL, 0);
+	if (vendor)
+		p2pdma_ext_free_sgt(&attach, sgt, DMA_BIDIRECTIONAL);
+	else
+		p2pdma_ext_unmap_sg_attrs(client, sgl, nents,
+					  DMA_BIDIRECTIONAL, 0);
 	if (dma && !ret)
 		ret = p2px_edu_client_check(e, out_cpu, len, seed);
 	if (dma && !ret) {
@@ -998,7 +1050,7 @@ static ssize_t p2px_edu_client_write(struct file *file,
 	if (ret)
 		return ret;
 	if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed, &mix,
-		   &dma) != 5 || !len || len > EDU_DMA_MAX)
+		   &dma) != 5 || !len || len > EDU_DMA_MAX || mix > 2)
 		return -EINVAL;
 	prov = p2px_edu_named_provider(e, name);
 	if (!prov)
