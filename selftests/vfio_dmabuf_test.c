@@ -163,23 +163,6 @@ static unsigned long long bar_start(const char *bdf, int bar)
 	return start;
 }
 
-/* Put edu's IOMMU group into domain type @type ("identity", "auto"). */
-static int edu_domain(const char *edu, const char *type)
-{
-	char path[300], cur[32];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group/type", edu);
-	if (p2px_read_file(path, cur, sizeof(cur)))
-		return -1;
-	if (!strcmp(cur, type))
-		return 0;
-	if (bound_to(edu, EDU_DRV) && unbind_dev(edu))
-		return -1;
-	if (p2px_write_file(path, type))
-		return -1;
-	return rebind_driver(edu, EDU_DRV);
-}
-
 /* One test's state: the two devices, our control fd, vfio's fds. */
 struct parity {
 	char shm[64], edu[64];
@@ -308,7 +291,7 @@ TEST(import_dma)
 
 	if (!parity_begin(_metadata, self))
 		SKIP(return, "%s", parity_skip);
-	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
+	ASSERT_EQ(0, p2px_edu_domain(self->edu, "identity"));
 	bus = bar_start(self->shm, 2);
 
 	to_ours(_metadata, self);
@@ -421,7 +404,7 @@ TEST(revoke_explicit)
 
 	if (!parity_begin(_metadata, self))
 		SKIP(return, "%s", parity_skip);
-	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
+	ASSERT_EQ(0, p2px_edu_domain(self->edu, "identity"));
 	to_ours(_metadata, self);
 	fd = ours_default(self);
 	ASSERT_LE(0, fd);
@@ -529,7 +512,7 @@ TEST(revoke_on_unbind)
 
 	if (!parity_begin(_metadata, self))
 		SKIP(return, "%s", parity_skip);
-	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
+	ASSERT_EQ(0, p2px_edu_domain(self->edu, "identity"));
 	ours_leave(_metadata, self, 0);
 	vfio_leave(_metadata, self, 0);
 	parity_end(self);
@@ -541,7 +524,7 @@ TEST(revoke_on_hot_unplug)
 
 	if (!parity_begin(_metadata, self))
 		SKIP(return, "%s", parity_skip);
-	ASSERT_EQ(0, edu_domain(self->edu, "identity"));
+	ASSERT_EQ(0, p2px_edu_domain(self->edu, "identity"));
 	ours_leave(_metadata, self, 1);
 	replug(_metadata, self->shm);
 	vfio_leave(_metadata, self, 1);
@@ -558,7 +541,7 @@ TEST(releases_everything)
 	if (!parity_begin(_metadata, self))
 		SKIP(return, "%s", parity_skip);
 	parity_end(self);
-	EXPECT_EQ(0, edu_domain(self->edu, "auto"));
+	EXPECT_EQ(0, p2px_edu_domain(self->edu, "auto"));
 	EXPECT_EQ(0, p2px_unload(EDU_DRV));
 	if (bound_to(self->shm, VFIO_DRV) || bound_to(self->shm, PROVIDER_DRV))
 		EXPECT_EQ(0, unbind_dev(self->shm));
