@@ -20,17 +20,20 @@
  * path for registry memory, provider handles and dma-bufs.
  *
  * Context: upstream's dma_map_sg() does not sleep, and drivers call it
- * in atomic context. The map type comes from the topology cache; a
+ * in atomic context. The map type comes from the topology cache: a
  * current answer is read without locks, and a stale one (after a
- * hotplug, a bind or a parameter change) is recomputed without sleeping
- * (config space reads). Only the very first lookup of a pair adds its
- * cache entry, under a mutex with a GFP_KERNEL allocation (and so does a
- * walk of a hierarchy more than 8 levels deep): a driver that maps in
- * atomic context asks p2pdma_ext_map_type() (or p2pdma_ext_distance())
- * once for each provider and client in process context first, as it does
- * anyway to choose the provider. On the native back end the first page
- * of a pgmap may also have its provider looked up the slow way once
- * (registry_native.c). The records below are allocated with GFP_ATOMIC.
+ * hotplug, a bind or a parameter change) is recomputed from config space
+ * without sleeping. Two cases sleep: the first lookup of a pair, which
+ * adds the pair's cache entry (a mutex and a GFP_KERNEL allocation), and
+ * a walk of a PCI hierarchy more than 8 levels deep (a GFP_KERNEL
+ * allocation). A driver that maps in atomic context therefore looks each
+ * provider and client up once in process context first
+ * (p2pdma_ext_map_type(), p2pdma_ext_distance(), p2pdma_ext_find()), as
+ * it does anyway to choose the provider. On the native back end the
+ * provider of a page is looked up once the slow way, over the PCI devices
+ * (registry_native.c), and every time if the kernel's pgmap layout is not
+ * the one this module knows (one log line says so). The records below
+ * are allocated with GFP_ATOMIC.
  *
  * The unmap must know, per entry, which of the three an entry was, without
  * asking the topology again (a parameter may have changed meanwhile).
