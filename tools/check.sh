@@ -10,7 +10,9 @@
 #      each suite root, the DKMS-built module booted, then purged;
 #   5. the debug kernel "6.1-debug" (tools/debug-kernel.sh: KASAN, lockdep,
 #      kmemleak, fault injection): built in the background from the start,
-#      then the module built for it and every topology's VM run under it.
+#      then the module built for it and its VM runs (switch, rootports,
+#      iommu); when the cache has it already, those runs go first into
+#      step 3's queue instead.
 # Installs what it needs from Debian's archive on first use and caches it
 # under $P2PDMA_EXT_CACHE (default ~/.cache/p2pdma-ext).
 # Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
@@ -258,60 +260,110 @@ vm_run() {
 	echo $? >"$dir/rc"
 }
 
-# vm_phase KERNEL...: every topology of $VM_TOPOLOGIES on each kernel,
-# then the results.
+# vm_jobs KERNEL TOPOLOGY...: the VM runs KERNEL/TOPOLOGY, one a line.
+vm_jobs() {
+	local k=$1
+	shift
+	printf "$k/%s\n" "$@"
+}
+
+# vm_phase KERNEL/TOPOLOGY...: those VM runs, $JOBS at a time in the order
+# given (the longest first keeps both slots busy to the end), then their
+# results.
 vm_phase() {
-running=0
-for k in "$@"; do
-	for topo in $VM_TOPOLOGIES; do
-		if [ ! -f "$BUILD/matrix/$k/p2pdma_ext.ko" ]; then
-			result FAIL "vm/$k/$topo" "no module was built for $k"
-			continue
-		fi
-		vm_run "$k" "$topo" &
-		running=$((running + 1))
-		if [ "$running" -ge "$JOBS" ]; then
-			wait -n
-			running=$((running - 1))
-		fi
-	done
+local job k topo dir tap rc running=0
+for job in "$@"; do
+	k=${job%%/*} topo=${job#*/}
+	if [ ! -f "$BUILD/matrix/$k/p2pdma_ext.ko" ]; then
+		result FAIL "vm/$k/$topo" "no module was built for $k"
+		continue
+	fi
+	vm_run "$k" "$topo" &
+	running=$((running + 1))
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
 done
 wait
 
-for k in "$@"; do
-	for topo in $VM_TOPOLOGIES; do
-		dir=$BUILD/vm/$k-$topo
-		# (no module: recorded above, nothing was run)
-		[ -f "$BUILD/matrix/$k/p2pdma_ext.ko" ] || continue
-		if [ ! -f "$dir/rc" ]; then
-			result FAIL "vm/$k/$topo/run" "the VM run ended without an exit status; see $dir/run.log"
-			continue
-		fi
-		tap=$dir/out/results.tap
-		rc=$(cat "$dir/rc")
-		if [ ! -f "$tap" ] || ! grep -qE '^(not )?ok ' "$tap"; then
-			result FAIL "vm/$k/$topo/run" "no TAP results (run-vm.sh exit $rc); see $dir/run.log"
-		else
-			tap_results "vm/$k/$topo" "$tap"
-			host_checks "vm/$k/$topo" "$dir/out"
-			# p2pdmactl buffers --json against what the guest set up
-			"$TOP/tools/p2pdmactl/tests/host_check.sh" "vm/$k/$topo" "$tap" ||
-				result FAIL "vm/$k/$topo/host/p2pdmactl-buffers-json" \
-					"tools/p2pdmactl/tests/host_check.sh: exit $?"
-			# (run-vm.sh adds a "not ok" for what the guest could not
-			# report; a failure without one is recorded here)
-			[ "$rc" = 0 ] || grep -qE '^not ok ' "$tap" ||
-				result FAIL "vm/$k/$topo/run" "run-vm.sh exit $rc; see $dir/run.log"
-		fi
-		if [ "$rc" != 0 ]; then
-			echo "--- vm/$k/$topo failed (exit $rc); runner output:"
-			tail -n 200 "$dir/run.log"
-		fi
-	done
+for job in "$@"; do
+	k=${job%%/*} topo=${job#*/}
+	dir=$BUILD/vm/$k-$topo
+	# (no module: recorded above, nothing was run)
+	[ -f "$BUILD/matrix/$k/p2pdma_ext.ko" ] || continue
+	if [ ! -f "$dir/rc" ]; then
+		result FAIL "vm/$k/$topo/run" "the VM run ended without an exit status; see $dir/run.log"
+		continue
+	fi
+	tap=$dir/out/results.tap
+	rc=$(cat "$dir/rc")
+	if [ ! -f "$tap" ] || ! grep -qE '^(not )?ok ' "$tap"; then
+		result FAIL "vm/$k/$topo/run" "no TAP results (run-vm.sh exit $rc); see $dir/run.log"
+	else
+		tap_results "vm/$k/$topo" "$tap"
+		host_checks "vm/$k/$topo" "$dir/out"
+		# p2pdmactl buffers --json against what the guest set up
+		"$TOP/tools/p2pdmactl/tests/host_check.sh" "vm/$k/$topo" "$tap" ||
+			result FAIL "vm/$k/$topo/host/p2pdmactl-buffers-json" \
+				"tools/p2pdmactl/tests/host_check.sh: exit $?"
+		# (run-vm.sh adds a "not ok" for what the guest could not
+		# report; a failure without one is recorded here)
+		[ "$rc" = 0 ] || grep -qE '^not ok ' "$tap" ||
+			result FAIL "vm/$k/$topo/run" "run-vm.sh exit $rc; see $dir/run.log"
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "--- vm/$k/$topo failed (exit $rc); runner output:"
+		tail -n 200 "$dir/run.log"
+	fi
 done
 }
-# shellcheck disable=SC2086 # a word list
-VM_TOPOLOGIES=$TOPOLOGIES vm_phase $KERNELS
+
+# debug_prepare: join the debug kernel's build (waits for it) and build the
+# module for it; fails (recorded) when there is no kernel to run.
+debug_prepare() {
+	local kdir rc
+	if kdir=$("$TOP/tools/debug-kernel.sh" build 2>>"$BUILD/debug-kernel.log"); then
+		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
+		run_phase matrix-debug "$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
+		return 0
+	fi
+	rc=$?
+	tail -n 30 "$BUILD/debug-kernel.log"
+	result FAIL "build/$DEBUG_KERNEL/kernel" "tools/debug-kernel.sh build: exit $rc; see $BUILD/debug-kernel.log"
+	return 1
+}
+
+# debug_figures: the reliability figures of the debug kernel's runs
+# (Documentation/reliability.rst).
+debug_figures() {
+	local topo
+	for topo in $DEBUG_TOPOLOGIES; do
+		sed -n 's/^# \(FUZZ-SUMMARY\|STRESS-SUMMARY\|FAULT-WALK\)/\1/p' \
+			"$BUILD/vm/$DEBUG_KERNEL-$topo/out/results.tap" 2>/dev/null |
+			sed "s/^/$topo: /"
+	done
+}
+
+# With a warm cache the debug kernel is there already: its runs, the
+# longest of all, go first into this phase's queue instead of into a phase
+# of their own after the package tests, so that no VM slot idles at the
+# end of either. On a cold cache its build is still going: they wait for
+# it at the end.
+vm_list=()
+debug_early=0
+if [ "$debug_run" = 1 ] && [ -f "$(vm_kernel_dir "$DEBUG_KERNEL")/release" ]; then
+	debug_early=1
+	echo "debug kernel built: its runs ($DEBUG_TOPOLOGIES) join this phase"
+	# shellcheck disable=SC2086 # a word list
+	! debug_prepare || mapfile -t -O 0 vm_list < <(vm_jobs "$DEBUG_KERNEL" $DEBUG_TOPOLOGIES)
+fi
+for k in $KERNELS; do
+	# shellcheck disable=SC2086 # a word list
+	mapfile -t -O "${#vm_list[@]}" vm_list < <(vm_jobs "$k" $TOPOLOGIES)
+done
+vm_phase "${vm_list[@]}"
+[ "$debug_early" = 0 ] || debug_figures
 echo "VM selftests done in $(since "$t0") s"
 
 # --- 4. package install tests ---------------------------------------------------
@@ -335,23 +387,13 @@ fi
 echo "package install tests done in $(since "$t0") s"
 
 # --- 5. the debug kernel ---------------------------------------------------------
-if [ "$debug_run" = 1 ]; then
+if [ "$debug_run" = 1 ] && [ "$debug_early" = 0 ]; then
 	phase "debug kernel ($DEBUG_KERNEL x $DEBUG_TOPOLOGIES)"
 	t0=$(date +%s)
-	if kdir=$("$TOP/tools/debug-kernel.sh" build 2>>"$BUILD/debug-kernel.log"); then
-		result PASS "build/$DEBUG_KERNEL/kernel" "$(cat "$kdir/release"), cold build $(cat "$kdir/../build-seconds") s"
-		run_phase matrix-debug "$TOP/tools/matrix.sh" "$DEBUG_KERNEL"
-		VM_TOPOLOGIES=$DEBUG_TOPOLOGIES vm_phase "$DEBUG_KERNEL"
-		# The reliability figures of this run (Documentation/reliability.rst).
-		for topo in $DEBUG_TOPOLOGIES; do
-			sed -n 's/^# \(FUZZ-SUMMARY\|STRESS-SUMMARY\|FAULT-WALK\)/\1/p' \
-				"$BUILD/vm/$DEBUG_KERNEL-$topo/out/results.tap" 2>/dev/null |
-				sed "s/^/$topo: /"
-		done
-	else
-		rc=$?
-		tail -n 30 "$BUILD/debug-kernel.log"
-		result FAIL "build/$DEBUG_KERNEL/kernel" "tools/debug-kernel.sh build: exit $rc; see $BUILD/debug-kernel.log"
+	if debug_prepare; then
+		# shellcheck disable=SC2046,SC2086 # word lists
+		vm_phase $(vm_jobs "$DEBUG_KERNEL" $DEBUG_TOPOLOGIES)
+		debug_figures
 	fi
 	echo "debug kernel done in $(since "$t0") s"
 fi
