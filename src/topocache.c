@@ -225,7 +225,7 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_walk_answer(provider, client, ans);
+	ret = p2px_walk_answer(provider, client, stamp, ans);
 	if (!ret)
 		p2px_store(e, pid, cid, stamp, ans, NULL);
 	return ret;
@@ -354,8 +354,10 @@ static int p2px_pci_notify(struct notifier_block *nb, unsigned long action,
 	if (action == BUS_NOTIFY_ADD_DEVICE || action == BUS_NOTIFY_DEL_DEVICE ||
 	    action == BUS_NOTIFY_REMOVED_DEVICE ||
 	    action == BUS_NOTIFY_BOUND_DRIVER ||
-	    action == BUS_NOTIFY_UNBOUND_DRIVER)
+	    action == BUS_NOTIFY_UNBOUND_DRIVER) {
+		p2px_walk_topology_changed();
 		p2px_cache_invalidate();
+	}
 	return NOTIFY_DONE;
 }
 
@@ -392,4 +394,5 @@ void p2px_cache_exit(void)
 		INIT_HLIST_HEAD(&p2px_pairs[i]);
 	}
 	p2px_ndetailed = 0;
+	p2px_walk_exit();
 }

@@ -45,7 +45,9 @@ void p2px_allowlist_exit(void);
 int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res);
 int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     struct p2px_topo_answer *ans);
+		     unsigned int stamp, struct p2px_topo_answer *ans);
+void p2px_walk_topology_changed(void);
+void p2px_walk_exit(void);
 
 /* topocache.c: cached answers */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
