@@ -132,14 +132,18 @@ static struct p2px_rec *p2px_rec_chain(struct pci_dev *pdev, unsigned int gen)
 	return first;
 }
 
-static void p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
+/* Read ACS Control of @r unless current; Return: its redirect bits. */
+static u16 p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
 {
-	if (!r->node.has_acs || (!fresh && r->acs_read && r->acs_stamp == stamp))
-		return;
-	pci_read_config_word(r->pdev, r->pdev->acs_cap + PCI_ACS_CTRL,
-			     &r->node.acs_ctrl);
-	r->acs_read = !fresh;
-	r->acs_stamp = stamp;
+	if (!r->node.has_acs)
+		return 0;
+	if (fresh || !r->acs_read || r->acs_stamp != stamp) {
+		pci_read_config_word(r->pdev, r->pdev->acs_cap + PCI_ACS_CTRL,
+				     &r->node.acs_ctrl);
+		r->acs_read = !fresh;
+		r->acs_stamp = stamp;
+	}
+	return r->node.acs_ctrl & P2PX_TOPO_ACS_REDIR;
 }
 
 /*
@@ -149,11 +153,13 @@ static void p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
  * which is all the decision looks at; unless @fresh, only where it was
  * not read in @stamp. Records are shared, so the common device is the
  * first record both chains reach, at the same depth.
+ * Return: whether the path is direct (the core then reads no policy).
  */
-static void p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
+static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 			      unsigned int stamp, bool fresh)
 {
 	struct p2px_rec *a = p, *b = c;
+	u16 redir = 0;
 
 	while (a && b && a != b) {
 		if (a->depth >= b->depth)
@@ -162,12 +168,13 @@ static void p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 			b = p2px_rec_up(b);
 	}
 	if (!a || a != b)
-		return;		/* through the host bridge in any case */
+		return false;	/* through the host bridge in any case */
 	for (; p != a; p = p2px_rec_up(p))
-		p2px_rec_acs(p, stamp, fresh);
-	p2px_rec_acs(a, stamp, fresh);
+		redir |= p2px_rec_acs(p, stamp, fresh);
+	redir |= p2px_rec_acs(a, stamp, fresh);
 	for (; c != a; c = p2px_rec_up(c))
-		p2px_rec_acs(c, stamp, fresh);
+		redir |= p2px_rec_acs(c, stamp, fresh);
+	return !redir;
 }
 
 /* Decide with the core: the whole result into @res, or else into @ans. */
@@ -178,23 +185,28 @@ static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 	unsigned int gen = (unsigned int)atomic_read(&p2px_topo_gen);
 	struct p2px_topo_policy pol;
 	struct p2px_rec *end[2];
+	bool direct;
 	int ret = -ENOMEM;
 
 	mutex_lock(&p2px_rec_lock);
 	end[0] = p2px_rec_chain(provider, gen);
 	end[1] = end[0] ? p2px_rec_chain(client, gen) : NULL;
-	if (end[1]) {
-		p2px_rec_read_acs(end[0], end[1], stamp, res != NULL);
-		rcu_read_lock();
-		p2px_policy_fill(&pol);
-		if (res)
-			ret = p2px_topo_calc(&end[0]->node, &end[1]->node,
-					     &pol, res);
-		else
-			ret = p2px_topo_answer(&end[0]->node, &end[1]->node,
-					       &pol, ans);
-		rcu_read_unlock();
+	if (!end[1])
+		goto out;
+	direct = p2px_rec_read_acs(end[0], end[1], stamp, res != NULL);
+	if (direct && !res) {
+		/* p2px_topo_answer() reads no policy for a direct path. */
+		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, NULL, ans);
+		goto out;
 	}
+	rcu_read_lock();
+	p2px_policy_fill(&pol);
+	if (res)
+		ret = p2px_topo_calc(&end[0]->node, &end[1]->node, &pol, res);
+	else
+		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, &pol, ans);
+	rcu_read_unlock();
+out:
 	mutex_unlock(&p2px_rec_lock);
 	return ret;
 }
