@@ -110,23 +110,6 @@ int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
 EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
 
 /**
- * p2px_distance_many() - p2pdma_ext_distance_many(), for the module itself
- * @provider: device whose BAR is the P2P memory
- * @clients: devices that would DMA to it (the nearest PCI ancestor counts)
- * @num_clients: number of entries in @clients
- * @verbose: log why each refused client cannot use @provider (recomputed)
- *
- * Context: process context.
- * Return: as p2pdma_ext_distance_many().
- */
-int p2px_distance_many(struct pci_dev *provider, struct device **clients,
-		       int num_clients, bool verbose)
-{
-	return p2pdma_ext_distance_many(provider, clients, num_clients,
-					verbose);
-}
-
-/**
  * p2pdma_ext_map_type() - how @client would reach @provider's memory
  * @provider: PCI device whose memory would be used
  * @client: device that would DMA to it (its nearest PCI ancestor counts)

@@ -57,20 +57,12 @@ struct p2px_pair {
 	struct p2px_detail *detail;
 };
 
-/* Counters, per CPU: a lookup pays no atomic operation for them. */
-struct p2px_cache_counters {
-	u64 hits;
-	u64 misses;
-	u64 fresh;
-	u64 refreshed;
-	u64 invalidations;
-};
-
 static struct hlist_head p2px_pairs[1 << P2PX_CACHE_BITS];
 static DEFINE_MUTEX(p2px_cache_lock);
 static unsigned int p2px_ndetailed;	/* details, under p2px_cache_lock */
 static atomic_t p2px_cache_gen = ATOMIC_INIT(0);
-static DEFINE_PER_CPU(struct p2px_cache_counters, p2px_stat);
+/* Counters, per CPU: a lookup pays no atomic operation for them. */
+static DEFINE_PER_CPU(struct p2px_cache_stats, p2px_stat);
 
 #define p2px_count(field)	this_cpu_inc(p2px_stat.field)
 
@@ -328,8 +320,7 @@ void p2px_cache_stats(struct p2px_cache_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	for_each_possible_cpu(cpu) {
-		const struct p2px_cache_counters *c = per_cpu_ptr(&p2px_stat,
-								  cpu);
+		const struct p2px_cache_stats *c = per_cpu_ptr(&p2px_stat, cpu);
 
 		st->hits += c->hits;
 		st->misses += c->misses;

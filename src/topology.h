@@ -89,11 +89,9 @@ void p2px_cache_stats(struct p2px_cache_stats *st);
 int p2px_cache_init(void);
 void p2px_cache_exit(void);
 
-/* topo_api.c: the exported lookups, for the module itself */
-int p2px_distance_many(struct pci_dev *provider, struct device **clients,
-		       int num_clients, bool verbose);
-
 /* topo_ioctl.c: the topology ioctls of the control device */
+int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
+		    struct p2pdma_ext_topo_cell *cells);
 long p2px_ioctl_topo_pairs(void __user *uarg);
 long p2px_ioctl_topo_matrix(void __user *uarg);
 
