@@ -193,7 +193,7 @@ static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 	end[1] = end[0] ? p2px_rec_chain(client, gen) : NULL;
 	if (!end[1])
 		goto out;
-	direct = p2px_rec_read_acs(end[0], end[1], stamp, res != NULL);
+	direct = p2px_rec_read_acs(end[0], end[1], stamp, !!res);
 	if (direct && !res) {
 		/* p2px_topo_answer() reads no policy for a direct path. */
 		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, NULL, ans);

@@ -1370,8 +1370,10 @@ static void sweep_build(struct sweep *t)
 		sweep_entry(&t->removed[i]);
 	t->pol.extra = t->extra;
 	t->pol.removed = t->removed;
-	if (!chance(85))	/* the built-in table alone */
-		t->pol.nr_extra = t->pol.nr_removed = 0;
+	if (!chance(85)) {	/* the built-in table alone */
+		t->pol.nr_extra = 0;
+		t->pol.nr_removed = 0;
+	}
 	t->pol.cpu_allows = chance(10);
 	t->pol.trust_all = chance(10);
 }
