@@ -32,8 +32,8 @@ static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 }
 
 /*
- * The answer for one client of a verbose p2px_distance_many(): recomputed
- * from the hardware, and if it is no, logged with the reason why.
+ * The answer for one client of a verbose p2pdma_ext_distance_many():
+ * recomputed from the hardware, and if it is no, logged with the reason.
  */
 static int p2px_client_verbose(struct pci_dev *provider, struct device *dev,
 			       struct p2px_topo_answer *ans)
