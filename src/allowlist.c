@@ -39,14 +39,13 @@ struct p2px_policy {
 	struct rcu_head rcu;
 	struct p2px_topo_entry allow[P2PX_TOPO_MAX_ENTRIES];
 	struct p2px_topo_entry deny[P2PX_TOPO_MAX_ENTRIES];
-	struct p2px_topo_allowlist list;	/* points into allow/deny */
-	bool trust_all;
+	struct p2px_topo_policy pol;	/* points into allow/deny */
 };
 
 enum p2px_policy_field { P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST };
 
 static struct p2px_policy p2px_policy_default = {
-	.list = {
+	.pol = {
 		.extra = p2px_policy_default.allow,
 		.removed = p2px_policy_default.deny,
 	},
@@ -80,24 +79,24 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	old = rcu_dereference_protected(p2px_policy,
 					lockdep_is_held(&p2px_policy_lock));
 	*new = *old;
-	new->list.extra = new->allow;
-	new->list.removed = new->deny;
+	new->pol.extra = new->allow;
+	new->pol.removed = new->deny;
 
 	switch (field) {
 	case P2PX_FIELD_ALLOW:
 		ret = p2px_topo_allowlist_parse(val, new->allow,
 						P2PX_TOPO_MAX_ENTRIES,
-						&new->list.nr_extra,
+						&new->pol.nr_extra,
 						why, sizeof(why));
 		break;
 	case P2PX_FIELD_DENY:
 		ret = p2px_topo_allowlist_parse(val, new->deny,
 						P2PX_TOPO_MAX_ENTRIES,
-						&new->list.nr_removed,
+						&new->pol.nr_removed,
 						why, sizeof(why));
 		break;
 	default:
-		ret = kstrtobool(val, &new->trust_all);
+		ret = kstrtobool(val, &new->pol.trust_all);
 		if (ret)
 			strscpy(why, "expected y/n/1/0", sizeof(why));
 		break;
@@ -109,7 +108,7 @@ static int p2px_policy_update(const struct kernel_param *kp,
 		return ret;
 	}
 
-	was_trusted = old->trust_all;
+	was_trusted = old->pol.trust_all;
 	rcu_assign_pointer(p2px_policy, new);
 	/* Publish the new snapshot before the generation that announces it. */
 	smp_mb__before_atomic();
@@ -119,7 +118,7 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	if (old != &p2px_policy_default)
 		kfree_rcu(old, rcu);
 
-	if (new->trust_all && !was_trusted) {
+	if (new->pol.trust_all && !was_trusted) {
 		pr_warn("trust_all_host_bridges is set: peer-to-peer DMA is allowed through every host bridge, which can corrupt data or hang the machine on hardware that does not route it; for testing only\n");
 		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 	}
@@ -135,16 +134,16 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 	pol = rcu_dereference(p2px_policy);
 	switch (field) {
 	case P2PX_FIELD_ALLOW:
-		len = p2px_topo_allowlist_format(pol->allow, pol->list.nr_extra,
+		len = p2px_topo_allowlist_format(pol->allow, pol->pol.nr_extra,
 						 buf, PAGE_SIZE - 1);
 		break;
 	case P2PX_FIELD_DENY:
-		len = p2px_topo_allowlist_format(pol->deny, pol->list.nr_removed,
+		len = p2px_topo_allowlist_format(pol->deny, pol->pol.nr_removed,
 						 buf, PAGE_SIZE - 1);
 		break;
 	default:
 		len = scnprintf(buf, PAGE_SIZE - 1, "%c",
-				pol->trust_all ? 'Y' : 'N');
+				pol->pol.trust_all ? 'Y' : 'N');
 		break;
 	}
 	rcu_read_unlock();
@@ -199,8 +198,7 @@ void p2px_policy_fill(struct p2px_topo_policy *pol)
 {
 	const struct p2px_policy *cur = rcu_dereference(p2px_policy);
 
-	pol->allow = &cur->list;
-	pol->trust_all = cur->trust_all;
+	*pol = cur->pol;
 	pol->cpu_allows = p2px_cpu_routes_p2p();
 }
 

@@ -58,6 +58,7 @@
 #include <linux/memremap.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
 #include <linux/percpu-refcount.h>
 #include <linux/pseudo_fs.h>
@@ -658,7 +659,8 @@ static struct pci_dev *p2px_ext_find_many(struct device **clients,
 
 		if (!READ_ONCE(d->published) || !p2px_ext_has_memory(d))
 			continue;
-		dist = p2px_distance_many(d->pdev, clients, num_clients, false);
+		dist = p2pdma_ext_distance_many(d->pdev, clients, num_clients,
+						false);
 		if (dist < 0 || dist > best_dist)
 			continue;
 		if (dist < best_dist) {
@@ -684,7 +686,8 @@ static void p2px_ext_explain(struct device **clients, int num_clients)
 	mutex_lock(&p2px_ext_lock);
 	list_for_each_entry(d, &p2px_ext_devs, node) {
 		if (READ_ONCE(d->published) && p2px_ext_has_memory(d)) {
-			p2px_distance_many(d->pdev, clients, num_clients, true);
+			p2pdma_ext_distance_many(d->pdev, clients, num_clients,
+						 true);
 			break;
 		}
 	}

@@ -25,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/genalloc.h>
+#include <linux/p2pdma_ext.h>
 #include <linux/random.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
@@ -111,7 +112,8 @@ static struct pci_dev *p2px_native_find_many(struct device **clients,
 	for_each_pci_dev(pdev) {
 		if (!p2px_native_has_p2pmem(pdev))
 			continue;
-		dist = p2px_distance_many(pdev, clients, num_clients, false);
+		dist = p2pdma_ext_distance_many(pdev, clients, num_clients,
+						false);
 		if (dist < 0 || dist > best_dist)
 			continue;
 		if (dist < best_dist) {
@@ -133,7 +135,7 @@ static void p2px_native_explain(struct device **clients, int num_clients)
 
 	for_each_pci_dev(pdev) {
 		if (p2px_native_has_p2pmem(pdev)) {
-			p2px_distance_many(pdev, clients, num_clients, true);
+			p2pdma_ext_distance_many(pdev, clients, num_clients, true);
 			pci_dev_put(pdev);
 			return;
 		}

@@ -32,8 +32,8 @@ static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 }
 
 /*
- * The answer for one client of a verbose p2px_distance_many(): recomputed
- * from the hardware, and if it is no, logged with the reason why.
+ * The answer for one client of a verbose p2pdma_ext_distance_many():
+ * recomputed from the hardware, and if it is no, logged with the reason.
  */
 static int p2px_client_verbose(struct pci_dev *provider, struct device *dev,
 			       struct p2px_topo_answer *ans)
@@ -108,23 +108,6 @@ int p2pdma_ext_distance_many(struct pci_dev *provider, struct device **clients,
 	return total;
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
-
-/**
- * p2px_distance_many() - p2pdma_ext_distance_many(), for the module itself
- * @provider: device whose BAR is the P2P memory
- * @clients: devices that would DMA to it (the nearest PCI ancestor counts)
- * @num_clients: number of entries in @clients
- * @verbose: log why each refused client cannot use @provider (recomputed)
- *
- * Context: process context.
- * Return: as p2pdma_ext_distance_many().
- */
-int p2px_distance_many(struct pci_dev *provider, struct device **clients,
-		       int num_clients, bool verbose)
-{
-	return p2pdma_ext_distance_many(provider, clients, num_clients,
-					verbose);
-}
 
 /**
  * p2pdma_ext_map_type() - how @client would reach @provider's memory

@@ -60,36 +60,23 @@ struct p2px_bench {
 
 static struct p2px_bench p2px_bench_last;	/* under p2px_dbg_lock */
 
-static char p2px_map_char(enum p2px_topo_map map)
-{
-	switch (map) {
-	case P2PX_TOPO_MAP_BUS_ADDR:
-		return 'B';
-	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
-		return 'H';
-	default:
-		return '-';
-	}
-}
-
 static int p2px_topology_show(struct seq_file *m, void *v)
 {
+	struct p2pdma_ext_topo_cell *cells = NULL, *c;
 	struct pci_dev **devs = NULL;
-	struct p2px_topo_result *res;
 	unsigned int n = 0, total = 0, i, j;
 	char name[32], cell[16];
 	int ret;
 
-	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	ret = res ? p2px_pci_get_all(P2PX_DBG_MAX_DEVS, &devs, &total) :
-		    -ENOMEM;
+	ret = p2px_pci_get_all(P2PX_DBG_MAX_DEVS, &devs, &total);
 	if (ret == -ENOSPC)
 		ret = 0;
-	n = min_t(unsigned int, total, P2PX_DBG_MAX_DEVS);
-	if (ret) {
-		n = 0;
+	n = ret ? 0 : min_t(unsigned int, total, P2PX_DBG_MAX_DEVS);
+	cells = n ? kvcalloc((size_t)n * n, sizeof(*cells), GFP_KERNEL) : NULL;
+	if (!ret && n)
+		ret = cells ? p2px_topo_cells(devs, n, 0, cells) : -ENOMEM;
+	if (ret)
 		goto out;
-	}
 
 	seq_puts(m, "# p2pdma_ext topology: row = provider, column = client\n");
 	seq_puts(m, "# Bn = direct by PCI bus address, Hn = through the host bridge, n = distance;\n");
@@ -106,24 +93,22 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	for (j = 0; j < n; j++)
 		seq_printf(m, " %5u", j);
 	seq_putc(m, '\n');
-	for (i = 0; i < n; i++) {
+	for (i = 0, c = cells; i < n; i++) {
 		seq_printf(m, "%3u", i);
-		for (j = 0; j < n; j++) {
-			ret = p2px_cache_pair(devs[i], devs[j], res, 0, NULL);
-			if (ret)
-				goto out;
-			if (res->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
+		for (j = 0; j < n; j++, c++) {
+			if (c->map_type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
 				strscpy(cell, "--", sizeof(cell));
 			else
 				snprintf(cell, sizeof(cell), "%c%d",
-					 p2px_map_char(res->map), res->distance);
+					 c->map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR ?
+					 'B' : 'H',
+					 c->distance);
 			seq_printf(m, " %5s", cell);
 		}
 		seq_putc(m, '\n');
-		cond_resched();
 	}
 out:
-	kfree(res);
+	kvfree(cells);
 	p2px_pci_put_all(devs, n);
 	return ret;
 }

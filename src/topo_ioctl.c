@@ -23,6 +23,10 @@
 /* Largest pair stride accepted (room for the structure to grow). */
 #define P2PX_MAX_PAIR_SIZE	4096
 
+/* The uapi names the core's reasons and map types by the same numbers. */
+#define P2PX_SAME_REASON(r)	\
+	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_##r != P2PX_TOPO_REASON_##r)
+
 static void p2px_check_abi(void)
 {
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED !=
@@ -30,29 +34,18 @@ static void p2px_check_abi(void)
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE !=
 		     P2PDMA_EXT_MAP_THRU_HOST_BRIDGE);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NONE != P2PX_TOPO_REASON_NONE);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_SAME_UPSTREAM_BRIDGE !=
-		     P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NO_COMMON_UPSTREAM !=
-		     P2PX_TOPO_REASON_NO_COMMON_UPSTREAM);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_ACS_REDIRECT !=
-		     P2PX_TOPO_REASON_ACS_REDIRECT);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_CPU_ALLOWS !=
-		     P2PX_TOPO_REASON_CPU_ALLOWS);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_ALLOWED !=
-		     P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_TRUSTED_BY_PARAM !=
-		     P2PX_TOPO_REASON_TRUSTED_BY_PARAM);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED !=
-		     P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_SAME_ONLY !=
-		     P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_NO_HOST_ROOT !=
-		     P2PX_TOPO_REASON_NO_HOST_ROOT);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_BAD_INPUT !=
-		     P2PX_TOPO_REASON_BAD_INPUT);
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_TOO_DEEP !=
-		     P2PX_TOPO_REASON_TOO_DEEP);
+	P2PX_SAME_REASON(NONE);
+	P2PX_SAME_REASON(SAME_UPSTREAM_BRIDGE);
+	P2PX_SAME_REASON(NO_COMMON_UPSTREAM);
+	P2PX_SAME_REASON(ACS_REDIRECT);
+	P2PX_SAME_REASON(CPU_ALLOWS);
+	P2PX_SAME_REASON(HOST_BRIDGE_ALLOWED);
+	P2PX_SAME_REASON(TRUSTED_BY_PARAM);
+	P2PX_SAME_REASON(HOST_BRIDGE_NOT_ALLOWED);
+	P2PX_SAME_REASON(HOST_BRIDGE_SAME_ONLY);
+	P2PX_SAME_REASON(NO_HOST_ROOT);
+	P2PX_SAME_REASON(BAD_INPUT);
+	P2PX_SAME_REASON(TOO_DEEP);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pair) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pairs) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_cell) != 8);
@@ -171,6 +164,43 @@ out:
 }
 
 /**
+ * p2px_topo_cells() - the answers for every pair of a set of functions
+ * @devs: the functions
+ * @n: entries in @devs
+ * @flags: P2PX_PAIR_CACHED to accept current cached results
+ * @cells: receives @n * @n answers, provider @i's row first
+ *
+ * Context: process context; may sleep.
+ * Return: 0 or a negative errno.
+ */
+int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
+		    struct p2pdma_ext_topo_cell *cells)
+{
+	struct p2pdma_ext_topo_cell *c = cells;
+	struct p2px_topo_result *res;
+	unsigned int i, j;
+	int ret = 0;
+
+	res = kmalloc(sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		for (j = 0; j < n && !ret; j++, c++) {
+			ret = p2px_cache_pair(devs[i], devs[j], res, flags,
+					      NULL);
+			c->map_type = p2px_map_uapi(res->map);
+			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+				      -1 : res->distance;
+			c->reason = res->reason;
+			c->detour = res->detour;
+		}
+		cond_resched();
+	}
+	kfree(res);
+	return ret;
+}
+
+/**
  * p2px_ioctl_topo_matrix() - P2PDMA_EXT_IOC_TOPO_MATRIX
  * @uarg: user pointer to struct p2pdma_ext_topo_matrix
  *
@@ -181,9 +211,8 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 	struct p2pdma_ext_topo_matrix __user *um = uarg;
 	struct p2pdma_ext_topo_matrix m;
 	struct p2pdma_ext_topo_cell *cells = NULL;
-	struct p2px_topo_result *res = NULL;
 	struct pci_dev **devs = NULL;
-	unsigned int i, j, n = 0, flags;
+	unsigned int i, n = 0, flags;
 	u64 *ids = NULL;
 	long ret;
 
@@ -198,8 +227,7 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 	flags = m.flags & P2PDMA_EXT_TOPO_Q_CACHED ? P2PX_PAIR_CACHED : 0;
 
 	ids = kvcalloc(m.num_devices, sizeof(*ids), GFP_KERNEL);
-	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	if (!ids || !res) {
+	if (!ids) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -228,26 +256,9 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 	}
 
 	cells = kvcalloc((size_t)n * n, sizeof(*cells), GFP_KERNEL);
-	if (!cells) {
-		ret = -ENOMEM;
+	ret = cells ? p2px_topo_cells(devs, n, flags, cells) : -ENOMEM;
+	if (ret)
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++) {
-			struct p2pdma_ext_topo_cell *c = &cells[(size_t)i * n + j];
-
-			ret = p2px_cache_pair(devs[i], devs[j], res, flags,
-					      NULL);
-			if (ret)
-				goto out;
-			c->map_type = p2px_map_uapi(res->map);
-			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-				      -1 : res->distance;
-			c->reason = res->reason;
-			c->detour = res->detour;
-		}
-		cond_resched();
-	}
 
 	if (copy_to_user(u64_to_user_ptr(m.cells), cells,
 			 (size_t)n * n * sizeof(*cells)) ||
@@ -261,7 +272,6 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 out:
 	kvfree(cells);
 	p2px_pci_put_all(devs, n);
-	kfree(res);
 	kvfree(ids);
 	return ret;
 }

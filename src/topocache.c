@@ -57,20 +57,12 @@ struct p2px_pair {
 	struct p2px_detail *detail;
 };
 
-/* Counters, per CPU: a lookup pays no atomic operation for them. */
-struct p2px_cache_counters {
-	u64 hits;
-	u64 misses;
-	u64 fresh;
-	u64 refreshed;
-	u64 invalidations;
-};
-
 static struct hlist_head p2px_pairs[1 << P2PX_CACHE_BITS];
 static DEFINE_MUTEX(p2px_cache_lock);
 static unsigned int p2px_ndetailed;	/* details, under p2px_cache_lock */
 static atomic_t p2px_cache_gen = ATOMIC_INIT(0);
-static DEFINE_PER_CPU(struct p2px_cache_counters, p2px_stat);
+/* Counters, per CPU: a lookup pays no atomic operation for them. */
+static DEFINE_PER_CPU(struct p2px_cache_stats, p2px_stat);
 
 #define p2px_count(field)	this_cpu_inc(p2px_stat.field)
 
@@ -225,7 +217,7 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_walk_answer(provider, client, ans);
+	ret = p2px_walk_answer(provider, client, stamp, ans);
 	if (!ret)
 		p2px_store(e, pid, cid, stamp, ans, NULL);
 	return ret;
@@ -328,8 +320,7 @@ void p2px_cache_stats(struct p2px_cache_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	for_each_possible_cpu(cpu) {
-		const struct p2px_cache_counters *c = per_cpu_ptr(&p2px_stat,
-								  cpu);
+		const struct p2px_cache_stats *c = per_cpu_ptr(&p2px_stat, cpu);
 
 		st->hits += c->hits;
 		st->misses += c->misses;
@@ -354,8 +345,10 @@ static int p2px_pci_notify(struct notifier_block *nb, unsigned long action,
 	if (action == BUS_NOTIFY_ADD_DEVICE || action == BUS_NOTIFY_DEL_DEVICE ||
 	    action == BUS_NOTIFY_REMOVED_DEVICE ||
 	    action == BUS_NOTIFY_BOUND_DRIVER ||
-	    action == BUS_NOTIFY_UNBOUND_DRIVER)
+	    action == BUS_NOTIFY_UNBOUND_DRIVER) {
+		p2px_walk_topology_changed();
 		p2px_cache_invalidate();
+	}
 	return NOTIFY_DONE;
 }
 
@@ -392,4 +385,5 @@ void p2px_cache_exit(void)
 		INIT_HLIST_HEAD(&p2px_pairs[i]);
 	}
 	p2px_ndetailed = 0;
+	p2px_walk_exit();
 }

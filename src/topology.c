@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext topology walker: the only way the kernel decides a pair. It
- * describes the PCI hierarchy above two devices as the chains of struct
- * p2px_topo_node that topology_core.c decides on, so the same decision
- * code answers in the kernel and in the host unit tests. Calls the core,
- * the allowlist's policy and the PCI core; nothing above it.
+ * keeps, for every PCI function it was asked about and every bridge above
+ * one, a record holding the function's struct p2px_topo_node, linked to
+ * the record of its upstream bridge: the chains that topology_core.c
+ * decides on, so the same decision code answers in the kernel and in the
+ * host unit tests. Records are built once per topology generation (PCI
+ * devices added or removed, drivers bound or unbound:
+ * p2px_walk_topology_changed()) and survive cache flushes. ACS Control,
+ * which changes without an event, is read only on the path between the
+ * two devices: for answers once per device and cache stamp, for
+ * explanations every time. Calls the core, the allowlist's policy and the
+ * PCI core; nothing above it.
+ *
+ * Locking: p2px_rec_lock (a mutex) protects the record table and every
+ * record, including the nodes the core reads while deciding. Records are
+ * freed only by p2px_walk_exit().
  */
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -13,23 +26,31 @@
 #include "compat.h"
 #include "topology.h"
 
-/* Nodes per chain kept on the stack; deeper chains are allocated. */
-#define P2PX_WALK_STACK	8
-
-/*
- * The chains of one provider/client pair, nearest device first: @node[i]
- * describes @dev[i]. They live in @stack_node and @stack_dev or, for
- * hierarchies deeper than P2PX_WALK_STACK, in @heap.
+/**
+ * struct p2px_rec - one PCI function as the decision core sees it
+ * @hnode: in p2px_recs, by @node.id
+ * @pdev: the function it describes (no reference: valid while @gen is)
+ * @gen: topology generation it was built in
+ * @acs_read: @node.acs_ctrl was read in cache stamp @acs_stamp
+ * @acs_stamp: see @acs_read
+ * @depth: bridges above it
+ * @node: the description; @node.up is the upstream bridge's record's
+ * @host: the host bridge above it (@node.host points here)
  */
-struct p2px_walk {
-	struct p2px_topo_bridge host[2];
-	struct p2px_topo_node *node[2];
-	struct pci_dev **dev[2];
-	int len[2];
-	struct p2px_topo_node stack_node[2][P2PX_WALK_STACK];
-	struct pci_dev *stack_dev[2][P2PX_WALK_STACK];
-	void *heap;
+struct p2px_rec {
+	struct hlist_node hnode;
+	struct pci_dev *pdev;
+	unsigned int gen;
+	bool acs_read;
+	unsigned int acs_stamp;
+	int depth;
+	struct p2px_topo_node node;
+	struct p2px_topo_bridge host;
 };
+
+static DEFINE_HASHTABLE(p2px_recs, 9);
+static DEFINE_MUTEX(p2px_rec_lock);
+static atomic_t p2px_topo_gen = ATOMIC_INIT(0);
 
 static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
 {
@@ -46,114 +67,148 @@ static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
 	b->root_device = b->has_root ? root->device : 0;
 }
 
-/*
- * Describe @pdev and every bridge above it in @node and @dev (room for
- * @max). Return: the length of the whole chain, which may exceed @max;
- * counting stops past P2PX_TOPO_MAX_DEPTH, where the core refuses.
- */
-static int p2px_chain_build(struct pci_dev *pdev, struct p2px_topo_node *node,
-			    struct pci_dev **dev, int max)
+static struct p2px_rec *p2px_rec_up(struct p2px_rec *r)
 {
+	return r->node.up ? container_of(r->node.up, struct p2px_rec, node) :
+			    NULL;
+}
+
+static struct p2px_rec *p2px_rec_get(u64 id)
+{
+	struct p2px_rec *r;
+
+	hash_for_each_possible(p2px_recs, r, hnode, id)
+		if (r->node.id == id)
+			return r;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (r) {
+		r->node.id = id;
+		hash_add(p2px_recs, &r->hnode, id);
+	}
+	return r;
+}
+
+/*
+ * The record of @pdev, those of the bridges above it made current on the
+ * way up. Counting stops past P2PX_TOPO_MAX_DEPTH, where the core refuses.
+ */
+static struct p2px_rec *p2px_rec_chain(struct pci_dev *pdev, unsigned int gen)
+{
+	struct p2px_rec *r, *first = NULL, *child = NULL;
 	struct pci_dev *d;
 	int n;
 
 	for (d = pdev, n = 0; d && n <= P2PX_TOPO_MAX_DEPTH;
 	     d = pci_upstream_bridge(d), n++) {
-		if (n >= max)
-			continue;
-		node[n].up = NULL;
-		if (n)
-			node[n - 1].up = &node[n];
-		node[n].id = P2PX_TOPO_ID(pci_domain_nr(d->bus),
-					  d->bus->number, d->devfn);
-		node[n].vendor = d->vendor;
-		node[n].device = d->device;
-		node[n].acs_ctrl = 0;
-		/* ACS Control is read later, where the decision needs it. */
-		node[n].has_acs = d->acs_cap != 0;
-		node[n].host = NULL;
-		dev[n] = d;
+		r = p2px_rec_get(p2px_pci_id(d));
+		if (!r) {
+			/* What was rebuilt is not current without its top. */
+			for (; first; first = p2px_rec_up(first))
+				first->pdev = NULL;
+			return NULL;
+		}
+		if (child)
+			child->node.up = &r->node;
+		else
+			first = r;
+		if (r->pdev == d && r->gen == gen)
+			break;	/* so is everything above it */
+		r->pdev = d;
+		r->gen = gen;
+		r->acs_read = false;
+		r->node.up = NULL;
+		r->node.vendor = d->vendor;
+		r->node.device = d->device;
+		r->node.has_acs = d->acs_cap != 0;
+		r->node.host = &r->host;
+		p2px_host_describe(d, &r->host);
+		child = r;
 	}
-	return n;
+	/* Depths, once per rebuild: count the whole chain, then number it. */
+	for (n = 0, r = child ? first : NULL; r; r = p2px_rec_up(r))
+		n++;
+	for (r = child ? first : NULL; r; r = p2px_rec_up(r))
+		r->depth = --n;
+	return first;
 }
 
-/* Both chains, on the stack or, if one is deeper, allocated. */
-static int p2px_walk_chains(struct p2px_walk *w, struct pci_dev *provider,
-			    struct pci_dev *client)
+/* Read ACS Control of @r unless current; Return: its redirect bits. */
+static u16 p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
 {
-	struct pci_dev *ends[2] = { provider, client };
-	int i, max;
-
-	w->heap = NULL;
-	for (i = 0; i < 2; i++) {
-		w->node[i] = w->stack_node[i];
-		w->dev[i] = w->stack_dev[i];
-		w->len[i] = p2px_chain_build(ends[i], w->node[i], w->dev[i],
-					     P2PX_WALK_STACK);
-	}
-	max = max(w->len[0], w->len[1]);
-	if (max <= P2PX_WALK_STACK)
+	if (!r->node.has_acs)
 		return 0;
-	/* Just the room needed: with init_on_alloc the kernel clears it. */
-	w->heap = kmalloc_array(2 * max, sizeof(**w->node) + sizeof(**w->dev),
-				GFP_KERNEL);
-	if (!w->heap)
-		return -ENOMEM;
-	w->node[0] = w->heap;
-	w->node[1] = w->node[0] + max;
-	w->dev[0] = (struct pci_dev **)(w->node[1] + max);
-	w->dev[1] = w->dev[0] + max;
-	for (i = 0; i < 2; i++)
-		p2px_chain_build(ends[i], w->node[i], w->dev[i], max);
-	return 0;
+	if (fresh || !r->acs_read || r->acs_stamp != stamp) {
+		pci_read_config_word(r->pdev, r->pdev->acs_cap + PCI_ACS_CTRL,
+				     &r->node.acs_ctrl);
+		r->acs_read = !fresh;
+		r->acs_stamp = stamp;
+	}
+	return r->node.acs_ctrl & P2PX_TOPO_ACS_REDIR;
 }
 
 /*
  * Config space reads are the costly part of a walk: like upstream, read
- * ACS Control only on the path between the two devices, which is all the
- * decision looks at. Return: whether any of it redirects P2P.
+ * ACS Control only on the path between the two devices (the provider's
+ * side up to and including the common device, the client's below it),
+ * which is all the decision looks at; unless @fresh, only where it was
+ * not read in @stamp. Records are shared, so the common device is the
+ * first record both chains reach, at the same depth.
+ * Return: whether the path is direct (the core then reads no policy).
  */
-static bool p2px_walk_read_acs(struct p2px_walk *w)
+static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
+			      unsigned int stamp, bool fresh)
 {
-	int steps[2], i, k;
+	struct p2px_rec *a = p, *b = c;
 	u16 redir = 0;
 
-	if (!p2px_topo_meeting_point(w->node[0], w->len[0], w->node[1],
-				     w->len[1], &steps[0], &steps[1]))
-		return true;	/* through the host bridge in any case */
-	steps[0]++;		/* the provider's side includes the meeting point */
-	for (i = 0; i < 2; i++) {
-		for (k = 0; k < steps[i]; k++) {
-			struct p2px_topo_node *n = &w->node[i][k];
-
-			if (!n->has_acs)
-				continue;
-			pci_read_config_word(w->dev[i][k],
-					     w->dev[i][k]->acs_cap + PCI_ACS_CTRL,
-					     &n->acs_ctrl);
-			redir |= n->acs_ctrl & P2PX_TOPO_ACS_REDIR;
-		}
+	while (a && b && a != b) {
+		if (a->depth >= b->depth)
+			a = p2px_rec_up(a);
+		else
+			b = p2px_rec_up(b);
 	}
-	return redir;
+	if (!a || a != b)
+		return false;	/* through the host bridge in any case */
+	for (; p != a; p = p2px_rec_up(p))
+		redir |= p2px_rec_acs(p, stamp, fresh);
+	redir |= p2px_rec_acs(a, stamp, fresh);
+	for (; c != a; c = p2px_rec_up(c))
+		redir |= p2px_rec_acs(c, stamp, fresh);
+	return !redir;
 }
 
-/* Walk, and describe the host bridges if @hosts or the path needs them. */
-static int p2px_walk(struct p2px_walk *w, struct pci_dev *provider,
-		     struct pci_dev *client, bool hosts)
+/* Decide with the core: the whole result into @res, or else into @ans. */
+static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
+		     unsigned int stamp, struct p2px_topo_result *res,
+		     struct p2px_topo_answer *ans)
 {
-	int ret = p2px_walk_chains(w, provider, client), i;
+	unsigned int gen = (unsigned int)atomic_read(&p2px_topo_gen);
+	struct p2px_topo_policy pol;
+	struct p2px_rec *end[2];
+	bool direct;
+	int ret = -ENOMEM;
 
-	if (ret)
-		return ret;
-	if (w->len[0] > P2PX_TOPO_MAX_DEPTH || w->len[1] > P2PX_TOPO_MAX_DEPTH)
-		return 0;	/* the core says "too deep" */
-	if (!p2px_walk_read_acs(w) && !hosts)
-		return 0;
-	for (i = 0; i < 2; i++) {
-		p2px_host_describe(w->dev[i][0], &w->host[i]);
-		w->node[i][0].host = &w->host[i];
+	mutex_lock(&p2px_rec_lock);
+	end[0] = p2px_rec_chain(provider, gen);
+	end[1] = end[0] ? p2px_rec_chain(client, gen) : NULL;
+	if (!end[1])
+		goto out;
+	direct = p2px_rec_read_acs(end[0], end[1], stamp, !!res);
+	if (direct && !res) {
+		/* p2px_topo_answer() reads no policy for a direct path. */
+		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, NULL, ans);
+		goto out;
 	}
-	return 0;
+	rcu_read_lock();
+	p2px_policy_fill(&pol);
+	if (res)
+		ret = p2px_topo_calc(&end[0]->node, &end[1]->node, &pol, res);
+	else
+		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, &pol, ans);
+	rcu_read_unlock();
+out:
+	mutex_unlock(&p2px_rec_lock);
+	return ret;
 }
 
 /**
@@ -162,32 +217,23 @@ static int p2px_walk(struct p2px_walk *w, struct pci_dev *provider,
  * @client: device that would DMA to it
  * @res: the answer and its reasons (p2px_topo_calc())
  *
+ * Reads ACS Control on the path from the hardware.
+ *
  * Context: process context (reads config space, may allocate).
  * Return: 0 with @res filled in, or a negative errno.
  */
 int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res)
 {
-	/* Not cleared on entry (init_stack_all_zero): every field read is set. */
-	struct p2px_walk w __uninitialized;
-	struct p2px_topo_policy pol;
-	int ret;
-
-	ret = p2px_walk(&w, provider, client, true);
-	if (ret)
-		return ret;
-	rcu_read_lock();
-	p2px_policy_fill(&pol);
-	ret = p2px_topo_calc(w.node[0], w.node[1], &pol, res);
-	rcu_read_unlock();
-	kfree(w.heap);
-	return ret;
+	return p2px_walk(provider, client, 0, res, NULL);
 }
 
 /**
  * p2px_walk_answer() - map type and distance of a pair, without the why
  * @provider: device whose BAR is the P2P memory
  * @client: device that would DMA to it
+ * @stamp: the cache stamp the answer is for (p2px_topo_stamp()): ACS
+ *	Control read in it is not read again
  * @ans: the answer: what p2px_walk_calc() says in @map and @distance
  *
  * Looks at the host bridges and the allowlist only when the path goes
@@ -197,19 +243,31 @@ int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
  * Return: 0 with @ans filled in, or a negative errno.
  */
 int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     struct p2px_topo_answer *ans)
+		     unsigned int stamp, struct p2px_topo_answer *ans)
 {
-	struct p2px_walk w __uninitialized;
-	struct p2px_topo_policy pol;
-	int ret;
-
-	ret = p2px_walk(&w, provider, client, false);
-	if (ret)
-		return ret;
-	rcu_read_lock();
-	p2px_policy_fill(&pol);
-	ret = p2px_topo_answer(w.node[0], w.node[1], &pol, ans);
-	rcu_read_unlock();
-	kfree(w.heap);
-	return ret;
+	return p2px_walk(provider, client, stamp, NULL, ans);
 }
+
+/**
+ * p2px_walk_topology_changed() - PCI functions came or went: rebuild records
+ */
+void p2px_walk_topology_changed(void)
+{
+	atomic_inc(&p2px_topo_gen);
+}
+
+/**
+ * p2px_walk_exit() - free the records at module unload
+ */
+void p2px_walk_exit(void)
+{
+	struct hlist_node *tmp;
+	struct p2px_rec *r;
+	int bkt;
+
+	hash_for_each_safe(p2px_recs, bkt, tmp, r, hnode) {
+		hash_del(&r->hnode);
+		kfree(r);
+	}
+}
+

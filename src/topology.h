@@ -45,7 +45,9 @@ void p2px_allowlist_exit(void);
 int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
 		   struct p2px_topo_result *res);
 int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     struct p2px_topo_answer *ans);
+		     unsigned int stamp, struct p2px_topo_answer *ans);
+void p2px_walk_topology_changed(void);
+void p2px_walk_exit(void);
 
 /* topocache.c: cached answers */
 #define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
@@ -87,11 +89,9 @@ void p2px_cache_stats(struct p2px_cache_stats *st);
 int p2px_cache_init(void);
 void p2px_cache_exit(void);
 
-/* topo_api.c: the exported lookups, for the module itself */
-int p2px_distance_many(struct pci_dev *provider, struct device **clients,
-		       int num_clients, bool verbose);
-
 /* topo_ioctl.c: the topology ioctls of the control device */
+int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
+		    struct p2pdma_ext_topo_cell *cells);
 long p2px_ioctl_topo_pairs(void __user *uarg);
 long p2px_ioctl_topo_matrix(void __user *uarg);
 

@@ -139,6 +139,27 @@ int p2px_topo_name(u64 id, char *buf, size_t len)
 	return p2px_sink_done(&s);
 }
 
+static const char *const p2px_map_names[] = {
+	[P2PX_TOPO_MAP_NOT_SUPPORTED] = "not-supported",
+	[P2PX_TOPO_MAP_BUS_ADDR] = "bus-address",
+	[P2PX_TOPO_MAP_THRU_HOST_BRIDGE] = "through-host-bridge",
+};
+
+static const char *const p2px_reason_names[] = {
+	[P2PX_TOPO_REASON_NONE] = "none",
+	[P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE] = "same-upstream-bridge",
+	[P2PX_TOPO_REASON_NO_COMMON_UPSTREAM] = "no-common-upstream",
+	[P2PX_TOPO_REASON_ACS_REDIRECT] = "acs-redirect",
+	[P2PX_TOPO_REASON_CPU_ALLOWS] = "cpu-allows",
+	[P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED] = "host-bridge-allowed",
+	[P2PX_TOPO_REASON_TRUSTED_BY_PARAM] = "trusted-by-param",
+	[P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED] = "host-bridge-not-allowed",
+	[P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY] = "host-bridge-same-only",
+	[P2PX_TOPO_REASON_NO_HOST_ROOT] = "no-host-root",
+	[P2PX_TOPO_REASON_BAD_INPUT] = "bad-input",
+	[P2PX_TOPO_REASON_TOO_DEEP] = "too-deep",
+};
+
 /**
  * p2px_topo_map_str() - short name of a mapping type
  * @map: the mapping type
@@ -147,15 +168,8 @@ int p2px_topo_name(u64 id, char *buf, size_t len)
  */
 const char *p2px_topo_map_str(enum p2px_topo_map map)
 {
-	switch (map) {
-	case P2PX_TOPO_MAP_NOT_SUPPORTED:
-		return "not-supported";
-	case P2PX_TOPO_MAP_BUS_ADDR:
-		return "bus-address";
-	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
-		return "through-host-bridge";
-	}
-	return "unknown";
+	return (unsigned int)map < ARRAY_SIZE(p2px_map_names) ?
+	       p2px_map_names[map] : "unknown";
 }
 
 /**
@@ -166,50 +180,12 @@ const char *p2px_topo_map_str(enum p2px_topo_map map)
  */
 const char *p2px_topo_reason_str(enum p2px_topo_reason reason)
 {
-	switch (reason) {
-	case P2PX_TOPO_REASON_NONE:
-		return "none";
-	case P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE:
-		return "same-upstream-bridge";
-	case P2PX_TOPO_REASON_NO_COMMON_UPSTREAM:
-		return "no-common-upstream";
-	case P2PX_TOPO_REASON_ACS_REDIRECT:
-		return "acs-redirect";
-	case P2PX_TOPO_REASON_CPU_ALLOWS:
-		return "cpu-allows";
-	case P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED:
-		return "host-bridge-allowed";
-	case P2PX_TOPO_REASON_TRUSTED_BY_PARAM:
-		return "trusted-by-param";
-	case P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED:
-		return "host-bridge-not-allowed";
-	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
-		return "host-bridge-same-only";
-	case P2PX_TOPO_REASON_NO_HOST_ROOT:
-		return "no-host-root";
-	case P2PX_TOPO_REASON_BAD_INPUT:
-		return "bad-input";
-	case P2PX_TOPO_REASON_TOO_DEEP:
-		return "too-deep";
-	}
-	return "unknown";
+	return (unsigned int)reason < ARRAY_SIZE(p2px_reason_names) ?
+	       p2px_reason_names[reason] : "unknown";
 }
 
 /* ------------------------------------------------------------------ */
 /* Host bridge allowlist                                               */
-
-/**
- * p2px_topo_builtin() - the built-in host bridge allowlist
- * @nr: receives the number of entries (may be NULL)
- *
- * Return: the table.
- */
-const struct p2px_topo_entry *p2px_topo_builtin(unsigned int *nr)
-{
-	if (nr)
-		*nr = P2PX_BUILTIN_NR;
-	return p2px_builtin_table;
-}
 
 static bool p2px_entry_matches(const struct p2px_topo_entry *e,
 			       u16 vendor, u16 device)
@@ -235,7 +211,7 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 
 /**
  * p2px_topo_allowlist_find() - look a host bridge root device up
- * @al: the allowlist; NULL means the built-in table only
+ * @al: the policy whose allowlist counts; NULL means the built-in table
  * @vendor: root device vendor id
  * @device: root device id
  * @flags: receives the matching entry's flags plus P2PX_TOPO_F_EXTRA or
@@ -248,7 +224,7 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
  *
  * Return: true if an entry allows this root device.
  */
-bool p2px_topo_allowlist_find(const struct p2px_topo_allowlist *al,
+bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags)
 {
 	const struct p2px_topo_entry *e;
@@ -524,40 +500,6 @@ static int p2px_chain_len(const struct p2px_topo_node *n)
 	return len;
 }
 
-/**
- * p2px_topo_meeting_point() - where two chains of nodes meet
- * @provider: the provider's node
- * @plen: nodes in its chain to consider
- * @client: the client's node
- * @clen: nodes in its chain to consider
- * @psteps: receives the hops from @provider to the meeting point
- * @csteps: receives the hops from @client to it
- *
- * Return: going up from the provider, the first of its ancestors (itself
- * included) that is also an ancestor of the client (itself included), or
- * NULL. Only the ACS settings of the nodes below it (and of itself, on
- * the provider's side) take part in the decision.
- */
-const struct p2px_topo_node *
-p2px_topo_meeting_point(const struct p2px_topo_node *provider, int plen,
-			const struct p2px_topo_node *client, int clen,
-			int *psteps, int *csteps)
-{
-	const struct p2px_topo_node *a, *b;
-	int i, j;
-
-	for (a = provider, i = 0; a && i < plen; a = a->up, i++) {
-		for (b = client, j = 0; b && j < clen; b = b->up, j++) {
-			if (a->id != b->id)
-				continue;
-			*psteps = i;
-			*csteps = j;
-			return a;
-		}
-	}
-	return NULL;
-}
-
 /* The P2PX_TOPO_ACS_REDIR bits @n has set, 0 without an ACS capability. */
 static u16 p2px_acs_redir_bits(const struct p2px_topo_node *n)
 {
@@ -596,14 +538,28 @@ static int p2px_path_find(const struct p2px_topo_node *provider,
 {
 	int plen = p2px_chain_len(provider), clen = p2px_chain_len(client);
 
+	const struct p2px_topo_node *a = provider, *b = client;
+	int i = 0, j = 0;
+
 	if (plen < 0 || clen < 0)
 		return -ELOOP;
-	path->psteps = 0;
-	path->csteps = 0;
-	path->common = p2px_topo_meeting_point(provider, plen, client, clen,
-					       &path->psteps, &path->csteps);
-	path->distance = path->common ? path->psteps + path->csteps :
-					plen + clen;
+	/*
+	 * A device's ancestors are the same whichever chain names it, so the
+	 * two chains meet at the first device at the same height above the
+	 * top: climb the longer chain to the other's height, then both.
+	 */
+	for (; plen - i > clen - j; i++)
+		a = a->up;
+	for (; clen - j > plen - i; j++)
+		b = b->up;
+	for (; a && a->id != b->id; i++, j++) {
+		a = a->up;
+		b = b->up;
+	}
+	path->common = a;
+	path->psteps = i;
+	path->csteps = j;
+	path->distance = a ? i + j : plen + clen;
 	return 0;
 }
 
@@ -646,7 +602,7 @@ static bool p2px_path_redirects(const struct p2px_topo_node *provider,
 }
 
 static void p2px_describe_host(const struct p2px_topo_bridge *br,
-			       const struct p2px_topo_allowlist *al,
+			       const struct p2px_topo_policy *al,
 			       struct p2px_topo_hb_info *hb)
 {
 	if (!br)
@@ -767,8 +723,8 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 		return -ELOOP;
 	}
 
-	p2px_describe_host(provider->host, pol->allow, &res->hb[0]);
-	p2px_describe_host(client->host, pol->allow, &res->hb[1]);
+	p2px_describe_host(provider->host, pol, &res->hb[0]);
+	p2px_describe_host(client->host, pol, &res->hb[1]);
 	res->same_host = p2px_same_host(provider->host, client->host);
 	res->hb_verdict = p2px_judge_hosts(&res->hb[0], &res->hb[1],
 					   res->same_host);
@@ -829,8 +785,8 @@ p2px_host_map(const struct p2px_topo_bridge *provider,
 		pol = &no_policy;
 	/* The CPU rule comes first: no need to look the bridges up. */
 	if (!pol->cpu_allows) {
-		p2px_describe_host(provider, pol->allow, &hb[0]);
-		p2px_describe_host(client, pol->allow, &hb[1]);
+		p2px_describe_host(provider, pol, &hb[0]);
+		p2px_describe_host(client, pol, &hb[1]);
 		verdict = p2px_judge_hosts(&hb[0], &hb[1],
 					   p2px_same_host(provider, client));
 	}
@@ -893,23 +849,21 @@ int p2px_topo_sum(int total, const struct p2px_topo_answer *ans)
 
 static void p2px_put_acs_bits(struct p2px_sink *s, u16 bits)
 {
-	const char *sep = "";
+	static const struct { u16 bit; const char *name; } names[] = {
+		{ P2PX_TOPO_ACS_RR, "RR" },
+		{ P2PX_TOPO_ACS_CR, "CR" },
+		{ P2PX_TOPO_ACS_EC, "EC" },
+	};
+	const char *sep = "[";
+	unsigned int i;
 
-	p2px_putc(s, '[');
-	if (bits & P2PX_TOPO_ACS_RR) {
-		p2px_puts(s, "RR");
-		sep = " ";
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (bits & names[i].bit) {
+			p2px_printf(s, "%s%s", sep, names[i].name);
+			sep = " ";
+		}
 	}
-	if (bits & P2PX_TOPO_ACS_CR) {
-		p2px_puts(s, sep);
-		p2px_puts(s, "CR");
-		sep = " ";
-	}
-	if (bits & P2PX_TOPO_ACS_EC) {
-		p2px_puts(s, sep);
-		p2px_puts(s, "EC");
-	}
-	p2px_putc(s, ']');
+	p2px_puts(s, *sep == '[' ? "[]" : "]");
 }
 
 static unsigned int p2px_acs_listed(const struct p2px_topo_result *r)

@@ -147,28 +147,21 @@ struct p2px_topo_entry {
 };
 
 /**
- * struct p2px_topo_allowlist - the built-in table plus admin changes
- * @extra: entries added by the admin; looked at first, so an extra entry
- *	also overrides a built-in entry's flags
+ * struct p2px_topo_policy - inputs of the host bridge decision
+ * @extra: host bridge allowlist entries added by the admin; looked at
+ *	before the built-in table, so they also override a built-in entry's
+ *	flags
  * @nr_extra: number of @extra entries
  * @removed: ids for which the built-in table is not consulted
  * @nr_removed: number of @removed entries
- */
-struct p2px_topo_allowlist {
-	const struct p2px_topo_entry *extra;
-	unsigned int nr_extra;
-	const struct p2px_topo_entry *removed;
-	unsigned int nr_removed;
-};
-
-/**
- * struct p2px_topo_policy - inputs of the host bridge decision
- * @allow: the allowlist; NULL means the built-in table alone
  * @cpu_allows: the CPU routes P2P through its host bridges (AMD Zen)
  * @trust_all: the admin trusts every host bridge
  */
 struct p2px_topo_policy {
-	const struct p2px_topo_allowlist *allow;
+	const struct p2px_topo_entry *extra;
+	unsigned int nr_extra;
+	const struct p2px_topo_entry *removed;
+	unsigned int nr_removed;
 	bool cpu_allows;
 	bool trust_all;
 };
@@ -254,8 +247,7 @@ const char *p2px_topo_reason_str(enum p2px_topo_reason reason);
 
 int p2px_topo_name(u64 id, char *buf, size_t len);
 
-const struct p2px_topo_entry *p2px_topo_builtin(unsigned int *nr);
-bool p2px_topo_allowlist_find(const struct p2px_topo_allowlist *al,
+bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags);
 int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 			      unsigned int max, unsigned int *n,
@@ -263,10 +255,6 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
 			       unsigned int n, char *buf, size_t len);
 
-const struct p2px_topo_node *
-p2px_topo_meeting_point(const struct p2px_topo_node *provider, int plen,
-			const struct p2px_topo_node *client, int clen,
-			int *psteps, int *csteps);
 int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
 		   const struct p2px_topo_policy *pol,
