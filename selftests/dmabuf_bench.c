@@ -16,9 +16,9 @@
  *   dmabuf-cycle-N    attach + map + unmap + detach by edu, timed in the
  *                     kernel by p2px_bench's "dmabuf" command
  *
- * edu's IOMMU group is put in an identity domain first, where both
- * exporters hand out bus addresses (in the booted translating domain ours
- * maps through the IOMMU and vfio-pci does not: see vfio_dmabuf_test).
+ * edu's IOMMU group is put in an identity domain first, where edu's DMA
+ * through the bus addresses both exporters hand out works in QEMU too
+ * (see vfio_dmabuf_test).
  * Prints "# BENCH ROW IMPL MEDIAN P10 P90 N" lines; vfio-pci is the
  * "native" implementation. Exits 0 when every measurement was made, 4
  * when the kernel has no vfio dma-buf (nothing measured), 1 otherwise.

@@ -292,6 +292,29 @@ static inline void edu_check_revoked(struct __test_metadata *_metadata)
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 }
 
+/*
+ * Put edu's IOMMU group into domain type @type ("identity", "auto"),
+ * p2px_edu unbound meanwhile; 0, or -1 where the group has no writable
+ * type (no IOMMU, or before Linux 5.11).
+ */
+static inline int p2px_edu_domain(const char *edu, const char *type)
+{
+	char path[300], cur[32];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group/type", edu);
+	if (p2px_read_file(path, cur, sizeof(cur)))
+		return -1;
+	if (!strcmp(cur, type))
+		return 0;
+	if (bound_to(edu, EDU_DRV) && unbind_dev(edu))
+		return -1;
+	if (p2px_write_file(path, type)) {
+		rebind_driver(edu, EDU_DRV);
+		return -1;
+	}
+	return rebind_driver(edu, EDU_DRV);
+}
+
 /* Load p2px_edu if needed; 0 when its dmabuf file is there. */
 static inline int edu_ready(void)
 {

@@ -22,6 +22,7 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/rcupdate.h>
+#include <linux/scatterlist.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
 #endif
@@ -197,6 +198,61 @@ static inline struct percpu_ref *p2px_pgmap_ref(struct dev_pagemap *pgmap)
 #else
 #error "probe group pgmap_free gave no answer"
 #endif
+
+/* The pgmap of a ZONE_DEVICE page. */
+static inline struct dev_pagemap *p2px_page_pgmap(const struct page *page)
+{
+#if defined(P2PDMA_EXT_HAVE_PAGE_PGMAP_HELPER)
+	return page_pgmap(page);
+#elif defined(P2PDMA_EXT_HAVE_PAGE_PGMAP_FIELD)
+	return page->pgmap;
+#else
+#error "probe group page_pgmap gave no answer"
+#endif
+}
+
+/**
+ * p2px_kernel_pgmap_provider() - provider handle of a kernel P2PDMA pgmap
+ * @pgmap: the pgmap of a page for which is_pci_p2pdma_page() is true
+ *
+ * The kernel keeps the handle in its private struct pci_p2pdma_pagemap,
+ * which since Linux 6.19 is the pgmap followed by a pointer to the
+ * handle, and exports nothing that returns it to a module. This reads it
+ * there, without dereferencing it: the caller must compare it with the
+ * handle it found by other means (registry_native.c does, once) before
+ * trusting it.
+ *
+ * Return: what the kernel's layout holds there; NULL where the kernel has
+ * no provider handles.
+ */
+static inline struct p2pdma_ext_provider *
+p2px_kernel_pgmap_provider(struct dev_pagemap *pgmap)
+{
+#if defined(P2PDMA_EXT_HAVE_P2PDMA_PROVIDER_KERNEL)
+	size_t off = ALIGN(sizeof(*pgmap), __alignof__(void *));
+
+	return READ_ONCE(*(struct p2pdma_ext_provider **)((char *)pgmap + off));
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * The scatterlist's own mark of a DMA address that is a PCI bus address
+ * (map type BUS_ADDR), where the kernel's struct scatterlist has DMA flags
+ * (SG_DMA_BUS_ADDRESS is defined exactly then); code that reads the list
+ * after p2pdma_ext_map_sg_attrs() sees what the kernel's dma_map_sg()
+ * would have set. Elsewhere nothing: client_map.c keeps its own record.
+ */
+static inline void p2px_sg_mark_bus(struct scatterlist *sg, bool bus)
+{
+#ifdef SG_DMA_BUS_ADDRESS
+	if (bus)
+		sg_dma_mark_bus_address(sg);
+	else
+		sg_dma_unmark_bus_address(sg);
+#endif
+}
 
 /* --- dma-buf ------------------------------------------------------------ */
 

@@ -5,14 +5,17 @@
  * A dma-buf made of page-aligned ranges of one memory BAR. It has no
  * struct pages and no CPU mapping: importers get scatterlists that carry
  * DMA addresses only, computed for the importing device from the topology
- * walker's map type:
+ * walker's map type (p2pdma_ext_map_type()) by the module's one address
+ * rule for P2P memory, client_map.c's p2px_p2p_map_sg(), as upstream's
+ * dma_buf_phys_vec_to_sgt() does:
  *
- *   BUS_ADDR          the PCI bus address (no DMA API: the traffic stays
- *                     below a common switch and never meets an IOMMU);
- *   THRU_HOST_BRIDGE  a DMA API mapping of the MMIO (IOMMU-aware), also
- *                     used for BUS_ADDR pairs whose importer sits behind
- *                     a translating IOMMU, where a bus address is no DMA
- *                     address;
+ *   BUS_ADDR          the PCI bus address, nothing mapped, also when the
+ *                     importer's IOMMU domain translates: the switch
+ *                     routes the TLP to the peer before any IOMMU sees it
+ *                     (an IOVA would send it through the host bridge, a
+ *                     path the allowlist did not approve);
+ *   THRU_HOST_BRIDGE  a DMA API mapping of the MMIO (through the IOMMU if
+ *                     there is one);
  *   NOT_SUPPORTED     attach and map fail with EOPNOTSUPP.
  *
  * Exports and the P2P pool never share memory: the ranges of a buffer
@@ -51,7 +54,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fcntl.h>
-#include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -66,6 +68,7 @@
 #include <linux/wait.h>
 #include <uapi/linux/p2pdma_ext.h>
 
+#include "client_map.h"
 #include "compat.h"
 #include "dmabuf.h"
 #include "internal.h"
@@ -161,14 +164,6 @@ static LIST_HEAD(p2px_dmabufs);
 
 static const struct dma_buf_ops p2px_dmabuf_ops;
 
-/* Does the IOMMU translate @dev's DMA? Then a bus address is no DMA address. */
-static bool p2px_dma_translated(struct device *dev)
-{
-	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-
-	return dom && dom->type != IOMMU_DOMAIN_IDENTITY;
-}
-
 /*
  * What the walker says of @priv's BAR and @dev: BUS_ADDR, THRU_HOST_BRIDGE,
  * or -EOPNOTSUPP (one rate-limited log line) when it refuses the pair.
@@ -204,9 +199,8 @@ struct p2px_dmabuf_att {
 /*
  * How @attach's buffer is mapped for its device now: the walker's answer,
  * kept in the attachment until the topology cache generation moves (the
- * same rule as every cached lookup), and turned into an IOMMU mapping
- * when the device's domain translates (checked at every map: the domain
- * of a device without a driver may change between maps).
+ * same rule as every cached lookup). Whether the device's IOMMU domain
+ * translates plays no part (see the top of this file).
  */
 static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv,
 				struct dma_buf_attachment *attach)
@@ -218,10 +212,6 @@ static int p2px_dmabuf_map_type(struct p2px_dmabuf *priv,
 		att->walk = p2px_dmabuf_walk_type(priv, attach->dev);
 		att->stamp = stamp;
 	}
-	/* Behind a translating IOMMU only an IOMMU mapping is safe. */
-	if (att->walk == P2PDMA_EXT_MAP_BUS_ADDR &&
-	    p2px_dma_translated(attach->dev))
-		return P2PDMA_EXT_MAP_THRU_HOST_BRIDGE;
 	return att->walk;
 }
 
@@ -336,8 +326,9 @@ static void p2px_dmabuf_unmap_sg(struct p2px_dmabuf *priv,
 	for (i = 0; i < priv->nr_ranges; i++) {
 		for (off = 0; off < priv->ranges[i].length && n < mapped;
 		     off += P2PX_SG_MAX, n++, sg = sg_next(sg))
-			p2px_dma_unmap_mmio(attach->dev, sg_dma_address(sg),
-					    sg_dma_len(sg), dir, map->as_page);
+			p2px_p2p_unmap_sg(attach->dev,
+					  P2PDMA_EXT_MAP_THRU_HOST_BRIDGE, sg,
+					  dir, map->as_page);
 	}
 }
 
@@ -369,32 +360,24 @@ static struct sg_table *p2px_dmabuf_map(struct dma_buf_attachment *attach,
 
 		for (off = 0; off < r->length; off += P2PX_SG_MAX) {
 			size_t len = min_t(u64, r->length - off, P2PX_SG_MAX);
-			phys_addr_t phys = r->offset + off;
-			dma_addr_t dma;
+			bool as_page;
 
-			if (map->thru) {
-				bool as_page;
-
-				dma = p2px_dma_map_mmio(attach->dev, phys, len,
-							dir, &as_page);
-				if (dma_mapping_error(attach->dev, dma)) {
-					ret = -EIO;
-					goto err_unmap;
-				}
-				/* One way for the whole mapping (see unmap). */
-				if (n && as_page != map->as_page) {
-					p2px_dma_unmap_mmio(attach->dev, dma,
-							    len, dir, as_page);
-					ret = -EINVAL;
-					goto err_unmap;
-				}
-				map->as_page = as_page;
-			} else {
-				dma = phys + priv->bus_off;
-			}
 			/* DMA addresses only: no page, no CPU length. */
-			sg_dma_address(sg) = dma;
-			sg_dma_len(sg) = len;
+			ret = p2px_p2p_map_sg(attach->dev, type, sg,
+					      r->offset + off, priv->bus_off,
+					      len, dir, &as_page);
+			if (ret) {
+				ret = -EIO;
+				goto err_unmap;
+			}
+			/* One way for the whole mapping (see unmap). */
+			if (n && as_page != map->as_page) {
+				p2px_p2p_unmap_sg(attach->dev, type, sg, dir,
+						  as_page);
+				ret = -EINVAL;
+				goto err_unmap;
+			}
+			map->as_page = as_page;
 			sg = sg_next(sg);
 			n++;
 		}

@@ -13,6 +13,7 @@
 #include <linux/p2pdma_ext.h>
 
 #include "chardev.h"
+#include "client_map.h"
 #include "compat.h"
 #include "dmabuf.h"
 #include "internal.h"
@@ -89,6 +90,7 @@ static void __exit p2px_exit(void)
 	p2px_chardev_exit();
 	p2px_provider_exit();
 	p2px_dmabuf_exit();
+	p2px_client_map_exit();
 	p2px_ext_exit();
 	debugfs_remove_recursive(p2px_debugfs_dir);
 	p2px_cache_exit();

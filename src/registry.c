@@ -110,8 +110,11 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_publish);
  * @num_clients: number of entries in @clients
  *
  * Considers every provider whose memory is published and which every
- * client can reach by peer-to-peer DMA; returns the one with the smallest
- * total distance, choosing at random among equals to spread the load.
+ * client can reach by peer-to-peer DMA as p2pdma_ext_distance_many()
+ * answers it (the module's walker and allowlist parameters, on every
+ * kernel: on the native back end too, over the kernel's providers);
+ * returns the one with the smallest total distance, choosing at random
+ * among equals to spread the load.
  * When providers exist but none suits, one kernel log line says why the
  * first of them was refused.
  *
@@ -264,4 +267,23 @@ void p2px_registry_unreserve(struct pci_dev *pdev, phys_addr_t phys,
 			     u64 size)
 {
 	p2px_be()->unreserve(pdev, (unsigned long)phys_to_virt(phys), size);
+}
+
+/**
+ * p2px_page_provider() - the provider handle of a page of P2P memory
+ * @page: any page
+ *
+ * P2P memory is what the registry hands out: on the ext back end the
+ * pages of the ranges it mapped itself, on the native back end every
+ * kernel P2PDMA page (is_pci_p2pdma_page()), whoever registered it. The
+ * handle stays valid while @page stays allocated (the allocation holds
+ * the provider's binding).
+ *
+ * Context: any context where the caller holds @page.
+ * Return: the handle of the BAR that holds @page, or NULL if @page is not
+ * P2P memory (or, on the native back end, its provider has no handles).
+ */
+struct p2pdma_ext_provider *p2px_page_provider(const struct page *page)
+{
+	return p2px_be()->page_provider(page);
 }

@@ -15,6 +15,8 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 
+struct p2pdma_ext_provider;
+
 /**
  * struct p2px_backend - one implementation of the provider registry
  * @add_resource: map @size bytes of @bar at @offset as P2P memory
@@ -28,6 +30,8 @@
  *	it, -EBUSY if part of it is in use or it is not wholly inside one
  *	pool range, -ENODEV if the pool is going away
  * @unreserve: give back what @reserve took
+ * @page_provider: provider handle of a page of P2P memory, NULL for any
+ *	other page (any context; see p2px_page_provider())
  */
 struct p2px_backend {
 	int (*add_resource)(struct pci_dev *pdev, int bar, size_t size,
@@ -40,6 +44,7 @@ struct p2px_backend {
 	int (*reserve)(struct pci_dev *pdev, unsigned long addr, size_t size);
 	void (*unreserve)(struct pci_dev *pdev, unsigned long addr,
 			  size_t size);
+	struct p2pdma_ext_provider *(*page_provider)(const struct page *page);
 };
 
 extern const struct p2px_backend p2px_backend_ext;
@@ -53,6 +58,9 @@ extern const struct p2px_backend p2px_backend_native;
 int p2px_registry_reserve(struct pci_dev *pdev, phys_addr_t phys, u64 size);
 void p2px_registry_unreserve(struct pci_dev *pdev, phys_addr_t phys,
 			     u64 size);
+
+/* registry.c: the back end's page_provider; for client_map.c */
+struct p2pdma_ext_provider *p2px_page_provider(const struct page *page);
 
 /* registry_ext.c: nothing may be registered any more at module unload. */
 void p2px_ext_exit(void);

@@ -82,6 +82,8 @@
  * @size: its length
  * @bus: PCI bus address of its first byte
  * @ref: its pgmap's reference, one per allocation
+ * @pgmap: its pgmap, which identifies its pages
+ * @bar: the provider's BAR that holds it
  * @pool: its allocator, one granule per page
  */
 struct p2px_ext_range {
@@ -90,6 +92,8 @@ struct p2px_ext_range {
 	size_t size;
 	pci_bus_addr_t bus;
 	struct percpu_ref *ref;
+	struct dev_pagemap *pgmap;
+	int bar;
 	struct p2px_bitmap_pool pool;
 };
 
@@ -583,6 +587,8 @@ static int p2px_ext_add_resource(struct pci_dev *pdev, int bar, size_t size,
 	range->size = size;
 	range->bus = pci_bus_address(pdev, bar) + offset;
 	range->ref = p2px_pgmap_ref(pgmap);
+	range->pgmap = pgmap;
+	range->bar = bar;
 	/* Complete before allocations can see it. */
 	list_add_tail_rcu(&range->node, &d->ranges);
 	mutex_unlock(&p2px_ext_lock);
@@ -856,6 +862,41 @@ static void p2px_ext_unreserve(struct pci_dev *pdev, unsigned long addr,
 	p2px_ext_free(pdev, (void *)addr, size);
 }
 
+/*
+ * The handle of the BAR whose range holds @page, if it is one of ours.
+ * The pgmap type is ours alone on these kernels, but the ranges are
+ * checked anyway: only a page of a live range is P2P memory.
+ */
+static struct p2pdma_ext_provider *
+p2px_ext_page_provider(const struct page *page)
+{
+	struct pci_dev *pdev = NULL;
+	struct dev_pagemap *pgmap;
+	struct p2px_ext_range *r;
+	struct p2px_ext_dev *d;
+	int bar = 0;
+
+	if (!is_zone_device_page(page))
+		return NULL;
+	pgmap = p2px_page_pgmap(page);
+	if (pgmap->type != MEMORY_DEVICE_PCI_P2PDMA)
+		return NULL;
+	rcu_read_lock();
+	list_for_each_entry_rcu(d, &p2px_ext_devs, node) {
+		list_for_each_entry_rcu(r, &d->ranges, node) {
+			if (r->pgmap == pgmap) {
+				pdev = d->pdev;
+				bar = r->bar;
+				goto out;
+			}
+		}
+	}
+out:
+	rcu_read_unlock();
+	/* The caller's page holds the range, so the binding, so the handle. */
+	return pdev ? p2pdma_ext_provider_get(pdev, bar) : NULL;
+}
+
 const struct p2px_backend p2px_backend_ext = {
 	.add_resource = p2px_ext_add_resource,
 	.publish = p2px_ext_publish,
@@ -865,6 +906,7 @@ const struct p2px_backend p2px_backend_ext = {
 	.has_p2pmem = p2px_ext_has_p2pmem,
 	.reserve = p2px_ext_reserve,
 	.unreserve = p2px_ext_unreserve,
+	.page_provider = p2px_ext_page_provider,
 };
 
 /**

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext provider registry, native back end: the kernel has its own
- * PCI P2PDMA (CONFIG_PCI_P2PDMA), so every call goes to it. Providers
+ * PCI P2PDMA (CONFIG_PCI_P2PDMA), so every call goes to it but the
+ * choice of a provider: find is ours over the kernel's providers, so that
+ * the module's policy decides it (p2px_native_find_many()). Providers
  * registered through p2pdma_ext and by in-kernel drivers (the NVMe CMB)
  * then share one registry, one sysfs p2pmem group and the kernel's own
  * MEMORY_DEVICE_PCI_P2PDMA pages, which the rest of the kernel (block
@@ -23,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/genalloc.h>
+#include <linux/random.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/percpu-refcount.h>
@@ -75,31 +78,54 @@ static bool p2px_native_pool_of(struct pci_dev *pdev)
 	return ret;
 }
 
-static struct pci_dev *p2px_native_find_many(struct device **clients,
-					     int num_clients)
-{
-	struct pci_dev *found = pci_p2pmem_find_many(clients, num_clients);
-
-	/* Published without a pool (not through us): not a provider. */
-	if (found && !p2px_native_pool_of(found)) {
-		pci_dev_put(found);
-		return NULL;
-	}
-	return found;
-}
-
 /*
  * The kernel's pci_has_p2pmem() is not exported. A device is always its
  * own nearest peer (distance 0, nobody else has 0), so the kernel's own
  * search returns @pdev for @pdev exactly when @pdev has published memory.
+ * A device published without a pool (not through us) is no provider.
  */
 static bool p2px_native_has_p2pmem(struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct pci_dev *found = p2px_native_find_many(&dev, 1);
+	struct pci_dev *found;
 
+	if (!p2px_native_pool_of(pdev))
+		return false;
+	found = pci_p2pmem_find_many(&dev, 1);
 	pci_dev_put(found);
 	return found == pdev;
+}
+
+/*
+ * Our search over the kernel's providers, not the kernel's
+ * pci_p2pmem_find_many(): the distances are the module's, so the
+ * allowlist parameters govern find as they govern distance, map type and
+ * export (the kernel's search reads only its built-in host bridge
+ * table). The nearest published provider; among equals one at random.
+ */
+static struct pci_dev *p2px_native_find_many(struct device **clients,
+					     int num_clients)
+{
+	int best_dist = INT_MAX, ties = 0, dist;
+	struct pci_dev *pdev = NULL, *best = NULL;
+
+	for_each_pci_dev(pdev) {
+		if (!p2px_native_has_p2pmem(pdev))
+			continue;
+		dist = p2px_distance_many(pdev, clients, num_clients, false);
+		if (dist < 0 || dist > best_dist)
+			continue;
+		if (dist < best_dist) {
+			best_dist = dist;
+			ties = 0;
+		}
+		/* Equally near: keep each of them with probability 1/ties. */
+		if (get_random_u32() % ++ties)
+			continue;
+		pci_dev_put(best);
+		best = pci_dev_get(pdev);
+	}
+	return best;
 }
 
 static void p2px_native_explain(struct device **clients, int num_clients)
@@ -217,6 +243,69 @@ static void p2px_native_unreserve(struct pci_dev *pdev, unsigned long addr,
 		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
 }
 
+/*
+ * The kernel keeps a P2P page's provider handle where a module cannot
+ * read it by any exported function (struct pci_p2pdma_pagemap). The
+ * public way to find it is to look for the PCI device whose memory BAR
+ * holds the page and ask pcim_p2pdma_provider(); compat.h's
+ * p2px_kernel_pgmap_provider() reads it from the kernel's layout instead.
+ * The first lookup does both and compares: equal, the layout is trusted
+ * from then on; different, every lookup takes the public way (and one log
+ * line says so). Written with WRITE_ONCE, read with READ_ONCE: racing
+ * first lookups write the same answer.
+ */
+enum { P2PX_LAYOUT_UNCHECKED, P2PX_LAYOUT_OK, P2PX_LAYOUT_BAD };
+static int p2px_pgmap_layout;
+
+/* The handle of the memory BAR that holds @phys, by the public way. */
+static struct p2pdma_ext_provider *p2px_native_walk(phys_addr_t phys)
+{
+	struct p2pdma_ext_provider *prov;
+	struct pci_dev *pdev = NULL;
+	resource_size_t start;
+	int bar;
+
+	for_each_pci_dev(pdev) {
+		for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+			if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
+				continue;
+			start = pci_resource_start(pdev, bar);
+			if (phys < start ||
+			    phys - start >= pci_resource_len(pdev, bar))
+				continue;
+			/* The caller's page holds the binding, so the handle. */
+			prov = p2px_kernel_provider_get(pdev, bar);
+			pci_dev_put(pdev);
+			return prov;
+		}
+	}
+	return NULL;
+}
+
+static struct p2pdma_ext_provider *
+p2px_native_page_provider(const struct page *page)
+{
+	struct p2pdma_ext_provider *fast, *slow;
+	struct dev_pagemap *pgmap;
+	int layout;
+
+	if (!is_pci_p2pdma_page(page))
+		return NULL;
+	pgmap = p2px_page_pgmap(page);
+	fast = p2px_kernel_pgmap_provider(pgmap);
+	layout = READ_ONCE(p2px_pgmap_layout);
+	if (layout == P2PX_LAYOUT_OK)
+		return fast;
+	slow = p2px_native_walk(pgmap->range.start);
+	if (layout == P2PX_LAYOUT_UNCHECKED && slow) {
+		WRITE_ONCE(p2px_pgmap_layout, fast == slow ? P2PX_LAYOUT_OK :
+			   P2PX_LAYOUT_BAD);
+		if (fast != slow)
+			pr_warn_once("the kernel's P2PDMA pagemap does not have the layout this module was written for; P2P pages are looked up the slow way\n");
+	}
+	return slow;
+}
+
 const struct p2px_backend p2px_backend_native = {
 	.add_resource = p2px_native_add_resource,
 	.publish = p2px_native_publish,
@@ -226,4 +315,5 @@ const struct p2px_backend p2px_backend_native = {
 	.has_p2pmem = p2px_native_has_p2pmem,
 	.reserve = p2px_native_reserve,
 	.unreserve = p2px_native_unreserve,
+	.page_provider = p2px_native_page_provider,
 };

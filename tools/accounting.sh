@@ -15,6 +15,7 @@
 # --kernels     the Debian kernel series of the run (debug kernel left out)
 # --topologies  the VM topologies of the run
 # --debug       the debug kernel ran (check.sh's last phase)
+# --debug-topologies  the topologies it ran in (default: --topologies)
 # --rpm-series  the series whose package test also tests the .rpms
 # --kselftest-series  the series whose package test also runs the
 #               installed p2pdma-ext-tests
@@ -43,6 +44,7 @@ set -euo pipefail
 kernels=$KERNELS
 topologies=${P2PDMA_EXT_TOPOLOGIES:-switch rootports iommu multifunc}
 debug=
+debug_topologies=
 rpm_series=$RPM_SERIES
 kselftest_series=$KSELFTEST_SERIES
 list=0
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--kernels) kernels=$2; shift 2 ;;
 	--topologies) topologies=$2; shift 2 ;;
 	--debug) debug=$2; shift 2 ;;
+	--debug-topologies) debug_topologies=$2; shift 2 ;;
 	--rpm-series) rpm_series=$2; shift 2 ;;
 	--kselftest-series) kselftest_series=$2; shift 2 ;;
 	--group) groups+=("$2"); shift 2 ;;
@@ -83,7 +86,7 @@ expected() {
 	if [ -n "$debug" ]; then
 		echo "build/$debug/kernel"
 		echo "=build/$debug"
-		for t in $topologies; do
+		for t in ${debug_topologies:-$topologies}; do
 			echo "vm/$debug/$t"
 		done
 	fi

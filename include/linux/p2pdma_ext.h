@@ -11,6 +11,7 @@
 #ifndef _LINUX_P2PDMA_EXT_H
 #define _LINUX_P2PDMA_EXT_H
 
+#include <linux/dma-direction.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/types.h>
@@ -267,13 +268,71 @@ int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 void p2pdma_ext_topology_flush(void);
 
 /*
+ * Client side: DMA-mapping P2P memory for the device that will do the DMA
+ * (src/client_map.c has the full kernel-doc; Documentation/kernel-api.rst
+ * has the guide). The decision for every P2P segment is the module's
+ * (p2pdma_ext_map_type(), with the allowlist parameters), on every kernel.
+ */
+struct dma_buf_attachment;
+struct page;
+struct sg_table;
+
+/**
+ * struct p2pdma_ext_map_state - what the last P2P page looked up was
+ * @mem: provider handle of its memory (NULL until a P2P page was seen)
+ * @map: how the client reaches it
+ * @pgmap: private: the pgmap @mem and @map were found for
+ *
+ * Upstream's struct pci_p2pdma_map_state. Zero it before its first use;
+ * one state serves one client device.
+ */
+struct p2pdma_ext_map_state {
+	struct p2pdma_ext_provider *mem;
+	enum p2pdma_ext_map_type map;
+	void *pgmap;
+};
+
+/**
+ * struct p2pdma_ext_phys_vec - a physically contiguous range
+ * @paddr: CPU physical address of its first byte
+ * @len: its length in bytes
+ *
+ * The members of the kernel's struct phys_vec (Linux 6.19 and later).
+ */
+struct p2pdma_ext_phys_vec {
+	phys_addr_t paddr;
+	size_t len;
+};
+
+bool p2pdma_ext_is_p2pdma_page(const struct page *page);
+enum p2pdma_ext_map_type
+p2pdma_ext_state(struct p2pdma_ext_map_state *state, struct device *dev,
+		 struct page *page);
+enum p2pdma_ext_map_type
+p2pdma_ext_provider_map_type(struct p2pdma_ext_provider *provider,
+			     struct device *dev);
+int p2pdma_ext_map_sg_attrs(struct device *dev, struct scatterlist *sg,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs);
+void p2pdma_ext_unmap_sg_attrs(struct device *dev, struct scatterlist *sg,
+			       int nents, enum dma_data_direction dir,
+			       unsigned long attrs);
+struct sg_table *
+p2pdma_ext_phys_vec_to_sgt(struct dma_buf_attachment *attach,
+			   struct p2pdma_ext_provider *provider,
+			   struct p2pdma_ext_phys_vec *phys_vec,
+			   size_t nr_ranges, size_t size,
+			   enum dma_data_direction dir);
+void p2pdma_ext_free_sgt(struct dma_buf_attachment *attach,
+			 struct sg_table *sgt, enum dma_data_direction dir);
+
+/*
  * DMA-BUF export of PCI BAR MMIO (src/dmabuf.c has the full kernel-doc).
  * The exporting driver must call p2pdma_ext_dmabuf_revoke_dev() (or revoke
  * each dma-buf) before its remove() returns.
  */
 struct dma_buf;
 struct dma_buf_attach_ops;
-struct dma_buf_attachment;
 
 /**
  * struct p2pdma_ext_bar_range - one page-aligned range of a BAR

@@ -55,6 +55,28 @@
  *         X dma ADDR\nread HEX\nsg0 SG" (ADDR: DMA address of the last
  *         "dma", HEX: the first 64 bytes it read, SG: DMA address of the
  *         current mapping's first entry, 0 if unmapped).
+ *   client  a client driver's use of p2pdma_ext_map_sg_attrs(). Write
+ *         "map PROVIDER LEN SEED MIX DMA": PROVIDER is "find" (the one
+ *         p2pdma_ext_find() gives for edu) or a BDF; LEN bytes (1..4095)
+ *         of P2P memory from it go into a scatterlist (MIX 0: alone; MIX
+ *         1: between two RAM pages), mapped for edu; MIX 2: as a vendor
+ *         dma-buf exporter's map callback would, the range of that memory
+ *         through p2pdma_ext_phys_vec_to_sgt() with the provider handle of
+ *         its BAR and an attachment of edu (type: that handle's
+ *         p2pdma_ext_provider_map_type()). DMA 1: through the
+ *         mapped addresses edu reads the P2P entry (the CPU wrote
+ *         ~pattern there) into the last RAM entry (MIX 0: a coherent
+ *         buffer) and writes the pattern from the first RAM entry (MIX 0:
+ *         another coherent buffer) into the P2P entry; the list is
+ *         unmapped, then every byte is checked. The write fails with the
+ *         errno of the failing step (the map's: nothing is left mapped).
+ *         The P2P memory is kept as by "copy" when DMA 1 succeeded. Read:
+ *         "ret R type T nents N p2p_page P ram_page Q\ndma A0 [A1 A2]\n"
+ *         then, after a successful map, "provider BDF bar N offset OFF bus
+ *         ADDR len LEN\n" and after DMA 1 "head HEX\ntail HEX\n" (R: what
+ *         the map returned; T: p2pdma_ext_state() for the P2P page; P, Q:
+ *         p2pdma_ext_is_p2pdma_page() of the P2P page and of a RAM page;
+ *         A: sg_dma_address() of each entry; HEX as "copy").
  */
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
@@ -779,6 +801,276 @@ static const struct file_operations p2px_edu_dmabuf_fops = {
 	.llseek = default_llseek,
 };
 
+/* --- client side: p2pdma_ext_map_sg_attrs(), phys_vec_to_sgt() ----- */
+
+/*
+ * The provider named by @name ("find" or a BDF), with a reference and its
+ * device lock held, still a provider under that lock; NULL if none.
+ */
+static struct pci_dev *p2px_edu_named_provider(struct p2px_edu *e,
+					       const char *name)
+{
+	unsigned int dom, bus, slot, fn;
+	struct pci_dev *prov;
+
+	if (!strcmp(name, "find"))
+		return p2px_edu_lock_provider(&e->pdev->dev);
+	if (sscanf(name, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
+		return NULL;
+	prov = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
+	if (!prov)
+		return NULL;
+	device_lock(&prov->dev);
+	if (p2pdma_ext_has_p2pmem(prov))
+		return prov;
+	p2px_edu_unlock_provider(prov);
+	return NULL;
+}
+
+/* Append the first and last EDU_SHOW bytes of @len at @mem to @buf. */
+static int p2px_edu_show_mem(char *buf, size_t size, void *mem, size_t len)
+{
+	size_t i;
+	int n;
+
+	n = scnprintf(buf, size, "head ");
+	for (i = 0; i < min_t(size_t, len, EDU_SHOW); i++)
+		n += scnprintf(buf + n, size - n, "%02x", readb(mem + i));
+	n += scnprintf(buf + n, size - n, "\ntail ");
+	for (i = len - min_t(size_t, len, EDU_SHOW); i < len; i++)
+		n += scnprintf(buf + n, size - n, "%02x", readb(mem + i));
+	n += scnprintf(buf + n, size - n, "\n");
+	return n;
+}
+
+/* Through the mapped addresses: read P2P into @out, write @in into P2P. */
+static int p2px_edu_client_dma(struct p2px_edu *e, dma_addr_t p2p,
+			       dma_addr_t in, dma_addr_t out, u32 len)
+{
+	int ret;
+
+	ret = p2px_edu_dma(e, p2p, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, out, len, EDU_CMD_TO_RAM);
+	if (!ret)
+		ret = p2px_edu_dma(e, in, EDU_BUF, len, 0);
+	if (!ret)
+		ret = p2px_edu_dma(e, EDU_BUF, p2p, len, EDU_CMD_TO_RAM);
+	return ret;
+}
+
+/* Do @out and the P2P memory hold what the DMA should have put there? */
+static int p2px_edu_client_check(struct p2px_edu *e, const u8 *out, u32 len,
+				 u32 seed)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++) {
+		if (out[i] != (u8)~p2px_edu_pattern(seed, i)) {
+			pci_err(e->pdev, "p2px_edu: client P2P read: byte %u is %#x\n",
+				i, out[i]);
+			return -EIO;
+		}
+		if (readb(e->p2p + i) != p2px_edu_pattern(seed, i)) {
+			pci_err(e->pdev, "p2px_edu: client P2P write: byte %u is %#x\n",
+				i, readb(e->p2p + i));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/*
+ * MIX 2: the P2P range of @p2p_sg through p2pdma_ext_phys_vec_to_sgt(),
+ * as a vendor's dma-buf exporter maps a range of its BAR for an importer
+ * (@attach stands for the importer's attachment: the helper reads its
+ * device). The table's first address goes into @p2p_sg. Return: the
+ * table's entries or a negative errno; *@sgt the table or NULL.
+ */
+static int p2px_edu_vendor_map(struct pci_dev *prov, int bar,
+			       struct dma_buf_attachment *attach,
+			       struct scatterlist *p2p_sg,
+			       struct sg_table **sgt,
+			       enum p2pdma_ext_map_type *type)
+{
+	struct p2pdma_ext_phys_vec vec = {
+		.paddr = sg_phys(p2p_sg), .len = p2p_sg->length,
+	};
+	struct p2pdma_ext_provider *handle;
+
+	*sgt = NULL;
+	handle = p2pdma_ext_provider_get(prov, bar);
+	*type = p2pdma_ext_provider_map_type(handle, attach->dev);
+	if (!handle)
+		return -ENODEV;
+	*sgt = p2pdma_ext_phys_vec_to_sgt(attach, handle, &vec, 1, vec.len,
+					  DMA_BIDIRECTIONAL);
+	if (IS_ERR(*sgt)) {
+		int ret = PTR_ERR(*sgt);
+
+		*sgt = NULL;
+		return ret;
+	}
+	sg_dma_address(p2p_sg) = sg_dma_address((*sgt)->sgl);
+	return (*sgt)->orig_nents;
+}
+
+/*
+ * The "map" command on @len bytes of @mem from @prov (the run takes over
+ * the reference and the memory). Caller holds e->lock.
+ */
+static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
+			   void *mem, u32 len, u32 seed, unsigned int mode,
+			   bool dma)
+{
+	struct dma_buf_attachment attach = { .dev = &e->pdev->dev };
+	struct p2pdma_ext_map_state state = {};
+	struct device *client = &e->pdev->dev;
+	bool mix = mode == 1, vendor = mode == 2;
+	int nents = mix ? 3 : 1, ret, n, i, bar;
+	struct sg_table *sgt = NULL;
+	struct page *ram[2] = { NULL, NULL };
+	struct scatterlist sgl[3], *p2p_sg;
+	dma_addr_t cdma = 0, in, out;
+	u8 *cbuf = NULL, *in_cpu, *out_cpu;
+	enum p2pdma_ext_map_type type;
+	pci_bus_addr_t bus;
+	u64 offset = 0;
+	size_t size = sizeof(e->result);
+
+	p2px_edu_drop(e);
+	e->result[0] = 0;
+	e->provider = prov;
+	e->p2p = mem;
+	e->len = len;
+	if (!mem) {
+		p2px_edu_drop(e);
+		return -ENOMEM;
+	}
+	ret = -ENOMEM;
+	if (mix) {
+		ram[0] = alloc_page(GFP_KERNEL);
+		ram[1] = alloc_page(GFP_KERNEL);
+		if (!ram[0] || !ram[1])
+			goto out;
+		in_cpu = page_address(ram[0]);
+		out_cpu = page_address(ram[1]);
+	} else {
+		cbuf = dma_alloc_coherent(client, 2 * EDU_BUF_SIZE, &cdma,
+					  GFP_KERNEL);
+		if (!cbuf)
+			goto out;
+		out_cpu = cbuf;
+		in_cpu = cbuf + EDU_BUF_SIZE;
+	}
+	for (i = 0; i < len; i++) {
+		in_cpu[i] = p2px_edu_pattern(seed, i);
+		out_cpu[i] = 0;
+	}
+
+	sg_init_table(sgl, nents);
+	p2p_sg = &sgl[mix ? 1 : 0];
+	if (mix) {
+		sg_set_page(&sgl[0], ram[0], len, 0);
+		sg_set_page(&sgl[2], ram[1], len, 0);
+	}
+	sg_set_buf(p2p_sg, e->p2p, len);
+	bus = p2pdma_ext_virt_to_bus(prov, e->p2p);
+	bar = p2px_edu_bar_of(prov, bus, &offset);
+	if (vendor) {
+		ret = p2px_edu_vendor_map(prov, bar, &attach, p2p_sg, &sgt,
+					  &type);
+	} else {
+		type = p2pdma_ext_state(&state, client, virt_to_page(e->p2p));
+		ret = p2pdma_ext_map_sg_attrs(client, sgl, nents,
+					      DMA_BIDIRECTIONAL, 0);
+	}
+	n = scnprintf(e->result, size,
+		      "ret %d type %d nents %d p2p_page %d ram_page %d\ndma",
+		      ret, type, nents,
+		      p2pdma_ext_is_p2pdma_page(virt_to_page(e->p2p)),
+		      p2pdma_ext_is_p2pdma_page(virt_to_page(e->result)));
+	if (ret < 0) {
+		n += scnprintf(e->result + n, size - n, "\n");
+		goto out;
+	}
+	for (i = 0; i < nents; i++)
+		n += scnprintf(e->result + n, size - n, " %#llx",
+			       (u64)sg_dma_address(&sgl[i]));
+	n += scnprintf(e->result + n, size - n,
+		       "\nprovider %s bar %d offset %llu bus %#llx len %u\n",
+		       pci_name(prov), bar, offset, (u64)bus, len);
+
+	ret = 0;
+	if (dma) {
+		/* Only now: a run that moves nothing leaves the memory alone. */
+		for (i = 0; i < len; i++)
+			writeb(~p2px_edu_pattern(seed, i), e->p2p + i);
+		in = mix ? sg_dma_address(&sgl[0]) : cdma + EDU_BUF_SIZE;
+		out = mix ? sg_dma_address(&sgl[2]) : cdma;
+		ret = p2px_edu_client_dma(e, sg_dma_address(p2p_sg), in, out,
+					  len);
+	}
+	if (vendor)
+		p2pdma_ext_free_sgt(&attach, sgt, DMA_BIDIRECTIONAL);
+	else
+		p2pdma_ext_unmap_sg_attrs(client, sgl, nents,
+					  DMA_BIDIRECTIONAL, 0);
+	if (dma && !ret)
+		ret = p2px_edu_client_check(e, out_cpu, len, seed);
+	if (dma && !ret) {
+		p2px_edu_show_mem(e->result + n, size - n, e->p2p, len);
+		pci_info(e->pdev, "p2px_edu: %u bytes moved through a P2P scatterlist mapping (map type %d)\n",
+			 len, type);
+	}
+out:
+	if (cbuf)
+		dma_free_coherent(client, 2 * EDU_BUF_SIZE, cbuf, cdma);
+	for (i = 0; i < 2; i++)
+		if (ram[i])
+			__free_page(ram[i]);
+	/* Kept for the host's check only when edu moved the bytes. */
+	if (ret || !dma)
+		p2px_edu_drop(e);
+	return ret;
+}
+
+static ssize_t p2px_edu_client_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	struct p2px_edu *e = file->private_data;
+	unsigned int len, seed, mix, dma;
+	struct pci_dev *prov;
+	char buf[96], name[32];
+	void *mem = NULL;
+	int ret;
+
+	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed, &mix,
+		   &dma) != 5 || !len || len > EDU_DMA_MAX || mix > 2)
+		return -EINVAL;
+	prov = p2px_edu_named_provider(e, name);
+	if (!prov)
+		return -ENODEV;
+	mem = p2pdma_ext_alloc(prov, len);
+	device_unlock(&prov->dev);
+	mutex_lock(&e->lock);
+	ret = p2px_edu_client(e, prov, mem, len, seed, mix, dma);
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations p2px_edu_client_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = p2px_edu_copy_read,
+	.write = p2px_edu_client_write,
+	.llseek = default_llseek,
+};
+
 static void p2px_edu_teardown(void *data)
 {
 	struct p2px_edu *e = data;
@@ -822,6 +1114,8 @@ static int p2px_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	p2pdma_ext_dmabuf_set_notify(&p2px_edu_importer, p2px_edu_notify);
 	debugfs_create_file("dmabuf", 0600, p2px_edu_dir, e,
 			    &p2px_edu_dmabuf_fops);
+	debugfs_create_file("client", 0600, p2px_edu_dir, e,
+			    &p2px_edu_client_fops);
 	return devm_add_action_or_reset(&pdev->dev, p2px_edu_teardown, e);
 }
 
