@@ -385,7 +385,7 @@ TEST_F(import, list_during_slow_revoke)
  */
 TEST(order_count_stride)
 {
-	const struct p2pdma_ext_dmabuf_range r = { 0, 4096 };
+	struct p2pdma_ext_dmabuf_range r = { 0, 4096 };
 	struct p2pdma_ext_dmabuf_list l;
 	unsigned long long ino[3];
 	unsigned char *raw;
@@ -402,6 +402,8 @@ TEST(order_count_stride)
 	base = list_total(ctl);
 	ASSERT_LE(0, base);
 	for (k = 0; k < 3; k++) {
+		/* Three pages: live exports never share memory (EBUSY). */
+		r.offset = k * 4096;
 		fd[k] = p2px_export(ctl, p2px_devid(bdf), 2, &r, 1);
 		ASSERT_LE(0, fd[k]);
 		ino[k] = fd_ino(fd[k]);

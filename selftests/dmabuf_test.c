@@ -975,6 +975,135 @@ TEST(uapi_growth_bench_killable)
 	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
 }
 
+/* Bytes of each p2pmem/allocate mapping of export_pool_overlap. */
+#define POOL_MAP	(2ULL << 20)
+
+/* Wait up to a second for p2pmem/available of @bdf to read @want. */
+static unsigned long long pool_available(const char *bdf,
+					 unsigned long long want)
+{
+	unsigned long long avail = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		avail = read_ull(bdf, "p2pmem/available");
+		if (avail == want)
+			break;
+		usleep(10000);
+	}
+	return avail;
+}
+
+/* A p2pmem/allocate mapping of @len bytes on @fd, or MAP_FAILED. */
+static unsigned char *pool_map(int fd, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+/*
+ * Exports and the P2P pool never share memory. The provider registers
+ * BAR2 whole; a fresh pool is first fit, so the first allocation lands at
+ * the BAR's start. Memory the pool handed out cannot be exported (EBUSY,
+ * for any range touching it, and then no range of that export is taken);
+ * an export takes its memory out of the pool (available drops, the next
+ * allocation lands after it: the host checks the bytes written there at
+ * that BAR offset, and the pool refuses more than what is left); memory
+ * exported once cannot be exported again, not even within one export;
+ * revoking, or closing the last fd, gives the memory back. The
+ * allocations are zeroed (p2pmem_test allocate_zeroed): only the bytes
+ * written here are checked.
+ */
+TEST(export_pool_overlap)
+{
+	struct p2pdma_ext_dmabuf_range r[2];
+	unsigned long long size;
+	char bdf[64], path[300], name[64], want[129], got[129];
+	unsigned char *a, *b, *c;
+	int ctl, pool, fd, fd2;
+	size_t i;
+	__u64 dev;
+
+	if (!setup(_metadata, bdf, sizeof(bdf), 0))
+		SKIP(return, "no provider (P2PX_PROVIDER)");
+	dev = p2px_devid(bdf);
+	/* A fresh pool: first fit from the BAR's start. */
+	ASSERT_EQ(0, unbind_dev(bdf));
+	ASSERT_EQ(0, bind_provider(bdf));
+	size = read_ull(bdf, "p2pmem/size");
+	ASSERT_LE(8 * POOL_MAP, size);
+	ASSERT_EQ(size, read_ull(bdf, "p2pmem/available"));
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/p2pmem/allocate", bdf);
+	pool = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, pool) TH_LOG("open %s: %s", path, strerror(errno));
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+
+	/* [0, 2 MiB) handed out by the pool: not exportable. */
+	a = pool_map(pool, POOL_MAP);
+	ASSERT_NE(MAP_FAILED, a) TH_LOG("mmap: %s", strerror(errno));
+	memset(a, 0xa5, POOL_MAP);
+	r[0] = (struct p2pdma_ext_dmabuf_range){ 0, PAGE };
+	EXPECT_EQ(-EBUSY, p2px_export(ctl, dev, 2, r, 1));
+	r[0] = (struct p2pdma_ext_dmabuf_range){ POOL_MAP - PAGE, 2 * PAGE };
+	EXPECT_EQ(-EBUSY, p2px_export(ctl, dev, 2, r, 1));
+	/* All or none: the free first range is not kept either. */
+	r[0] = (struct p2pdma_ext_dmabuf_range){ POOL_MAP, POOL_MAP };
+	r[1] = (struct p2pdma_ext_dmabuf_range){ POOL_MAP - PAGE, PAGE };
+	EXPECT_EQ(-EBUSY, p2px_export(ctl, dev, 2, r, 2));
+	EXPECT_EQ(size - POOL_MAP, read_ull(bdf, "p2pmem/available"));
+
+	/* [2 MiB, 4 MiB) exported: out of the pool, not exportable again. */
+	fd = p2px_export(ctl, dev, 2, r, 1);
+	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
+	EXPECT_EQ(size - 2 * POOL_MAP, read_ull(bdf, "p2pmem/available"));
+	EXPECT_EQ(-EBUSY, p2px_export(ctl, dev, 2, r, 1));
+	r[0] = (struct p2pdma_ext_dmabuf_range){ 3 * POOL_MAP, PAGE };
+	r[1] = r[0];
+	EXPECT_EQ(-EBUSY, p2px_export(ctl, dev, 2, r, 2));
+	EXPECT_EQ(size - 2 * POOL_MAP, read_ull(bdf, "p2pmem/available"));
+
+	/* The next allocation lands after the export: BAR offset 4 MiB. */
+	b = pool_map(pool, POOL_MAP);
+	ASSERT_NE(MAP_FAILED, b) TH_LOG("mmap: %s", strerror(errno));
+	for (i = 0; i < POOL_MAP; i++)
+		b[i] = pattern(SEED2, i);
+	__sync_synchronize();
+	ivshmem_name(name, sizeof(name));
+	hex_of(want, SEED2, 0, 64);
+	for (i = 0; i < 64; i++)
+		sprintf(got + 2 * i, "%02x", b[i]);
+	EXPECT_STREQ(want, got);
+	printf("# HOSTCHECK %s %llu %s\n", name, 2 * POOL_MAP, got);
+	fflush(stdout);
+	/* No more than what is left: the export's memory is not in it. */
+	c = pool_map(pool, size - 3 * POOL_MAP + PAGE);
+	EXPECT_EQ(MAP_FAILED, c);
+	EXPECT_EQ(ENOMEM, errno);
+	if (c != MAP_FAILED)
+		munmap(c, size - 3 * POOL_MAP + PAGE);
+
+	/* Revoked: given back; exported again; closed: given back. */
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
+	EXPECT_EQ(size - 2 * POOL_MAP,
+		  pool_available(bdf, size - 2 * POOL_MAP));
+	r[0] = (struct p2pdma_ext_dmabuf_range){ POOL_MAP, POOL_MAP };
+	fd2 = p2px_export(ctl, dev, 2, r, 1);
+	EXPECT_LE(0, fd2) TH_LOG("export after revoke: %s", strerror(-fd2));
+	EXPECT_EQ(size - 3 * POOL_MAP, read_ull(bdf, "p2pmem/available"));
+	if (fd2 >= 0)
+		close(fd2);
+	EXPECT_EQ(size - 2 * POOL_MAP,
+		  pool_available(bdf, size - 2 * POOL_MAP));
+	close(fd);
+	EXPECT_EQ(size - 2 * POOL_MAP, read_ull(bdf, "p2pmem/available"));
+
+	EXPECT_EQ(0, munmap(a, POOL_MAP));
+	EXPECT_EQ(0, munmap(b, POOL_MAP));
+	EXPECT_EQ(size, pool_available(bdf, size));
+	close(pool);
+	close(ctl);
+}
+
 /*
  * With every fd closed both modules unload. Self-contained: it loads and
  * binds what the other tests use first, so it holds in any order.

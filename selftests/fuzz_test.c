@@ -3,10 +3,13 @@
  * p2pdma-ext fuzzer, run inside the test VM as root: a bounded stream of
  * random calls into every user interface of the module and of p2px_edu:
  *
- *   - ioctls on /dev/p2pdma_ext: the six commands of
+ *   - ioctls on /dev/p2pdma_ext: the seven commands of
  *     include/uapi/linux/p2pdma_ext.h with random sizes, flags, device ids,
  *     counts and pointers (good ones, NULL, unmapped, kernel addresses,
  *     buffers running into a guard page), and random other command numbers;
+ *   - the provider fds PROVIDER_OPEN makes: exports through them (device
+ *     zero, their own, another), every other command and random numbers
+ *     (ENOTTY), read, mmap, lseek, dup and close;
  *   - the exported dma-bufs: lseek, mmap, DMA_BUF_IOCTL_SYNC/SET_NAME, dup,
  *     close, import/map/unmap/detach by p2px_edu, revoke;
  *   - the writable module parameters (random allowlist syntax, booleans,
@@ -17,29 +20,44 @@
  *     (dmabufs too),
  *     p2px_edu/registry (find, alloc).
  *
- * The random generator is seeded with P2PX_FUZZ_SEED (default below); the
- * seed is printed, so a run can be repeated exactly. P2PX_FUZZ_CALLS sets
- * the number of calls (default 20000; the debug kernel run asks 100000),
- * P2PX_FUZZ_MAX_SECONDS a time limit (default 600) that fails the test when
- * hit. Every call must succeed or fail with an errno its interface
- * documents; afterwards every parameter is restored, every dma-buf and
- * mapping is gone, the P2P memory is whole again, and both modules unload.
+ * P2PX_FUZZ_PROCS fuzzers (default 2) run at once, each a process with a
+ * random generator of its own, and share P2PX_FUZZ_CALLS calls (default
+ * 20000; the debug kernel run asks 100000). The seed is random for every
+ * run unless P2PX_FUZZ_SEED gives it; fuzzer N uses seed + N, and both
+ * are printed: P2PX_FUZZ_SEED=S repeats each fuzzer's stream of calls
+ * (P2PX_FUZZ_PROCS=1 P2PX_FUZZ_SEED=S+N P2PX_FUZZ_CALLS=its calls repeats
+ * fuzzer N alone; which call of one meets which of the other is left to
+ * the scheduler). With P2PX_FUZZ_UNPLUG=1 and the provider alone below a
+ * root port, the test meanwhile hot-unplugs and replugs the provider
+ * through the host, round after round until the fuzzers are done (the
+ * fuzzers then leave provider_bars alone, so that the replugged device
+ * binds). P2PX_FUZZ_MAX_SECONDS is a time limit (default 600) that fails
+ * the test when hit. Every call must succeed or fail with an errno its
+ * interface documents; afterwards every parameter is restored, every
+ * dma-buf and mapping is gone, the P2P memory is whole again, and both
+ * modules unload.
  * Without a DMA engine (P2PX_DMA_ENGINE) p2px_edu's files are left out.
  * Kernel reports (KASAN, lockdep, WARN...) fail the VM run on their own.
  */
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <linux/dma-buf.h>
 
 #include "kselftest_harness.h"
 #include "p2px_dmabuf.h"
+#include "p2px_topo.h"
 
-#define DEFAULT_SEED	0x70327078u
 #define DEFAULT_CALLS	20000
+#define DEFAULT_PROCS	2
+#define MAX_PROCS	8
 #define DEFAULT_SECONDS	600
 #define BUF_SIZE	(2u << 20)	/* argument memory, then a guard page */
 #define MAX_FDS		16
+#define MAX_PFDS	4
 #define MAX_MAPS	8
 #define MAX_IDS		64
 #define MAX_REPORTS	20
@@ -50,7 +68,7 @@ enum kind {
 	K_INFO, K_PAIRS, K_MATRIX, K_EXPORT, K_REVOKE, K_IOC_OTHER,
 	K_DMABUF_OP, K_EDU_DMABUF, K_PARAM_WRITE, K_PARAM_READ, K_P2PMEM_READ,
 	K_ALLOC_MMAP, K_MUNMAP, K_FORK, K_DBG_WRITE, K_DBG_READ, K_REGISTRY,
-	K_LIST, K_COUNT
+	K_LIST, K_PROVIDER_OPEN, K_PROVIDER_FD, K_COUNT
 };
 
 static const char * const kind_names[K_COUNT] = {
@@ -58,16 +76,20 @@ static const char * const kind_names[K_COUNT] = {
 	"ioctl-revoke", "ioctl-other", "dmabuf-op", "edu-dmabuf",
 	"param-write", "param-read", "p2pmem-read", "allocate-mmap", "munmap",
 	"fork", "debugfs-write", "debugfs-read", "edu-registry", "ioctl-list",
+	"provider-open", "provider-fd",
 };
 
 /* Relative frequencies of the kinds, in the order of enum kind. */
 static const unsigned int kind_weight[K_COUNT] = {
-	4, 14, 10, 12, 5, 6, 8, 6, 6, 3, 3, 6, 4, 1, 6, 2, 4, 4,
+	4, 14, 10, 12, 5, 6, 8, 6, 6, 3, 3, 6, 4, 1, 6, 2, 4, 4, 4, 10,
 };
 
 /* Errnos each kind may fail with (0-terminated). */
 static const int ok_ioctl[] = { EINVAL, E2BIG, ENODEV, EFAULT, ENOMEM, ENOSPC,
-	ENOTTY, EBADF, EOVERFLOW, ERANGE, EMFILE, 0 };
+	ENOTTY, EBADF, EOVERFLOW, ERANGE, EMFILE, EBUSY, 0 };
+/* Provider fds: ioctl only (read: EINVAL, mmap: ENODEV, lseek: ESPIPE). */
+static const int ok_provider_fd[] = { EINVAL, E2BIG, ENODEV, EFAULT, ENOMEM,
+	ENOTTY, EBADF, EOVERFLOW, ERANGE, EMFILE, EBUSY, ESPIPE, EACCES, 0 };
 static const int ok_dmabuf_op[] = { EINVAL, ENODEV, EFAULT, ENOMEM, EBADF,
 	ENOTTY, EBUSY, EPERM, EACCES, 0 };
 static const int ok_edu[] = { EINVAL, EBADF, ENOENT, EBUSY, ENODEV,
@@ -91,6 +113,8 @@ struct fuzz {
 	char bdfs[MAX_IDS][16];
 	int nids, nreal;
 	int fds[MAX_FDS], nfds;
+	int pfds[MAX_PFDS], npfds;
+	int unplug;	/* the provider comes and goes: provider_bars stays */
 	struct map maps[MAX_MAPS];
 	int nmaps;
 	unsigned char *buf, *guard;
@@ -222,6 +246,8 @@ static int rnd_fd(struct fuzz *fz)
 {
 	if (fz->nfds && !chance(fz, 4))
 		return fz->fds[rnd(fz, fz->nfds)];
+	if (fz->npfds && chance(fz, 3))
+		return fz->pfds[rnd(fz, fz->npfds)];
 	switch (rnd(fz, 4)) {
 	case 0:
 		return fz->ctl;
@@ -361,7 +387,12 @@ static void do_matrix(struct __test_metadata *_metadata, struct fuzz *fz)
 		TH_LOG("TOPO_MATRIX: %u devices", m->num_devices);
 }
 
-static void do_export(struct __test_metadata *_metadata, struct fuzz *fz)
+/*
+ * DMABUF_EXPORT on @fd: the control device (@pfd 0; mostly the provider's
+ * id) or a provider fd (@pfd 1; mostly zero, else its own id or another).
+ */
+static void export_on(struct __test_metadata *_metadata, struct fuzz *fz,
+		      int fd, int pfd, enum kind kind)
 {
 	struct p2pdma_ext_dmabuf_export *e = rnd_ptr(fz, sizeof(*e));
 	struct p2pdma_ext_dmabuf_range *r = (void *)(fz->buf + BUF_SIZE / 2);
@@ -376,7 +407,12 @@ static void do_export(struct __test_metadata *_metadata, struct fuzz *fz)
 		memset(e, 0, sizeof(*e));
 		e->argsz = rnd_argsz(fz, sizeof(*e));
 		e->flags = chance(fz, 20) ? (__u32)rnd64(fz) : 0;
-		e->device = chance(fz, 3) ? rnd_id(fz) : p2px_devid(fz->shm);
+		if (pfd)
+			e->device = chance(fz, 2) ? 0 : chance(fz, 2) ?
+				    p2px_devid(fz->shm) : rnd_id(fz);
+		else
+			e->device = chance(fz, 3) ? rnd_id(fz) :
+						    p2px_devid(fz->shm);
 		e->bar = chance(fz, 4) ? (__u32)rnd_num(fz, 8) : 2;
 		e->nr_ranges = n;
 		e->open_flags = chance(fz, 10) ? (__u32)rnd64(fz) :
@@ -401,8 +437,9 @@ static void do_export(struct __test_metadata *_metadata, struct fuzz *fz)
 		e->ranges = chance(fz, 10) ? (uintptr_t)rnd_ptr(fz, n * 16ULL) :
 					     (uintptr_t)r;
 	}
-	ret = ioctl(fz->ctl, P2PDMA_EXT_IOC_DMABUF_EXPORT, e);
-	outcome(_metadata, fz, K_EXPORT, ret, errno, ok_ioctl, "DMABUF_EXPORT");
+	ret = ioctl(fd, P2PDMA_EXT_IOC_DMABUF_EXPORT, e);
+	outcome(_metadata, fz, kind, ret, errno,
+		pfd ? ok_provider_fd : ok_ioctl, "DMABUF_EXPORT");
 	if (ret)
 		return;
 	if (!in_buf(fz, e, sizeof(*e)) || e->fd < 0) {
@@ -415,6 +452,109 @@ static void do_export(struct __test_metadata *_metadata, struct fuzz *fz)
 		TH_LOG("DMABUF_EXPORT: size %lld, ranges add up to %llu",
 		       (long long)lseek(e->fd, 0, SEEK_END), total);
 	remember_fd(fz, e->fd);
+}
+
+static void do_export(struct __test_metadata *_metadata, struct fuzz *fz)
+{
+	export_on(_metadata, fz, fz->ctl, 0, K_EXPORT);
+}
+
+/* PROVIDER_OPEN: mostly for the provider, else any id; keeps the fd. */
+static void do_provider_open(struct __test_metadata *_metadata,
+			     struct fuzz *fz)
+{
+	struct p2pdma_ext_provider_open *o = rnd_ptr(fz, sizeof(*o));
+	long ret;
+	int i;
+
+	if (in_buf(fz, o, sizeof(*o))) {
+		memset(o, 0, sizeof(*o));
+		o->argsz = rnd_argsz(fz, sizeof(*o));
+		o->flags = chance(fz, 20) ? (__u32)rnd64(fz) : 0;
+		o->device = chance(fz, 3) ? rnd_id(fz) : p2px_devid(fz->shm);
+		o->open_flags = chance(fz, 10) ? (__u32)rnd64(fz) :
+				rnd(fz, 2) ? O_CLOEXEC : 0;
+		o->fd = (int)rnd64(fz);
+		o->reserved = chance(fz, 20) ? rnd64(fz) : 0;
+	}
+	ret = ioctl(fz->ctl, P2PDMA_EXT_IOC_PROVIDER_OPEN, o);
+	outcome(_metadata, fz, K_PROVIDER_OPEN, ret, errno, ok_ioctl,
+		"PROVIDER_OPEN");
+	if (ret)
+		return;
+	if (!in_buf(fz, o, sizeof(*o)) || o->fd < 0) {
+		if (fz->bad++ < MAX_REPORTS)
+			TH_LOG("PROVIDER_OPEN succeeded with a bad argument");
+		return;
+	}
+	if (fz->npfds == MAX_PFDS) {
+		i = rnd(fz, MAX_PFDS);
+		close(fz->pfds[i]);
+		fz->pfds[i] = o->fd;
+		return;
+	}
+	fz->pfds[fz->npfds++] = o->fd;
+}
+
+/*
+ * A provider fd: exports through it mostly; every other command of the
+ * control device and random numbers (ENOTTY); the file operations it
+ * lacks; dup and close.
+ */
+static void do_provider_fd(struct __test_metadata *_metadata, struct fuzz *fz)
+{
+	static const unsigned long cmds[] = {
+		P2PDMA_EXT_IOC_INFO, P2PDMA_EXT_IOC_TOPO_PAIRS,
+		P2PDMA_EXT_IOC_TOPO_MATRIX, P2PDMA_EXT_IOC_DMABUF_REVOKE,
+		P2PDMA_EXT_IOC_DMABUF_LIST, P2PDMA_EXT_IOC_PROVIDER_OPEN,
+	};
+	char c[16];
+	long ret = 0;
+	int i, fd;
+	void *p;
+
+	if (!fz->npfds) {
+		do_provider_open(_metadata, fz);
+		return;
+	}
+	i = rnd(fz, fz->npfds);
+	fd = fz->pfds[i];
+	errno = 0;
+	switch (rnd(fz, 10)) {
+	case 0:
+		fill_random(fz, fz->buf, 64);
+		ret = ioctl(fd, chance(fz, 2) ? cmds[rnd(fz, ARRAY_SIZE(cmds))] :
+			    _IOC(rnd(fz, 4), chance(fz, 4) ? rnd(fz, 256) :
+				 P2PDMA_EXT_IOC_MAGIC, rnd(fz, 0x20),
+				 rnd(fz, 0x4000)), rnd_ptr(fz, 64));
+		break;
+	case 1:
+		ret = chance(fz, 2) ? read(fd, c, sizeof(c)) :
+				      lseek(fd, (off_t)rnd(fz, 4096), SEEK_SET);
+		break;
+	case 2:
+		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ret = p == MAP_FAILED ? -1 : 0;
+		if (!ret)
+			munmap(p, PAGE);
+		break;
+	case 3:
+		ret = dup(fd);
+		if (ret >= 0) {
+			close(fd);
+			fz->pfds[i] = (int)ret;
+		}
+		break;
+	case 4:
+		close(fd);
+		fz->pfds[i] = fz->pfds[--fz->npfds];
+		break;
+	default:
+		export_on(_metadata, fz, fd, 1, K_PROVIDER_FD);
+		return;
+	}
+	outcome(_metadata, fz, K_PROVIDER_FD, ret, errno, ok_provider_fd,
+		"provider fd");
 }
 
 static void do_revoke(struct __test_metadata *_metadata, struct fuzz *fz)
@@ -599,7 +739,7 @@ static const char * const params[] = {
 
 static void do_param_write(struct __test_metadata *_metadata, struct fuzz *fz)
 {
-	const char *name = params[rnd(fz, 4)];
+	const char *name = params[rnd(fz, fz->unplug ? 3 : 4)];
 	char path[200], val[5000];
 	long ret;
 
@@ -651,6 +791,15 @@ static void do_p2pmem_read(struct __test_metadata *_metadata, struct fuzz *fz)
 	outcome(_metadata, fz, K_P2PMEM_READ, ret, errno, ok_param, path);
 }
 
+/* A touch of a mapping that a hot-unplug may revoke first (SIGBUS). */
+static sigjmp_buf touch_env;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(touch_env, 1);
+}
+
 static void do_alloc_mmap(struct __test_metadata *_metadata, struct fuzz *fz)
 {
 	static const size_t lens[] = { PAGE, 2 * PAGE, 16 * PAGE, 2 << 20 };
@@ -686,7 +835,13 @@ static void do_alloc_mmap(struct __test_metadata *_metadata, struct fuzz *fz)
 	fz->maps[fz->nmaps].p = p;
 	fz->maps[fz->nmaps++].len = len;
 	/* Touch a page: a fault, a PTE, uncached BAR memory. */
-	p[(rnd64(fz) % len) & ~(PAGE - 1)] = (char)rnd64(fz);
+	signal(SIGBUS, on_sigbus);
+	if (!sigsetjmp(touch_env, 1))
+		p[(rnd64(fz) % len) & ~(PAGE - 1)] = (char)rnd64(fz);
+	else if (!fz->unplug && fz->bad++ < MAX_REPORTS)
+		/* Revoked: only when the provider went away. */
+		TH_LOG("allocate: SIGBUS on a new mapping's first touch");
+	signal(SIGBUS, SIG_DFL);
 }
 
 /* All of a mapping, or one page of it (which splits the VMA). */
@@ -808,7 +963,7 @@ static void (* const handlers[K_COUNT])(struct __test_metadata *,
 	do_info, do_pairs, do_matrix, do_export, do_revoke, do_ioc_other,
 	do_dmabuf_op, do_edu_dmabuf, do_param_write, do_param_read,
 	do_p2pmem_read, do_alloc_mmap, do_munmap, do_fork, do_dbg_write,
-	do_dbg_read, do_registry, do_list,
+	do_dbg_read, do_registry, do_list, do_provider_open, do_provider_fd,
 };
 
 /* Kind @k's weight: p2px_edu's files only with a DMA engine. */
@@ -919,19 +1074,29 @@ FIXTURE_TEARDOWN(fuzzer)
 {
 }
 
-/* Undo what the calls may have changed; every reference must be gone. */
-static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
+/* Close and unmap what one fuzzer holds. */
+static void fuzz_drop(struct fuzz *fz)
 {
-	unsigned long long size, avail;
-	char path[400];
 	int i;
 
 	for (i = 0; i < fz->nfds; i++)
 		close(fz->fds[i]);
 	fz->nfds = 0;
+	for (i = 0; i < fz->npfds; i++)
+		close(fz->pfds[i]);
+	fz->npfds = 0;
 	for (i = 0; i < fz->nmaps; i++)
 		munmap(fz->maps[i].p, fz->maps[i].len);
 	fz->nmaps = 0;
+}
+
+/* Undo what the calls may have changed; every reference must be gone. */
+static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
+{
+	unsigned long long size, avail;
+	char path[400];
+
+	fuzz_drop(fz);
 	if (fz->edu)
 		p2px_write_file(EDU_DMABUF, "detach");
 	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
@@ -950,48 +1115,199 @@ static void fuzz_cleanup(struct __test_metadata *_metadata, struct fuzz *fz)
 	EXPECT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
 }
 
+/* What one fuzzer process reports to the test through a pipe. */
+struct tally {
+	long calls[K_COUNT], fails[K_COUNT], bad;
+	double secs[K_COUNT];
+	unsigned long done;
+	double wall;
+};
+
+/* A seed for this run: /dev/urandom, else the clock and the pid. */
+static unsigned long random_seed(void)
+{
+	unsigned long seed = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &seed, sizeof(seed)) != sizeof(seed))
+		seed = (unsigned long)(now() * 1e9) ^ (unsigned long)getpid();
+	if (fd >= 0)
+		close(fd);
+	/* 32 bits: short to type back in. */
+	return (seed & 0xffffffffUL) ? seed & 0xffffffffUL : 1;
+}
+
+/*
+ * Fuzzer process @n: @calls calls from seed @seed (its own copy of the
+ * state set up by fuzz_prepare()), its tally written to @out.
+ */
+static void fuzz_child(struct __test_metadata *_metadata, struct fuzz *fz,
+		       unsigned long seed, unsigned long calls, double limit,
+		       int out)
+{
+	struct tally t;
+	unsigned long i;
+	double t0, t1;
+	int k;
+
+	fz->rng = seed ? seed : 1;
+	t0 = now();
+	for (i = 0; i < calls; i++) {
+		enum kind kind = rnd_kind(fz);
+
+		t1 = now();
+		if (t1 - t0 > limit)
+			break;
+		handlers[kind](_metadata, fz);
+		fz->secs[kind] += now() - t1;
+	}
+	fuzz_drop(fz);
+	memset(&t, 0, sizeof(t));
+	for (k = 0; k < K_COUNT; k++) {
+		t.calls[k] = fz->calls[k];
+		t.fails[k] = fz->fails[k];
+		t.secs[k] = fz->secs[k];
+	}
+	t.bad = fz->bad;
+	t.done = i;
+	t.wall = now() - t0;
+	_exit(write(out, &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+}
+
+/* Is a fuzzer still at work: has any of the @n @pipes no tally yet? */
+static int fuzzing(const int *pipes, int n)
+{
+	struct pollfd pfd[MAX_PROCS];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = pipes[i];
+		pfd[i].events = POLLIN;
+	}
+	return poll(pfd, n, 0) < n;
+}
+
+/*
+ * Hot-unplug the provider and plug it back (bound again), round after
+ * round while a fuzzer writing to one of @pipes runs (the first round at
+ * once).
+ * Return: the rounds done; -1 after a failure (logged).
+ */
+static int unplug_loop(struct __test_metadata *_metadata, struct fuzz *fz,
+		       const int *pipes, int procs)
+{
+	char name[64], req[128];
+	int rounds = 0;
+
+	ivshmem_name(name, sizeof(name));
+	do {
+		snprintf(req, sizeof(req), "UNPLUG %s", name);
+		if (host_request(req) || p2px_wait_device(fz->shm, 0, 60)) {
+			TH_LOG("round %d: %s: the device stays", rounds, req);
+			return -1;
+		}
+		snprintf(req, sizeof(req), "REPLUG %s", name);
+		if (host_request(req) || p2px_wait_device(fz->shm, 1, 60) ||
+		    rebind_driver(fz->shm, PROVIDER_DRV)) {
+			TH_LOG("round %d: %s: not back and bound", rounds, req);
+			return -1;
+		}
+		rounds++;
+	} while (fuzzing(pipes, procs));
+	return rounds;
+}
+
 TEST_F_TIMEOUT(fuzzer, interfaces, 1200)
 {
 	unsigned long calls = env_ul("P2PX_FUZZ_CALLS", DEFAULT_CALLS);
-	unsigned long seed = env_ul("P2PX_FUZZ_SEED", DEFAULT_SEED);
+	unsigned long seed = env_ul("P2PX_FUZZ_SEED", 0);
+	unsigned long procs = env_ul("P2PX_FUZZ_PROCS", DEFAULT_PROCS);
 	double limit = env_ul("P2PX_FUZZ_MAX_SECONDS", DEFAULT_SECONDS);
+	int unplug = env_ul("P2PX_FUZZ_UNPLUG", 0) != 0, rounds = 0;
 	struct fuzz *fz = &self->fz;
-	unsigned long i;
-	double t0, secs;
-	int k, ret;
+	pid_t pids[MAX_PROCS];
+	int pipes[MAX_PROCS], p[2], k, ret, status;
+	struct tally t, sum;
+	unsigned long n;
+	double secs = 0;
 
 	ret = fuzz_prepare(_metadata, fz);
 	if (ret == -ENODEV)
 		SKIP(return, "needs a provider (P2PX_PROVIDER)");
 	ASSERT_EQ(0, ret);
-	fz->rng = seed ? seed : 1;
-	printf("# fuzz: seed %#lx, %lu calls, %d PCI functions, provider %s%s\n",
-	       seed, calls, fz->nreal, fz->shm,
+	if (!seed)
+		seed = random_seed();
+	if (procs < 1 || procs > MAX_PROCS)
+		procs = DEFAULT_PROCS;
+	if (unplug && !p2px_alone_below_root_port(fz->shm)) {
+		printf("# fuzz: no hot-unplug loop: the provider is not alone below a root port\n");
+		unplug = 0;
+	}
+	fz->unplug = unplug;
+	printf("# fuzz: seed %#lx (P2PX_FUZZ_SEED=%#lx repeats it)\n", seed,
+	       seed);
+	printf("# fuzz: %lu calls in %lu fuzzers (seeds %#lx..%#lx)\n", calls,
+	       procs, seed, seed + procs - 1);
+	printf("# fuzz: %d PCI functions, provider %s%s%s\n", fz->nreal,
+	       fz->shm, unplug ? ", hot-unplugged in a loop" : "",
 	       fz->edu ? "" : ", no DMA engine: p2px_edu's files left out");
 	fflush(stdout);
-	t0 = now();
-	for (i = 0; i < calls; i++) {
-		enum kind kind = rnd_kind(fz);
-		double t = now();
 
-		if (t - t0 > limit)
-			break;
-		handlers[kind](_metadata, fz);
-		fz->secs[kind] += now() - t;
+	for (n = 0; n < procs; n++) {
+		ASSERT_EQ(0, pipe(p));
+		pids[n] = fork();
+		ASSERT_LE(0, pids[n]);
+		if (!pids[n]) {
+			close(p[0]);
+			fuzz_child(_metadata, fz, seed + n,
+				   calls / procs + (n < calls % procs), limit,
+				   p[1]);
+		}
+		close(p[1]);
+		pipes[n] = p[0];
 	}
-	secs = now() - t0;
+	if (unplug)
+		rounds = unplug_loop(_metadata, fz, pipes, procs);
+	memset(&sum, 0, sizeof(sum));
+	for (n = 0; n < procs; n++) {
+		memset(&t, 0, sizeof(t));
+		if (read(pipes[n], &t, sizeof(t)) != sizeof(t)) {
+			t.bad = 1;
+			TH_LOG("fuzzer %lu: no tally (it died?)", n);
+		}
+		close(pipes[n]);
+		EXPECT_EQ(pids[n], waitpid(pids[n], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("fuzzer %lu: status %#x", n, status);
+		printf("# fuzz: fuzzer %lu: seed %#lx, %lu calls in %.1f s\n", n,
+		       seed + n, t.done, t.wall);
+		for (k = 0; k < K_COUNT; k++) {
+			sum.calls[k] += t.calls[k];
+			sum.fails[k] += t.fails[k];
+			sum.secs[k] += t.secs[k];
+		}
+		sum.bad += t.bad;
+		sum.done += t.done;
+		if (t.wall > secs)
+			secs = t.wall;
+	}
+	fz->rng = 0;
 	fuzz_cleanup(_metadata, fz);
 
-	printf("# fuzz: %lu calls in %.1f s (%.0f calls/s), seed %#lx\n", i,
-	       secs, secs > 0 ? i / secs : 0.0, seed);
+	printf("# fuzz: %lu calls in %.1f s (%.0f calls/s), seed %#lx\n",
+	       sum.done, secs, secs > 0 ? sum.done / secs : 0.0, seed);
+	printf("# fuzz: %lu fuzzers, %d hot-unplugs\n", procs,
+	       rounds > 0 ? rounds : 0);
 	for (k = 0; k < K_COUNT; k++)
-		printf("# fuzz:   %-14s %7ld calls %7ld failed %6.1f s\n",
-		       kind_names[k], fz->calls[k], fz->fails[k], fz->secs[k]);
-	printf("# FUZZ-SUMMARY calls=%lu seed=%#lx seconds=%.0f unexpected=%ld\n",
-	       i, seed, secs, fz->bad);
+		printf("# fuzz:   %-19s %7ld calls %7ld failed %6.1f s\n",
+		       kind_names[k], sum.calls[k], sum.fails[k], sum.secs[k]);
+	printf("# FUZZ-SUMMARY calls=%lu seed=%#lx seconds=%.0f unexpected=%ld",
+	       sum.done, seed, secs, sum.bad);
+	printf(" fuzzers=%lu unplugs=%d\n", procs, rounds > 0 ? rounds : 0);
 	fflush(stdout);
-	EXPECT_EQ(calls, i) TH_LOG("time limit of %.0f s reached", limit);
-	EXPECT_EQ(0, fz->bad) TH_LOG("calls failed with undocumented errnos");
+	EXPECT_LE(0, rounds) TH_LOG("the hot-unplug loop failed");
+	EXPECT_EQ(calls, sum.done) TH_LOG("time limit of %.0f s reached", limit);
+	EXPECT_EQ(0, sum.bad) TH_LOG("calls failed with undocumented errnos");
 }
 
 TEST_HARNESS_MAIN

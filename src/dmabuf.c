@@ -18,6 +18,13 @@
  *                     there is one);
  *   NOT_SUPPORTED     attach and map fail with EOPNOTSUPP.
  *
+ * Exports and the P2P pool never share memory: the ranges of a buffer
+ * that lie in its device's pool (the generic provider registers its BARs
+ * whole) are taken out of the pool at export, all or none, and given back
+ * when the buffer is revoked or released (p2px_registry_reserve()). An
+ * export of memory the pool has handed out, or that another live export
+ * holds, fails with EBUSY; the pool meanwhile hands none of it out.
+ *
  * Only importers that allow peer-to-peer and take the notify callback may
  * attach, because the exporter must be able to take the memory back
  * (revoke): when the owning driver unbinds, on hot-unplug, on request.
@@ -65,6 +72,7 @@
 #include "compat.h"
 #include "dmabuf.h"
 #include "internal.h"
+#include "registry.h"
 #include "topology.h"
 
 MODULE_INFO(import_ns, "DMA_BUF");
@@ -99,6 +107,9 @@ MODULE_PARM_DESC(revoke_timeout,
  *	p2px_dmabuf_lock); release waits for them
  * @wq: woken when @maps or @pins drops
  * @node: in p2px_dmabufs (under p2px_dmabuf_lock)
+ * @reserved: @resv holds ranges taken out of the device's P2P pool,
+ *	not yet given back (cleared with xchg() by whoever gives them back)
+ * @resv: bit N set: range N was taken out of the pool
  * @nr_ranges: entries of @ranges
  * @ranges: CPU physical address (@offset) and length of each range
  */
@@ -117,6 +128,8 @@ struct p2px_dmabuf {
 	unsigned int pins;
 	wait_queue_head_t wq;
 	struct list_head node;
+	bool reserved;
+	DECLARE_BITMAP(resv, P2PDMA_EXT_DMABUF_MAX_RANGES);
 	unsigned int nr_ranges;
 	struct p2pdma_ext_bar_range ranges[];
 };
@@ -394,6 +407,21 @@ static void p2px_dmabuf_unmap(struct dma_buf_attachment *attach,
 		wake_up_all(&priv->wq);
 }
 
+/*
+ * Give the ranges of @priv back to the pool (p2px_dmabuf_reserve()), once:
+ * at the end of the first revoke, else when the buffer goes.
+ */
+static void p2px_dmabuf_unreserve(struct p2px_dmabuf *priv)
+{
+	unsigned int i;
+
+	if (!xchg(&priv->reserved, false))
+		return;
+	for_each_set_bit(i, priv->resv, priv->nr_ranges)
+		p2px_registry_unreserve(priv->pdev, priv->ranges[i].offset,
+					priv->ranges[i].length);
+}
+
 static void p2px_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct p2px_dmabuf *priv = dmabuf->priv;
@@ -411,6 +439,7 @@ static void p2px_dmabuf_release(struct dma_buf *dmabuf)
 		mutex_lock(&p2px_dmabuf_lock);
 	}
 	mutex_unlock(&p2px_dmabuf_lock);
+	p2px_dmabuf_unreserve(priv);
 	pci_dev_put(priv->pdev);
 	kfree(priv);
 }
@@ -493,6 +522,31 @@ void p2px_dmabuf_free(struct p2px_dmabuf *priv)
 	kfree(priv);
 }
 
+/*
+ * Take the ranges of @priv (CPU physical addresses by now) out of the P2P
+ * pool of its device, all or none: pool allocations and exports never
+ * share memory. Ranges outside the pool have nothing to take.
+ */
+static int p2px_dmabuf_reserve(struct p2px_dmabuf *priv)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < priv->nr_ranges; i++) {
+		ret = p2px_registry_reserve(priv->pdev, priv->ranges[i].offset,
+					    priv->ranges[i].length);
+		if (ret < 0) {
+			priv->reserved = true;
+			p2px_dmabuf_unreserve(priv);
+			return ret;
+		}
+		if (ret)
+			__set_bit(i, priv->resv);
+	}
+	priv->reserved = true;
+	return 0;
+}
+
 /**
  * p2px_dmabuf_finish() - export a buffer
  * @priv: from p2px_dmabuf_alloc_user(), its ranges offsets into the BAR
@@ -502,7 +556,8 @@ void p2px_dmabuf_free(struct p2px_dmabuf *priv)
  *	its buffers by it), or NULL for the kernel API
  *
  * Checks the ranges against BAR @bar of @pdev, turns them into CPU
- * physical addresses in place and makes the dma-buf.
+ * physical addresses in place, takes those in @pdev's P2P pool out of it
+ * (p2px_dmabuf_reserve()) and makes the dma-buf.
  *
  * Context: process context; the caller holds @pdev's device lock or is
  * its bound driver.
@@ -551,6 +606,11 @@ struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
 		goto err_free;
 
 	priv->pdev = pci_dev_get(pdev);
+	ret = p2px_dmabuf_reserve(priv);
+	if (ret) {
+		pci_dev_put(priv->pdev);
+		goto err_free;
+	}
 	priv->bar = bar;
 	priv->bus_off = pci_bus_address(pdev, bar) - start;
 	priv->size = size;
@@ -566,6 +626,7 @@ struct dma_buf *p2px_dmabuf_finish(struct p2px_dmabuf *priv,
 	exp_info.priv = priv;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
+		p2px_dmabuf_unreserve(priv);
 		pci_dev_put(priv->pdev);
 		kfree(priv);
 		return dmabuf;
@@ -597,11 +658,18 @@ err_free:
  * before its remove() returns; the buffer itself lives until its last
  * reference is dropped. Install it in a file descriptor with dma_buf_fd().
  *
+ * Ranges that lie in @pdev's P2P pool (p2pdma_ext_add_resource()) are
+ * taken out of it until the buffer is revoked or released: the pool hands
+ * none of that memory out meanwhile. Such a range must not be in use:
+ * neither allocated from the pool nor part of another live export (nor
+ * of another range of this one).
+ *
  * Context: process context; may sleep.
  * Return: the dma-buf, or ERR_PTR(): -EINVAL for a bad BAR or range,
  * -E2BIG for too many ranges or scatterlist entries, -ERANGE for a range
- * past the end of the BAR, -EOVERFLOW for an overflowing size, -ENODEV if
- * @pdev has no driver, -ENOMEM.
+ * past the end of the BAR, -EOVERFLOW for an overflowing size, -EBUSY for
+ * a range of the pool that is in use or that lies only partly in the
+ * pool, -ENODEV if @pdev has no driver, -ENOMEM.
  */
 struct dma_buf *p2pdma_ext_dmabuf_export(struct pci_dev *pdev, int bar,
 					 const struct p2pdma_ext_bar_range *ranges,
@@ -768,6 +836,12 @@ static void p2px_dmabuf_do_revoke(struct p2px_dmabuf *priv)
 	else if (!wait_event_timeout(priv->wq, !atomic_read(&priv->maps),
 				     wait))
 		p2px_dmabuf_give_up(priv, "unmaps");
+	/*
+	 * No importer maps it any more (or one that ignores the revoke was
+	 * named above): the pool may hand the memory out again. Given back
+	 * even then, or the provider's unbind would wait for ever.
+	 */
+	p2px_dmabuf_unreserve(priv);
 	/* Pairs with the acquire in revoke_dev: all of the above is done. */
 	smp_store_release(&priv->revoke_done, true);
 }

@@ -226,6 +226,50 @@ bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev)
 EXPORT_SYMBOL_P2PX(p2pdma_ext_has_p2pmem);
 
 /**
+ * p2px_registry_reserve() - take a range of a BAR out of its P2P pool
+ * @pdev: the device whose BAR it is, its driver bound
+ * @phys: CPU physical address of the range, page aligned
+ * @size: its length, a non-zero multiple of the page size
+ *
+ * For the dma-buf exporter: while the range is reserved, the pool hands
+ * none of it out (p2pmem/allocate, p2pdma_ext_alloc()), and it counts as
+ * in use in p2pmem/available. A reservation holds a reference to the
+ * range's pages as an allocation does, so the memory stays mapped until
+ * p2px_registry_unreserve(), which the exporter calls at revoke (which the
+ * provider's remove() does) or when the buffer goes.
+ *
+ * Context: process context.
+ * Return: 1 if the range was in the pool and is reserved now; 0 if no
+ * part of it is in the pool (nothing to do); -EBUSY if some of it is
+ * allocated or reserved already, or only part of it lies in the pool (it
+ * crosses the edge of a registered range); -ENODEV if the pool is going
+ * away.
+ */
+int p2px_registry_reserve(struct pci_dev *pdev, phys_addr_t phys, u64 size)
+{
+	if (size > SIZE_MAX)
+		return -EBUSY;
+	return p2px_be()->reserve(pdev, (unsigned long)phys_to_virt(phys),
+				  size);
+}
+
+/**
+ * p2px_registry_unreserve() - give back a range p2px_registry_reserve() took
+ * @pdev: the device passed to p2px_registry_reserve()
+ * @phys: the range's CPU physical address, as passed there
+ * @size: its length, as passed there
+ *
+ * Only for a range that p2px_registry_reserve() returned 1 for, once.
+ *
+ * Context: process context.
+ */
+void p2px_registry_unreserve(struct pci_dev *pdev, phys_addr_t phys,
+			     u64 size)
+{
+	p2px_be()->unreserve(pdev, (unsigned long)phys_to_virt(phys), size);
+}
+
+/**
  * p2px_page_provider() - the provider handle of a page of P2P memory
  * @page: any page
  *

@@ -25,6 +25,11 @@ struct p2pdma_ext_provider;
  * @explain: log (at most one line) why no published provider suits @clients
  * @virt_to_bus: PCI bus address of memory from p2pdma_ext_alloc()
  * @has_p2pmem: does the device have published P2P memory?
+ * @reserve: take [@addr, @addr + @size) (kernel virtual addresses of the
+ *	BAR memory) out of the pool: 1 if done, 0 if no pool range overlaps
+ *	it, -EBUSY if part of it is in use or it is not wholly inside one
+ *	pool range, -ENODEV if the pool is going away
+ * @unreserve: give back what @reserve took
  * @page_provider: provider handle of a page of P2P memory, NULL for any
  *	other page (any context; see p2px_page_provider())
  */
@@ -36,11 +41,23 @@ struct p2px_backend {
 	void (*explain)(struct device **clients, int num_clients);
 	pci_bus_addr_t (*virt_to_bus)(struct pci_dev *pdev, void *addr);
 	bool (*has_p2pmem)(struct pci_dev *pdev);
+	int (*reserve)(struct pci_dev *pdev, unsigned long addr, size_t size);
+	void (*unreserve)(struct pci_dev *pdev, unsigned long addr,
+			  size_t size);
 	struct p2pdma_ext_provider *(*page_provider)(const struct page *page);
 };
 
 extern const struct p2px_backend p2px_backend_ext;
 extern const struct p2px_backend p2px_backend_native;
+
+/*
+ * registry.c, for the dma-buf exporter (dmabuf.c): an exported range of a
+ * BAR is taken out of the device's P2P pool for as long as the export
+ * lasts, so that pool allocations and exports never share memory.
+ */
+int p2px_registry_reserve(struct pci_dev *pdev, phys_addr_t phys, u64 size);
+void p2px_registry_unreserve(struct pci_dev *pdev, phys_addr_t phys,
+			     u64 size);
 
 /* registry.c: the back end's page_provider; for client_map.c */
 struct p2pdma_ext_provider *p2px_page_provider(const struct page *page);

@@ -27,8 +27,10 @@
  * would call it only at refcount zero).
  *
  * p2pmem/allocate: mmap() of the bin attribute allocates the mapping's
- * length from the pool. The mapping is VM_PFNMAP on every kernel this back
- * end runs on: PTEs are inserted by the fault handler with
+ * length from the pool and zeroes it (no process sees what the memory's
+ * previous user left there; kernel users of p2pdma_ext_alloc() get it as
+ * it is, as from upstream's pool). The mapping is VM_PFNMAP on every
+ * kernel this back end runs on: PTEs are inserted by the fault handler with
  * vmf_insert_pfn(), no struct page refcount is touched, and GUP refuses
  * the range (these kernels have no FOLL_PCI_P2PDMA to guard a pinned P2P
  * page). The memory goes back to the pool in vm_ops->close when the last
@@ -358,6 +360,8 @@ static int p2px_alloc_mmap(struct file *filp, struct kobject *kobj,
 		ret = -ENOMEM;
 		goto out_fput;
 	}
+	/* The previous user's bytes (a process, a kernel user) are not ours. */
+	memset(map->kaddr, 0, size);
 	map->d = d;
 	list_add(&map->node, &d->maps);
 	mutex_unlock(&p2px_map_lock);
@@ -808,6 +812,60 @@ static pci_bus_addr_t p2px_ext_virt_to_bus(struct pci_dev *pdev, void *addr)
 }
 
 /*
+ * Reservations (dma-buf exports): a range taken out of a pool at a fixed
+ * place, with one pgmap reference like an allocation. The range must lie
+ * wholly inside one registered range; its granules are claimed all or
+ * none (pool_bitmap.h), so a racing allocation gets either all of them or
+ * none.
+ */
+static int p2px_ext_reserve(struct pci_dev *pdev, unsigned long addr,
+			    size_t size)
+{
+	struct p2px_ext_range *range;
+	struct p2px_ext_dev *d;
+	unsigned long first;
+	int ret = 0;
+
+	rcu_read_lock();
+	d = p2px_ext_lookup(pdev);
+	if (!d)
+		goto out;
+	list_for_each_entry_rcu(range, &d->ranges, node) {
+		if (addr >= range->start + range->size ||
+		    range->start >= addr + size)
+			continue;
+		ret = -EBUSY;
+		if (addr < range->start ||
+		    addr + size > range->start + range->size)
+			break;
+		ret = -ENODEV;
+		if (READ_ONCE(d->revoked))
+			break;
+		first = (addr - range->start) >> PAGE_SHIFT;
+		ret = -EBUSY;
+		if (!p2px_bits_claim(range->pool.map, first,
+				     size >> PAGE_SHIFT))
+			break;
+		ret = 1;
+		if (!percpu_ref_tryget_live(range->ref)) {
+			p2px_pool_free(&range->pool, first, size >> PAGE_SHIFT);
+			ret = -ENODEV;
+		}
+		break;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+static void p2px_ext_unreserve(struct pci_dev *pdev, unsigned long addr,
+			       size_t size)
+{
+	/* The same as freeing an allocation of that place and size. */
+	p2px_ext_free(pdev, (void *)addr, size);
+}
+
+/*
  * The handle of the BAR whose range holds @page, if it is one of ours.
  * The pgmap type is ours alone on these kernels, but the ranges are
  * checked anyway: only a page of a live range is P2P memory.
@@ -849,6 +907,8 @@ const struct p2px_backend p2px_backend_ext = {
 	.explain = p2px_ext_explain,
 	.virt_to_bus = p2px_ext_virt_to_bus,
 	.has_p2pmem = p2px_ext_has_p2pmem,
+	.reserve = p2px_ext_reserve,
+	.unreserve = p2px_ext_unreserve,
 	.page_provider = p2px_ext_page_provider,
 };
 

@@ -29,6 +29,7 @@
 #include <linux/random.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/percpu-refcount.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -155,6 +156,96 @@ static pci_bus_addr_t p2px_native_virt_to_bus(struct pci_dev *pdev,
 }
 
 /*
+ * Reservations (dma-buf exports) in the kernel's pool: an allocation at a
+ * fixed place, made by gen_pool with an algorithm of our own that accepts
+ * only the wanted granules of the chunk holding them (so a racing
+ * allocation makes gen_pool search again, as for any allocation), and
+ * holding a pgmap reference as pci_alloc_p2pmem() does.
+ */
+static unsigned long p2px_native_fixed(unsigned long *map, unsigned long size,
+				       unsigned long start, unsigned int nr,
+				       void *data, struct gen_pool *pool,
+				       unsigned long start_addr)
+{
+	unsigned long addr = *(unsigned long *)data, bit;
+
+	if (addr < start_addr)
+		return size;
+	bit = (addr - start_addr) >> pool->min_alloc_order;
+	if (bit >= size || nr > size - bit ||
+	    bitmap_find_next_zero_area(map, size, bit, nr, 0) != bit)
+		return size;
+	return bit;
+}
+
+/* Does [addr, end) of struct p2px_span overlap a chunk? */
+struct p2px_span {
+	unsigned long addr;
+	unsigned long end;
+	bool hit;
+};
+
+static void p2px_native_overlap(struct gen_pool *pool,
+				struct gen_pool_chunk *chunk, void *data)
+{
+	struct p2px_span *s = data;
+
+	if (s->addr <= chunk->end_addr && chunk->start_addr < s->end)
+		s->hit = true;
+}
+
+static int p2px_native_reserve(struct pci_dev *pdev, unsigned long addr,
+			       size_t size)
+{
+	struct p2px_span span = { addr, addr + size, false };
+	struct percpu_ref *ref = NULL;
+	struct gen_pool *pool;
+	unsigned long got;
+	int ret = 0;
+
+	rcu_read_lock();
+	pool = p2px_kernel_pool(pdev);
+	if (!pool)
+		goto out;
+	if (!gen_pool_has_addr(pool, addr, size)) {
+		gen_pool_for_each_chunk(pool, p2px_native_overlap, &span);
+		ret = span.hit ? -EBUSY : 0;
+		goto out;
+	}
+	ret = -EBUSY;
+	got = gen_pool_alloc_algo_owner(pool, size, p2px_native_fixed, &addr,
+					(void **)&ref);
+	if (!got)
+		goto out;
+	ret = 1;
+	if (WARN_ON_ONCE(got != addr) || !percpu_ref_tryget_live(ref)) {
+		gen_pool_free(pool, got, size);
+		ret = -ENODEV;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+static void p2px_native_unreserve(struct pci_dev *pdev, unsigned long addr,
+				  size_t size)
+{
+	struct percpu_ref *ref = NULL;
+	struct gen_pool *pool;
+
+	rcu_read_lock();
+	/* The reservation's reference keeps the pool until the put. */
+	pool = p2px_kernel_pool(pdev);
+	if (pool)
+		gen_pool_free_owner(pool, addr, size, (void **)&ref);
+	rcu_read_unlock();
+	if (ref)
+		percpu_ref_put(ref);
+	else
+		dev_warn_once(&pdev->dev, "p2pdma_ext: freeing memory it did not allocate\n");
+}
+
+/*
  * The kernel keeps a P2P page's provider handle where a module cannot
  * read it by any exported function (struct pci_p2pdma_pagemap). The
  * public way to find it is to look for the PCI device whose memory BAR
@@ -224,5 +315,7 @@ const struct p2px_backend p2px_backend_native = {
 	.explain = p2px_native_explain,
 	.virt_to_bus = p2px_native_virt_to_bus,
 	.has_p2pmem = p2px_native_has_p2pmem,
+	.reserve = p2px_native_reserve,
+	.unreserve = p2px_native_unreserve,
 	.page_provider = p2px_native_page_provider,
 };

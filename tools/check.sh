@@ -153,8 +153,10 @@ vm_kernel_dir() {
 
 # Extra run-vm.sh arguments for kernel $1, topology $3 (payload dir $2 gets
 # test.env). The debug kernel runs the whole suite in each of its
-# topologies, with the long budgets where they find most: the 100k-call fuzz in "switch",
-# the long stress in "rootports" (the one with PCI hot-unplug cycles).
+# topologies, with the long budgets where they find most: the 100k-call
+# fuzz in "switch" (two fuzzers of 50k calls at once), the long stress in
+# "rootports" (the one with PCI hot-unplug cycles), where the fuzzers also
+# run while the provider is hot-unplugged and replugged in a loop.
 vm_kernel_args() {
 	if [ "$1" != "$DEBUG_KERNEL" ]; then
 		# The Debian kernels: a short fuzz (the debug kernel runs the
@@ -164,7 +166,7 @@ vm_kernel_args() {
 	fi
 	case $3 in
 	switch) echo P2PX_FUZZ_CALLS=100000 P2PX_FUZZ_MAX_SECONDS=1800 P2PX_STRESS_SECONDS=20 ;;
-	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=120 ;;
+	rootports) echo P2PX_FUZZ_CALLS=5000 P2PX_FUZZ_UNPLUG=1 P2PX_STRESS_SECONDS=120 ;;
 	*) echo P2PX_FUZZ_CALLS=5000 P2PX_STRESS_SECONDS=20 ;;
 	esac | tr ' ' '\n' >"$2/test.env"
 	echo --timeout 3000 --qemu-arg -smp --qemu-arg 2

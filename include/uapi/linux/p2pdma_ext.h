@@ -295,12 +295,18 @@ struct p2pdma_ext_dmabuf_range {
  * from the provider driver (including hot-unplug) and when the module is
  * unloaded.
  *
+ * The ranges are taken out of the device's P2P pool (p2pmem/) until the
+ * dma-buf is revoked or its last reference is gone: pool allocations and
+ * exports never share memory (Documentation/uapi.rst).
+ *
  * Errors: EPERM without CAP_SYS_RAWIO or under lockdown; EINVAL for a bad
  * @argsz, @flags, @open_flags, @reserved, @bar (not a memory BAR, not
  * claimed), @device (on a provider fd), @nr_ranges of 0, or a range not
  * page aligned or of length 0; E2BIG for too many ranges or a larger
  * @argsz with unknown bytes set; ERANGE for a range that ends past the
- * BAR; EOVERFLOW when an end or the total size overflows; ENODEV when
+ * BAR; EOVERFLOW when an end or the total size overflows; EBUSY when a
+ * range has memory in use: allocated from the pool, in another live
+ * export or in another range of this one; ENODEV when
  * @device names no PCI function or one not bound to the provider driver;
  * EFAULT for bad pointers (no fd is left open); EMFILE; ENOMEM.
  */
