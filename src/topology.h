@@ -90,6 +90,9 @@ void p2px_cache_exit(void);
 /* topo_api.c: the exported lookups, for the module itself */
 int p2px_distance_many(struct pci_dev *provider, struct device **clients,
 		       int num_clients, bool verbose);
+int p2px_explain_kernel(struct pci_dev *provider, struct pci_dev *client,
+			const struct p2px_topo_result *res, char *buf,
+			size_t len, int n);
 
 /* topo_ioctl.c: the topology ioctls of the control device */
 long p2px_ioctl_topo_pairs(void __user *uarg);
