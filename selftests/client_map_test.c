@@ -30,6 +30,10 @@
  * with and after the allowlist entry (on 7.2 too, where the kernel's own
  * search would read only its built-in host bridge table).
  *
+ * client_map_parity (native back end only): lists of the kernel's P2P
+ * pages get the same addresses from p2pdma_ext_map_sg_attrs() as from the
+ * kernel's dma_map_sg() (p2px_edu's "parity" command).
+ *
  * Bytes that edu moved are host-checked ("# HOSTCHECK" lines, see
  * registry_test.c): every run writes the same length and pattern.
  */
@@ -429,6 +433,80 @@ TEST(client_map_find_follows_policy)
 	check_find(_metadata, &d, 1);
 	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
 	check_find(_metadata, &d, 0);
+}
+
+/*
+ * One "parity" run of @pages pages from the ivshmem: 0 with *@ours and
+ * *@kernel what each map returned and *@bad the pages mapped apart;
+ * -EOPNOTSUPP without native P2PDMA.
+ */
+static int run_parity(struct __test_metadata *_metadata, const struct devs *d,
+		      int pages, int *ours, int *kernel, int *bad)
+{
+	char cmd[96], buf[512], *p;
+	int ret, n;
+
+	snprintf(cmd, sizeof(cmd), "parity %s %d", d->shm, pages);
+	ret = p2px_write_file(EDU_CLIENT, cmd);
+	if (ret)
+		return ret;
+	EXPECT_EQ(0, p2px_read_file(EDU_CLIENT, buf, sizeof(buf)));
+	TH_LOG("%s: %s", cmd, buf);
+	n = sscanf(buf, "ours %d kernel %d", ours, kernel);
+	EXPECT_EQ(2, n);
+	p = strstr(buf, "mismatches ");
+	ASSERT_NE(NULL, p);
+	n = sscanf(p, "mismatches %d", bad);
+	ASSERT_EQ(1, n);
+	return 0;
+}
+
+/*
+ * 7.2 parity: lists of the kernel's P2P pages (1 and 16 entries) mapped
+ * for edu by p2pdma_ext_map_sg_attrs() and by the kernel's dma_map_sg()
+ * land on the same addresses (an IOVA counts as what it translates to),
+ * and both refuse together. Where the module's allowlist opens a pair
+ * through the host bridge the kernel's own table does not know, the
+ * kernel's dma_map_sg() still refuses it: the one difference, the one
+ * p2pdmactl why reports.
+ */
+TEST(client_map_parity)
+{
+	static const int shapes[] = { 1, 16 };
+	int type, ours, kernel, bad, ret, n;
+	char text[TEXT_LEN], root[16], *p;
+	unsigned int i;
+	struct devs d;
+
+	if (!setup(_metadata, &d))
+		SKIP(return, NO_DEVS);
+	type = map_type(_metadata, &d, text);
+	ASSERT_LE(0, type);
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		ret = run_parity(_metadata, &d, shapes[i], &ours, &kernel, &bad);
+		if (ret == -EOPNOTSUPP)
+			SKIP(return, "no kernel dma_map_sg for P2P pages to compare with");
+		ASSERT_EQ(0, ret);
+		if (type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED) {
+			EXPECT_EQ(-EREMOTEIO, ours);
+			EXPECT_EQ(0, kernel);
+			continue;
+		}
+		EXPECT_EQ(shapes[i], ours);
+		EXPECT_LT(0, kernel);
+		EXPECT_EQ(0, bad);
+	}
+	p = strstr(text, "(root ");
+	if (type != P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED || !p)
+		return;
+	n = sscanf(p, "(root %15[0-9a-fA-F:])", root);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(0, p2px_write_file(ALLOW_PARAM, root));
+	ret = run_parity(_metadata, &d, 1, &ours, &kernel, &bad);
+	EXPECT_EQ(0, p2px_write_file(ALLOW_PARAM, "\n"));
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(1, ours);
+	EXPECT_EQ(0, kernel) TH_LOG("the kernel's table allows this host bridge");
 }
 
 TEST_HARNESS_MAIN

@@ -130,6 +130,57 @@ enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
 
 /**
+ * p2px_explain_kernel() - add what the kernel's own table says, if it differs
+ * @provider: the provider of the explained pair
+ * @client: its client (a PCI device)
+ * @res: the explained result
+ * @buf: the explanation, @n characters long (truncated if @n >= @len)
+ * @len: size of @buf
+ * @n: what p2px_topo_explain() returned
+ *
+ * On the native back end an in-tree driver that maps P2P pages with the
+ * kernel's own dma_map_sg() gets the kernel's answer, which follows its
+ * built-in host bridge table, not the module's parameters. When a path
+ * through the host bridge makes that answer differ from the module's,
+ * one sentence says so, before the remedy (which stays last).
+ *
+ * Context: process context; may sleep (the kernel caches its answer).
+ * Return: the length of the full text, like snprintf().
+ */
+int p2px_explain_kernel(struct pci_dev *provider, struct pci_dev *client,
+			const struct p2px_topo_result *res, char *buf,
+			size_t len, int n)
+{
+	struct device *dev = &client->dev;
+	bool ours, theirs;
+	char add[160], *r;
+	int k;
+
+	if (n < 0 || !p2px_native_p2pdma() ||
+	    res->detour == P2PX_TOPO_REASON_NONE)
+		return n;
+	ours = res->map != P2PX_TOPO_MAP_NOT_SUPPORTED;
+	theirs = pci_p2pdma_distance_many(provider, &dev, 1, false) >= 0;
+	if (ours == theirs)
+		return n;
+	k = scnprintf(add, sizeof(add),
+		      "In-tree drivers mapping with the kernel's dma_map_sg() follow its built-in host bridge table, not p2pdma_ext's parameters: it %s this pair. ",
+		      theirs ? "allows" : "refuses");
+	if ((size_t)(n + k) >= len)
+		return n + k;
+	r = strstr(buf, "Remedy: ");
+	if (!r) {
+		/* At the end: a space before the sentence, none after. */
+		memmove(add + 1, add, k - 1);
+		add[0] = ' ';
+		r = buf + n;
+	}
+	memmove(r + k, r, buf + n + 1 - r);
+	memcpy(r, add, k);
+	return n + k;
+}
+
+/**
  * p2pdma_ext_explain() - why @client can or cannot reach @provider
  * @provider: PCI device whose memory would be used
  * @client: device that would DMA to it (its nearest PCI ancestor counts)
@@ -165,7 +216,8 @@ int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 	}
 	ret = p2px_cache_pair(provider, pclient, res, 0, NULL);
 	if (ret != -ENOMEM)
-		ret = p2px_topo_explain(res, buf, len);
+		ret = p2px_explain_kernel(provider, pclient, res, buf, len,
+					  p2px_topo_explain(res, buf, len));
 	kfree(res);
 	pci_dev_put(pclient);
 	return ret;

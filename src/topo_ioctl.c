@@ -67,6 +67,7 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 	char *text = NULL;
 	u64 *ids = NULL;
 	unsigned int i, n = 0, of;
+	int len;
 	u8 __user *upairs;
 	u8 __user *utext;
 	long ret;
@@ -140,7 +141,10 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 		if (res->same_host)
 			p->flags |= P2PDMA_EXT_TOPO_F_SAME_HOST;
 		p->acs_count = res->acs_count;
-		p->text_len = max(p2px_topo_explain(res, text, q.text_size), 0);
+		len = p2px_topo_explain(res, text, q.text_size);
+		len = p2px_explain_kernel(provider, clients[i], res, text,
+					  q.text_size, len);
+		p->text_len = max(len, 0);
 
 		if (copy_to_user(upairs + (size_t)i * q.pair_size, p,
 				 sizeof(*p)) ||

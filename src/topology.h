@@ -89,6 +89,11 @@ void p2px_cache_stats(struct p2px_cache_stats *st);
 int p2px_cache_init(void);
 void p2px_cache_exit(void);
 
+/* topo_api.c: the kernel's own answer, for the explanation (7.2) */
+int p2px_explain_kernel(struct pci_dev *provider, struct pci_dev *client,
+			const struct p2px_topo_result *res, char *buf,
+			size_t len, int n);
+
 /* topo_ioctl.c: the topology ioctls of the control device */
 int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
 		    struct p2pdma_ext_topo_cell *cells);

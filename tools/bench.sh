@@ -23,7 +23,7 @@
 # Environment: P2PDMA_EXT_BENCH_KERNELS (default "7.2 6.1"),
 # P2PDMA_EXT_BENCH_TIMEOUT (seconds per VM run, default 900),
 # P2PDMA_EXT_BENCH_ONLY (benchmark commands to run, e.g. "distance matrix";
-# default all: distance alloc register matrix dmabuf).
+# default all: distance alloc register matrix mapsg dmabuf).
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"

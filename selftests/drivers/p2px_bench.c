@@ -53,6 +53,12 @@
  *                       N samples of attach + map + unmap + detach of the
  *                       dma-buf FD (any exporter) by device BDF, printed
  *                       as row ROW, implementation IMPL
+ *   mapsg N             map+unmap of N single-page P2P entries from the
+ *                       pool for the first edu function:
+ *                       p2pdma_ext_map_sg_attrs() vs the kernel's
+ *                       dma_map_sg() of the same pages (native), or of N
+ *                       RAM pages, the kernel having no P2P mapping
+ *                       (base; row mapsg-N)
  *   matrix N            N times the whole matrix: every PCI function with
  *                       a memory BAR against every other non-bridge
  *                       function, one client per call (rows matrix-cold:
@@ -75,6 +81,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/genalloc.h>
@@ -87,6 +94,7 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/percpu-refcount.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -876,6 +884,110 @@ static int p2px_bench_dmabuf(int fd, unsigned int n, const char *row,
 
 /* --- commands -------------------------------------------------------------- */
 
+/* --- map+unmap of a P2P scatterlist ------------------------------------ */
+
+/**
+ * struct p2px_bench_sg - context of the mapsg rows
+ * @dev: the client (the first edu function)
+ * @ours: the list of P2P pages that p2pdma_ext maps
+ * @other: the same pages (native) or as many RAM pages (base)
+ * @n: entries of each list
+ */
+struct p2px_bench_sg {
+	struct device *dev;
+	struct scatterlist *ours;
+	struct scatterlist *other;
+	int n;
+};
+
+static int p2px_bench_sg_ours(void *ctx)
+{
+	struct p2px_bench_sg *m = ctx;
+	int ret;
+
+	ret = p2pdma_ext_map_sg_attrs(m->dev, m->ours, m->n,
+				      DMA_BIDIRECTIONAL, 0);
+	if (ret < 0)
+		return ret;
+	p2pdma_ext_unmap_sg_attrs(m->dev, m->ours, m->n, DMA_BIDIRECTIONAL, 0);
+	return 0;
+}
+
+static int p2px_bench_sg_kernel(void *ctx)
+{
+	struct p2px_bench_sg *m = ctx;
+
+	if (!dma_map_sg(m->dev, m->other, m->n, DMA_BIDIRECTIONAL))
+		return -EREMOTEIO;
+	dma_unmap_sg(m->dev, m->other, m->n, DMA_BIDIRECTIONAL);
+	return 0;
+}
+
+/*
+ * Row mapsg-N: map+unmap of N single-page P2P entries from the pool for
+ * edu, p2pdma_ext_map_sg_attrs() against the kernel's dma_map_sg() of the
+ * same pages (native), or of N RAM pages (base: the kernel cannot map P2P
+ * pages there).
+ */
+static int p2px_bench_mapsg(unsigned int n)
+{
+	struct p2px_bench_impl impl[] = {
+		{ "ours", NULL, p2px_bench_sg_ours, NULL },
+		{ "native", NULL, p2px_bench_sg_kernel, NULL },
+	};
+	struct p2px_bench_sg m = { .n = n };
+	struct page **ram = NULL;
+	struct pci_dev *edu;
+	unsigned int i;
+	char row[32];
+	void *mem;
+	int ret;
+
+	if (!p2px_bench_pool || !n || n > 4096)
+		return -EINVAL;
+	if (p2px_bench_collect(&edu, 1, p2px_bench_is_edu) != 1)
+		return -ENODEV;
+	m.dev = &edu->dev;
+	mem = p2pdma_ext_alloc(p2px_bench_pool, (size_t)n * PAGE_SIZE);
+	m.ours = kcalloc(n, sizeof(*m.ours), GFP_KERNEL);
+	m.other = kcalloc(n, sizeof(*m.other), GFP_KERNEL);
+	if (!p2px_bench_native) {
+		impl[1].name = "base";
+		ram = kcalloc(n, sizeof(*ram), GFP_KERNEL);
+	}
+	ret = -ENOMEM;
+	if (!mem || !m.ours || !m.other || (!p2px_bench_native && !ram))
+		goto out;
+	sg_init_table(m.ours, n);
+	sg_init_table(m.other, n);
+	for (i = 0; i < n; i++) {
+		struct page *pg = virt_to_page(mem + (size_t)i * PAGE_SIZE);
+
+		sg_set_page(&m.ours[i], pg, PAGE_SIZE, 0);
+		if (ram) {
+			ram[i] = alloc_page(GFP_KERNEL);
+			if (!ram[i])
+				goto out;
+			pg = ram[i];
+		}
+		sg_set_page(&m.other[i], pg, PAGE_SIZE, 0);
+	}
+	snprintf(row, sizeof(row), "mapsg-%u", n);
+	ret = p2px_bench_measure(row, impl, 2, &m, n > 64 ? 4 : 32,
+				 P2PX_BENCH_SAMPLES);
+out:
+	for (i = 0; ram && i < n; i++)
+		if (ram[i])
+			__free_page(ram[i]);
+	kfree(ram);
+	kfree(m.other);
+	kfree(m.ours);
+	if (mem)
+		p2pdma_ext_free(p2px_bench_pool, mem, (size_t)n * PAGE_SIZE);
+	pci_dev_put(edu);
+	return ret;
+}
+
 static int p2px_bench_set_pool(const char *name)
 {
 	struct pci_dev *pdev;
@@ -916,6 +1028,8 @@ static int p2px_bench_command(char *cmd)
 		return p2px_bench_dmabuf(fd, n, row, impl, name);
 	if (sscanf(cmd, "matrix %u", &n) == 1)
 		return p2px_bench_matrix(n);
+	if (sscanf(cmd, "mapsg %u", &n) == 1)
+		return p2px_bench_mapsg(n);
 	return -EINVAL;
 }
 

@@ -77,6 +77,14 @@
  *         the map returned; T: p2pdma_ext_state() for the P2P page; P, Q:
  *         p2pdma_ext_is_p2pdma_page() of the P2P page and of a RAM page;
  *         A: sg_dma_address() of each entry; HEX as "copy").
+ *         "parity PROVIDER PAGES" (native back end only, else
+ *         -EOPNOTSUPP): PAGES (1..16) pages of P2P memory from PROVIDER,
+ *         a page an entry, mapped for edu both by
+ *         p2pdma_ext_map_sg_attrs() and by the kernel's dma_map_sg().
+ *         Read: "ours R kernel K nents N [first I ours A kernel B]
+ *         mismatches M" (R, K: what each map returned; M: pages whose
+ *         two addresses land on different places, an IOVA counted as
+ *         the address it translates to; I, A, B: the first of them).
  */
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
@@ -1035,6 +1043,90 @@ out:
 	return ret;
 }
 
+/* --- 7.2 parity: p2pdma_ext_map_sg_attrs() against dma_map_sg() ---- */
+
+#define EDU_PARITY_MAX	16	/* pages */
+
+/*
+ * Where @addr, the DMA address of the P2P page at @virt for @dev, lands:
+ * its bus address as is, any other address as a translating IOMMU turns
+ * it (two mappings of one page get different IOVAs, the same page).
+ */
+static u64 p2px_edu_lands(struct device *dev, struct pci_dev *prov,
+			  void *virt, dma_addr_t addr)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+
+	if (!dom || dom->type == IOMMU_DOMAIN_IDENTITY ||
+	    addr == p2pdma_ext_virt_to_bus(prov, virt))
+		return addr;
+	return iommu_iova_to_phys(dom, addr);
+}
+
+/*
+ * The "parity" command: @pages pages of @mem from @prov, one scatterlist
+ * entry each, mapped for edu by p2pdma_ext_map_sg_attrs() and, a copy of
+ * the list, by the kernel's dma_map_sg(); each page's address in the two
+ * (the kernel's walked through the segments it may have merged) must
+ * land on the same place. Caller holds e->lock.
+ */
+static int p2px_edu_parity(struct p2px_edu *e, struct pci_dev *prov,
+			   void *mem, unsigned int pages)
+{
+	struct scatterlist ours[EDU_PARITY_MAX], theirs[EDU_PARITY_MAX], *k;
+	struct device *client = &e->pdev->dev;
+	size_t size = sizeof(e->result);
+	unsigned int i, bad = 0, off = 0;
+	int ret, kn = 0, n;
+	u64 a, b;
+
+	p2px_edu_drop(e);
+	e->result[0] = 0;
+	e->provider = prov;
+	e->p2p = mem;
+	e->len = pages * PAGE_SIZE;
+	if (!mem) {
+		p2px_edu_drop(e);
+		return -ENOMEM;
+	}
+	sg_init_table(ours, pages);
+	sg_init_table(theirs, pages);
+	for (i = 0; i < pages; i++) {
+		sg_set_page(&ours[i], virt_to_page(mem + i * PAGE_SIZE),
+			    PAGE_SIZE, 0);
+		sg_set_page(&theirs[i], virt_to_page(mem + i * PAGE_SIZE),
+			    PAGE_SIZE, 0);
+	}
+	ret = p2pdma_ext_map_sg_attrs(client, ours, pages, DMA_BIDIRECTIONAL,
+				      0);
+	kn = dma_map_sg(client, theirs, pages, DMA_BIDIRECTIONAL);
+	n = scnprintf(e->result, size, "ours %d kernel %d nents %u", ret, kn,
+		      pages);
+	for (i = 0, k = theirs; ret > 0 && kn > 0 && i < pages; i++) {
+		a = p2px_edu_lands(client, prov, mem + i * PAGE_SIZE,
+				   sg_dma_address(&ours[i]));
+		b = p2px_edu_lands(client, prov, mem + i * PAGE_SIZE,
+				   sg_dma_address(k) + off);
+		if (a != b && !bad++)
+			n += scnprintf(e->result + n, size - n,
+				       " first %u ours %#llx kernel %#llx", i,
+				       a, b);
+		off += PAGE_SIZE;
+		if (off >= sg_dma_len(k)) {
+			k = sg_next(k);
+			off = 0;
+		}
+	}
+	scnprintf(e->result + n, size - n, " mismatches %u\n", bad);
+	if (kn > 0)
+		dma_unmap_sg(client, theirs, pages, DMA_BIDIRECTIONAL);
+	if (ret > 0)
+		p2pdma_ext_unmap_sg_attrs(client, ours, pages,
+					  DMA_BIDIRECTIONAL, 0);
+	p2px_edu_drop(e);
+	return 0;
+}
+
 static ssize_t p2px_edu_client_write(struct file *file,
 				     const char __user *ubuf, size_t count,
 				     loff_t *ppos)
@@ -1049,16 +1141,28 @@ static ssize_t p2px_edu_client_write(struct file *file,
 	ret = p2px_edu_get_cmd(ubuf, count, buf, sizeof(buf));
 	if (ret)
 		return ret;
-	if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed, &mix,
-		   &dma) != 5 || !len || len > EDU_DMA_MAX || mix > 2)
+	if (sscanf(buf, "parity %31s %u", name, &len) == 2) {
+		/* Without native P2PDMA dma_map_sg() takes them for RAM. */
+		if (!p2pdma_ext_is_native())
+			return -EOPNOTSUPP;
+		if (!len || len > EDU_PARITY_MAX)
+			return -EINVAL;
+		mix = 3;
+	} else if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed,
+			  &mix, &dma) != 5 || !len || len > EDU_DMA_MAX ||
+		   mix > 2) {
 		return -EINVAL;
+	}
 	prov = p2px_edu_named_provider(e, name);
 	if (!prov)
 		return -ENODEV;
-	mem = p2pdma_ext_alloc(prov, len);
+	mem = p2pdma_ext_alloc(prov, mix == 3 ? len * PAGE_SIZE : len);
 	device_unlock(&prov->dev);
 	mutex_lock(&e->lock);
-	ret = p2px_edu_client(e, prov, mem, len, seed, mix, dma);
+	if (mix == 3)
+		ret = p2px_edu_parity(e, prov, mem, len);
+	else
+		ret = p2px_edu_client(e, prov, mem, len, seed, mix, dma);
 	mutex_unlock(&e->lock);
 	return ret ? ret : count;
 }

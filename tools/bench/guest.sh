@@ -81,5 +81,6 @@ bench register "$REG16M" 21
 bench register "$REG1G" 11
 bench register "$REGBIG" 7
 bench matrix 5
+for c in 1 64 512; do bench mapsg $c; done
 echo "1..$n"
 exit $rc

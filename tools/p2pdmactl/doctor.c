@@ -442,6 +442,40 @@ out:
 	close(fd);
 }
 
+/*
+ * On the native back end the module's host bridge parameters govern only
+ * its own answers: in-tree drivers that map P2P pages with the kernel's
+ * dma_map_sg() follow the kernel's built-in table. One line when set.
+ */
+static void check_kernel_table(struct p2pdma_ext_info *info, bool have_info)
+{
+	static const char *const params[] = {
+		"host_bridge_allow", "host_bridge_deny", "trust_all_host_bridges",
+	};
+	char path[128], val[256];
+	unsigned int i;
+	FILE *f;
+
+	if (!have_info || info->backend != P2PDMA_EXT_BACKEND_NATIVE)
+		return;
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		snprintf(path, sizeof(path), "/sys/module/" MOD_NAME "/parameters/%s",
+			 params[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(val, sizeof(val), f))
+			val[0] = 0;
+		fclose(f);
+		if (val[0] && val[0] != '\n' && val[0] != 'N')
+			break;
+	}
+	if (i < ARRAY_SIZE(params))
+		check("INFO", "%s is set: in-tree drivers using the kernel's dma_map_sg()%s",
+		      params[i],
+		      " still follow its built-in host bridge table (p2pdmactl why A B)");
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct p2pdma_ext_info info = { .argsz = sizeof(info) };
@@ -482,8 +516,10 @@ int cmd_doctor(int argc, char **argv)
 	check_secure_boot();
 	check_iommu();
 	check_bars();
-	if (loaded)
+	if (loaded) {
 		check_matrix();
+		check_kernel_table(&info, have_info);
+	}
 	printf("verdict: %s (%d problem(s), %d warning(s))\n",
 	       n_fail ? "PROBLEMS" : n_warn ? "WORKS, WITH WARNINGS" : "OK",
 	       n_fail, n_warn);
