@@ -35,6 +35,7 @@
 #define SEED1		11u
 #define SEED2		77u
 #define REVOKE_TIMEOUT	P2PX_PARAMS "/revoke_timeout"
+#define DBG_DMABUFS	"/sys/kernel/debug/p2pdma_ext/dmabufs"
 /* The first versions of the growing structures (ABI version 5). */
 #define EXPORT_V5_SIZE		40
 #define PROVIDER_OPEN_V5_SIZE	24
@@ -753,6 +754,77 @@ TEST(pinned_importer)
 	close(ctl);
 	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	EXPECT_EQ(0, bind_provider(bdf));
+	EXPECT_EQ(0, p2px_pair_close(&pair));
+}
+
+/* "maps N" of dma-buf @fd in debugfs p2pdma_ext/dmabufs; -1 if not listed. */
+static int dmabuf_maps(int fd)
+{
+	char buf[16384], want[48], *p;
+	unsigned int n;
+	struct stat st;
+
+	if (fstat(fd, &st) || p2px_read_file(DBG_DMABUFS, buf, sizeof(buf)))
+		return -1;
+	snprintf(want, sizeof(want), "ino %llu ", (unsigned long long)st.st_ino);
+	p = strstr(buf, want);
+	if (p)
+		p = strstr(p, " maps ");
+	if (!p || sscanf(p, " maps %u", &n) != 1)
+		return -1;
+	return n;
+}
+
+/*
+ * move_notify_kernel: on a kernel built with CONFIG_DMABUF_MOVE_NOTIFY
+ * (the core does not pin dynamic importers), the importer's map and unmap
+ * reach the exporter: nothing is mapped at attach, the unmap really
+ * unmaps, a revoke after it has nothing to wait for, and a map after the
+ * revoke fails with ENODEV. (An exporter the core takes for a static one
+ * gets one mapping cached at attach instead, which outlives the unmap.)
+ */
+TEST(move_notify_kernel)
+{
+	struct p2pdma_ext_info info;
+	struct p2px_pair pair;
+	char bdf[64], edu[64], *log;
+	int ctl, fd, kmsg;
+
+	ASSERT_EQ(0, p2px_module_info(&info));
+	if (!(info.kernel_features & P2PDMA_EXT_KFEAT_DMABUF_MOVE_NOTIFY))
+		SKIP(return, "kernel built without CONFIG_DMABUF_MOVE_NOTIFY");
+	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
+	    !p2px_dma_engine_dev(edu, sizeof(edu)))
+		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
+	ASSERT_EQ(0, p2px_pair_get(&pair));
+	if (p2px_pair_open(&pair))
+		SKIP(return, "no peer-to-peer path: %.900s", pair.text);
+	ASSERT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "2"));
+	ctl = p2px_ctl_open();
+	ASSERT_LE(0, ctl);
+	fd = export_default(ctl, bdf);
+	ASSERT_LE(0, fd) TH_LOG("export: %s", strerror(-fd));
+
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", fd));
+	EXPECT_EQ(0, dmabuf_maps(fd)) TH_LOG("mapped at attach");
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
+	EXPECT_EQ(1, dmabuf_maps(fd));
+	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "unmap"));
+	EXPECT_EQ(0, dmabuf_maps(fd)) TH_LOG("the unmap left a mapping");
+
+	kmsg = p2px_kmsg_mark();
+	ASSERT_LE(0, kmsg);
+	EXPECT_EQ(0, p2px_revoke(ctl, fd));
+	log = p2px_kmsg_collect(kmsg);
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(0, p2px_count_lines(log, "gave up")) TH_LOG("%s", log);
+	free(log);
+	EXPECT_EQ(-ENODEV, p2px_edu_cmd(EDU_DMABUF, "map"));
+
+	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
+	close(fd);
+	close(ctl);
+	EXPECT_EQ(0, p2px_write_file(REVOKE_TIMEOUT, "10"));
 	EXPECT_EQ(0, p2px_pair_close(&pair));
 }
 

@@ -216,7 +216,10 @@ TEST(probes_match_kernel)
 		TH_LOG("kallsyms lists no export entries: HOST_BRIDGE_EXPORTED unchecked");
 	}
 	/* No bit the UAPI does not define. */
-	EXPECT_EQ(0, f & ~((P2PDMA_EXT_KFEAT_HOST_BRIDGE_EXPORTED << 1) - 1));
+	/* A move_notify option only where move_notify is the callback. */
+	if (f & P2PDMA_EXT_KFEAT_DMABUF_MOVE_NOTIFY)
+		EXPECT_TRUE(has[MOVE_NOTIFY]);
+	EXPECT_EQ(0, f & ~((P2PDMA_EXT_KFEAT_DMABUF_MOVE_NOTIFY << 1) - 1));
 }
 
 TEST(taint_only_oot_unsigned)

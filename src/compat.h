@@ -279,16 +279,18 @@ static inline void p2px_dma_buf_invalidate(struct dma_buf *dmabuf)
 }
 
 /*
- * Does the dma-buf core pin around every map (CONFIG_DMABUF_MOVE_NOTIFY off
- * on a kernel that still has the option)? Then a revocable exporter must
- * implement pin/unpin, or dynamic importers get one mapping cached at
- * attach time that a revoke cannot take back. Where the notify callback is
- * invalidate_mappings the core never pins dynamic importers.
+ * Must a revocable exporter implement pin/unpin? Where the notify callback
+ * is move_notify, yes, whatever CONFIG_DMABUF_MOVE_NOTIFY says: the core
+ * takes an exporter without pin for a static one and caches one mapping per
+ * dynamic importer at attach time, which the importer's unmap leaves in
+ * place and a revoke cannot take back; with the option off the core also
+ * pins around every map. Where the callback is invalidate_mappings the core
+ * does neither.
  */
 static inline bool p2px_dma_buf_exporter_pins(void)
 {
 #if defined(P2PDMA_EXT_HAVE_DMA_BUF_NOTIFY_MOVE_NOTIFY)
-	return !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY);
+	return true;
 #else
 	return false;
 #endif

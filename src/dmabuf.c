@@ -36,12 +36,13 @@
  * log line naming it and keeps its stale mapping, and the provider's
  * remove() (unbind, hot-unplug) goes on instead of hanging.
  *
- * Pinning: where the core pins dynamic importers around every map (the
- * move_notify kernels, built with CONFIG_DMABUF_MOVE_NOTIFY off), the
- * exporter implements pin/unpin (no-ops: BAR memory never moves). Without
- * them the core would treat the exporter as static and cache one mapping
- * at attach time, which a revoke could not take back. Revoke still
- * notifies such pinned importers and waits for their unmap.
+ * Pinning: on the move_notify kernels the exporter implements pin/unpin
+ * (no-ops: BAR memory never moves), with CONFIG_DMABUF_MOVE_NOTIFY on or
+ * off. Without them the core would treat the exporter as static and cache
+ * one mapping per importer at attach time, which the importer's unmap
+ * leaves in place and a revoke could not take back; with the option off
+ * the core also pins around every map. Revoke still notifies pinned
+ * importers and waits for their unmap.
  *
  * The map type is decided again at every map, not only at attach: an
  * allowlist parameter or the topology may have changed in between (the

@@ -63,6 +63,8 @@
 #define P2PDMA_EXT_KFEAT_CLASS_CREATE_ONE_ARG	(1ULL << 8)
 #define P2PDMA_EXT_KFEAT_VM_FLAGS_SET		(1ULL << 9)
 #define P2PDMA_EXT_KFEAT_HOST_BRIDGE_EXPORTED	(1ULL << 10)
+/* CONFIG_DMABUF_MOVE_NOTIFY: the core does not pin dynamic importers */
+#define P2PDMA_EXT_KFEAT_DMABUF_MOVE_NOTIFY	(1ULL << 11)
 
 /**
  * struct p2pdma_ext_info - what the loaded module is
