@@ -60,7 +60,9 @@ bool p2pdma_ext_has_p2pmem(struct pci_dev *pdev);
  * defines them where P2PDMA_EXT_ALLOC_INLINE is not defined.
  */
 #if IS_ENABLED(CONFIG_PCI_P2PDMA)
+#define P2PDMA_EXT_INCLUDING_KERNEL_P2PDMA 1
 #include <linux/pci-p2pdma.h>
+#undef P2PDMA_EXT_INCLUDING_KERNEL_P2PDMA
 #include <linux/rcupdate.h>
 
 #define P2PDMA_EXT_ALLOC_INLINE 1
@@ -351,5 +353,10 @@ bool p2pdma_ext_dmabuf_revoke(struct dma_buf *dmabuf);
 void p2pdma_ext_dmabuf_revoke_dev(struct pci_dev *pdev);
 void p2pdma_ext_dmabuf_set_notify(struct dma_buf_attach_ops *ops,
 				  void (*notify)(struct dma_buf_attachment *));
+
+/* The upstream-name drop-in's client side, if it was held back (above). */
+#ifdef P2PDMA_EXT_COMPAT_PCI_P2PDMA_H
+#include <linux/pci-p2pdma.h>
+#endif
 
 #endif /* _LINUX_P2PDMA_EXT_H */

@@ -74,7 +74,18 @@
 
 #endif /* !CONFIG_PCI_P2PDMA */
 
+#endif /* P2PDMA_EXT_COMPAT_PCI_P2PDMA_H */
+
 /* --- The client side, on every kernel --------------------------------- */
+
+/*
+ * It needs the whole of <linux/p2pdma_ext.h>. On CONFIG_PCI_P2PDMA kernels
+ * that header includes this one part-way through (for the kernel's
+ * types): then the client side waits, and <linux/p2pdma_ext.h> includes
+ * this file once more at its end.
+ */
+#if !defined(P2PDMA_EXT_COMPAT_CLIENT_H) && !defined(P2PDMA_EXT_INCLUDING_KERNEL_P2PDMA)
+#define P2PDMA_EXT_COMPAT_CLIENT_H
 
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -181,4 +192,4 @@ static inline int p2pdma_ext_compat_map_sg(struct device *dev,
 
 #endif /* CONFIG_PCI_P2PDMA */
 
-#endif /* P2PDMA_EXT_COMPAT_PCI_P2PDMA_H */
+#endif /* P2PDMA_EXT_COMPAT_CLIENT_H */
