@@ -792,7 +792,7 @@ TEST(move_notify_kernel)
 
 	ASSERT_EQ(0, p2px_module_info(&info));
 	if (!(info.kernel_features & P2PDMA_EXT_KFEAT_DMABUF_MOVE_NOTIFY))
-		SKIP(return, "kernel built without CONFIG_DMABUF_MOVE_NOTIFY");
+		SKIP(return, "kernel without CONFIG_DMABUF_MOVE_NOTIFY (6.1-debug has it)");
 	if (!setup(_metadata, bdf, sizeof(bdf), 1) ||
 	    !p2px_dma_engine_dev(edu, sizeof(edu)))
 		SKIP(return, "needs a provider and a DMA engine (P2PX_PROVIDER, P2PX_DMA_ENGINE)");
