@@ -37,17 +37,22 @@
  *
  * The unmap must know, per entry, which of the three an entry was, without
  * asking the topology again (a parameter may have changed meanwhile).
- * Kernels whose scatterlist has DMA flags mark bus addresses with
- * SG_DMA_BUS_ADDRESS; 5.10 and 6.1 without CONFIG_PCI_P2PDMA have no
- * such flag, and nothing tells a dma-direct mapping from a bus address by
- * its value (on x86 both are the CPU physical address). So every list
- * that holds a ZONE_DEVICE page gets a record, made by the map and taken
- * by the unmap: struct p2px_cm_rec, one kind per entry, in a hash table
- * keyed by the list's first entry (a list is mapped once at a time, as
- * with the DMA API). The flag is set as well where it exists, for code
- * that reads the list. A list without ZONE_DEVICE pages is mapped by
+ * Where the kernel's scatterlist has DMA flags (SG_DMA_BUS_ADDRESS), the
+ * map marks bus addresses as the kernel's dma_map_sg() does, and a list
+ * whose P2P entries are all bus addresses needs nothing else: at the unmap
+ * a marked entry is a bus address, any other was mapped by
+ * dma_map_page_attrs(). Every other list that holds a ZONE_DEVICE page
+ * gets a record, made by the map and taken by the unmap: struct
+ * p2px_cm_rec, one kind per entry, in a hash table keyed by the list's
+ * first entry (a list is mapped once at a time, as with the DMA API). That
+ * is every such list on 5.10 and 6.1 without CONFIG_PCI_P2PDMA, which
+ * have no DMA flags (nothing tells a dma-direct mapping from a bus address
+ * by its value: on x86 both are the CPU physical address), and lists with
+ * THRU_HOST_BRIDGE entries everywhere (their unmap needs how the DMA API
+ * mapped them). A list without ZONE_DEVICE pages is mapped by
  * dma_map_sg_attrs() as a whole, as if this module were not there, and
- * has no record: an unmap that finds none calls dma_unmap_sg_attrs().
+ * has neither: an unmap that finds no record and no mark calls
+ * dma_unmap_sg_attrs().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -91,11 +96,15 @@ struct p2px_cm_rec {
 
 /*
  * Locking: p2px_cm_lock (a spinlock: unmaps may run in any context)
- * protects p2px_cm_recs. A record belongs to the map call that made it
- * until it is added, and to the unmap call that took it out afterwards.
+ * protects p2px_cm_recs; p2px_cm_nrecs counts its records, so that an
+ * unmap takes the lock only when there is one (the map of a list happens
+ * before its unmap, and adds its record before it returns). A record
+ * belongs to the map call that made it until it is added, and to the
+ * unmap call that took it out afterwards.
  */
 static DEFINE_SPINLOCK(p2px_cm_lock);
 static DEFINE_HASHTABLE(p2px_cm_recs, 6);
+static atomic_t p2px_cm_nrecs = ATOMIC_INIT(0);
 
 static void p2px_cm_add(struct p2px_cm_rec *rec)
 {
@@ -103,6 +112,7 @@ static void p2px_cm_add(struct p2px_cm_rec *rec)
 
 	spin_lock_irqsave(&p2px_cm_lock, flags);
 	hash_add(p2px_cm_recs, &rec->node, (unsigned long)rec->sg);
+	atomic_inc(&p2px_cm_nrecs);
 	spin_unlock_irqrestore(&p2px_cm_lock, flags);
 }
 
@@ -112,16 +122,49 @@ static struct p2px_cm_rec *p2px_cm_take(struct scatterlist *sg)
 	struct p2px_cm_rec *rec, *found = NULL;
 	unsigned long flags;
 
+	if (!atomic_read(&p2px_cm_nrecs))
+		return NULL;
 	spin_lock_irqsave(&p2px_cm_lock, flags);
 	hash_for_each_possible(p2px_cm_recs, rec, node, (unsigned long)sg) {
 		if (rec->sg == sg) {
 			hash_del(&rec->node);
+			atomic_dec(&p2px_cm_nrecs);
 			found = rec;
 			break;
 		}
 	}
 	spin_unlock_irqrestore(&p2px_cm_lock, flags);
 	return found;
+}
+
+/* The kind of an entry of a list mapped without a record. */
+static enum p2px_cm_kind p2px_cm_marked_kind(struct scatterlist *sg)
+{
+	return p2px_sg_is_bus(sg) ? P2PX_CM_BUS : P2PX_CM_RAM;
+}
+
+/*
+ * A record for a list of @nents entries starting at @sg, the kinds of its
+ * first @mapped entries (mapped without one) read from their marks.
+ */
+static struct p2px_cm_rec *p2px_cm_rec_new(struct device *dev,
+					   struct scatterlist *sg, int nents,
+					   int mapped)
+{
+	struct p2px_cm_rec *rec;
+	struct scatterlist *s;
+	int i;
+
+	/* Atomic: map_sg is called in atomic context (see Context). */
+	rec = kzalloc(struct_size(rec, kind, nents), GFP_ATOMIC);
+	if (!rec)
+		return NULL;
+	rec->sg = sg;
+	rec->dev = dev;
+	rec->nents = nents;
+	for_each_sg(sg, s, mapped, i)
+		rec->kind[i] = p2px_cm_marked_kind(s);
+	return rec;
 }
 
 /* Unmap one entry that was mapped as @kind. */
@@ -310,6 +353,20 @@ static bool p2px_cm_has_device_pages(struct scatterlist *sgl, int nents)
 	return false;
 }
 
+/* Does an entry of the list carry the bus address mark? */
+static bool p2px_cm_has_bus_mark(struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (!p2px_sg_has_bus_mark())
+		return false;
+	for_each_sg(sgl, sg, nents, i)
+		if (p2px_sg_is_bus(sg))
+			return true;
+	return false;
+}
+
 /* Map one entry; its kind into *@kind. 0 or a negative errno. */
 static int p2px_cm_map_one(struct device *dev, struct scatterlist *sg,
 			   struct p2pdma_ext_map_state *state,
@@ -384,9 +441,10 @@ int p2pdma_ext_map_sg_attrs(struct device *dev, struct scatterlist *sg,
 			    unsigned long attrs)
 {
 	struct p2pdma_ext_map_state state = {};
+	struct p2px_cm_rec *rec = NULL;
 	enum p2px_cm_kind kind;
-	struct p2px_cm_rec *rec;
 	struct scatterlist *s;
+	bool bus = false;
 	int i, n, ret;
 
 	if (!dev || !sg || nents <= 0 || !valid_dma_direction(dir))
@@ -395,26 +453,40 @@ int p2pdma_ext_map_sg_attrs(struct device *dev, struct scatterlist *sg,
 		n = dma_map_sg_attrs(dev, sg, nents, dir, attrs);
 		return n ? n : -EIO;
 	}
-	/* Atomic: map_sg is called in atomic context (see Context). */
-	rec = kzalloc(struct_size(rec, kind, nents), GFP_ATOMIC);
-	if (!rec)
-		return -ENOMEM;
-	rec->sg = sg;
-	rec->dev = dev;
-	rec->nents = nents;
 	for_each_sg(sg, s, nents, i) {
 		ret = p2px_cm_map_one(dev, s, &state, dir, attrs, &kind);
 		if (ret)
 			goto unwind;
-		rec->kind[i] = kind;
+		bus |= kind == P2PX_CM_BUS;
+		/* Only the marks of bus addresses and RAM tell the unmap. */
+		if (!rec && (!p2px_sg_has_bus_mark() ||
+			     kind == P2PX_CM_MMIO || kind == P2PX_CM_MMIO_PAGE)) {
+			rec = p2px_cm_rec_new(dev, sg, nents, i);
+			if (!rec) {
+				p2px_cm_unmap_one(dev, s, kind, dir, attrs);
+				ret = -ENOMEM;
+				goto unwind;
+			}
+		}
+		if (rec)
+			rec->kind[i] = kind;
 	}
-	p2px_cm_add(rec);
+	/* Without a mark the unmap would take the list for dma_map_sg()'s. */
+	if (!rec && !bus) {
+		rec = p2px_cm_rec_new(dev, sg, nents, nents);
+		ret = -ENOMEM;
+		if (!rec)
+			goto unwind;
+	}
+	if (rec)
+		p2px_cm_add(rec);
 	return nents;
 
 unwind:
 	n = i;
 	for_each_sg(sg, s, n, i)
-		p2px_cm_unmap_one(dev, s, rec->kind[i], dir, attrs);
+		p2px_cm_unmap_one(dev, s, rec ? rec->kind[i] :
+				  p2px_cm_marked_kind(s), dir, attrs);
 	kfree(rec);
 	return ret;
 }
@@ -444,15 +516,21 @@ void p2pdma_ext_unmap_sg_attrs(struct device *dev, struct scatterlist *sg,
 	if (!dev || !sg || nents <= 0)
 		return;
 	rec = p2px_cm_take(sg);
-	if (!rec) {
+	if (rec) {
+		if (rec->dev != dev || rec->nents != nents)
+			dev_warn_once(dev, "p2pdma_ext: unmapping a list with another device or length than it was mapped with\n");
+		for_each_sg(sg, s, rec->nents, i)
+			p2px_cm_unmap_one(rec->dev, s, rec->kind[i], dir,
+					  attrs);
+		kfree(rec);
+		return;
+	}
+	if (!p2px_cm_has_bus_mark(sg, nents)) {
 		dma_unmap_sg_attrs(dev, sg, nents, dir, attrs);
 		return;
 	}
-	if (rec->dev != dev || rec->nents != nents)
-		dev_warn_once(dev, "p2pdma_ext: unmapping a list with another device or length than it was mapped with\n");
-	for_each_sg(sg, s, rec->nents, i)
-		p2px_cm_unmap_one(rec->dev, s, rec->kind[i], dir, attrs);
-	kfree(rec);
+	for_each_sg(sg, s, nents, i)
+		p2px_cm_unmap_one(dev, s, p2px_cm_marked_kind(s), dir, attrs);
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_unmap_sg_attrs);
 

@@ -242,7 +242,8 @@ p2px_kernel_pgmap_provider(struct dev_pagemap *pgmap)
  * (map type BUS_ADDR), where the kernel's struct scatterlist has DMA flags
  * (SG_DMA_BUS_ADDRESS is defined exactly then); code that reads the list
  * after p2pdma_ext_map_sg_attrs() sees what the kernel's dma_map_sg()
- * would have set. Elsewhere nothing: client_map.c keeps its own record.
+ * would have set, and its unmap reads the mark back. Elsewhere nothing is
+ * marked and p2px_sg_is_bus() is false: client_map.c keeps its own record.
  */
 static inline void p2px_sg_mark_bus(struct scatterlist *sg, bool bus)
 {
@@ -251,6 +252,26 @@ static inline void p2px_sg_mark_bus(struct scatterlist *sg, bool bus)
 		sg_dma_mark_bus_address(sg);
 	else
 		sg_dma_unmark_bus_address(sg);
+#endif
+}
+
+/* Whether the kernel's scatterlist can carry p2px_sg_mark_bus()'s mark. */
+static inline bool p2px_sg_has_bus_mark(void)
+{
+#ifdef SG_DMA_BUS_ADDRESS
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* Whether @sg carries the mark (always false where it cannot). */
+static inline bool p2px_sg_is_bus(struct scatterlist *sg)
+{
+#ifdef SG_DMA_BUS_ADDRESS
+	return sg_dma_is_bus_address(sg);
+#else
+	return false;
 #endif
 }
 
