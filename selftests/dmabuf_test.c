@@ -391,7 +391,7 @@ TEST_F(import, import_dma)
 		ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
 		ASSERT_EQ(0, edu_state(&s));
 		EXPECT_EQ(1, s.mapped);
-		EXPECT_EQ(p2px_bar_bus(self->bdf, 2) + R0_OFF, s.sg0);
+		EXPECT_EQ(bar_bus_address(self->bdf, 2) + R0_OFF, s.sg0);
 		EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 		return;
 	}
@@ -399,7 +399,7 @@ TEST_F(import, import_dma)
 	ASSERT_EQ(0, edu_state(&s));
 	/* A bus address wherever the pair is direct, as upstream. */
 	if (self->pair.r.map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR)
-		EXPECT_EQ(p2px_bar_bus(self->bdf, 2) + R0_OFF, s.sg0);
+		EXPECT_EQ(bar_bus_address(self->bdf, 2) + R0_OFF, s.sg0);
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 }
 
@@ -419,7 +419,7 @@ TEST_F(import, bus_address_whatever_the_iommu)
 	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "import %d", self->fd));
 	ASSERT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "map"));
 	ASSERT_EQ(0, edu_state(&s));
-	EXPECT_EQ(p2px_bar_bus(self->bdf, 2) + R0_OFF, s.sg0);
+	EXPECT_EQ(bar_bus_address(self->bdf, 2) + R0_OFF, s.sg0);
 	printf("# DMA address %#llx, edu's DMA %s\n", s.sg0,
 	       p2px_dma_translated(self->pair.client) ?
 	       "translated by an IOMMU" : "not translated");
@@ -446,7 +446,7 @@ TEST_F(import, import_dma_identity_domain)
 	self->identity = 1;
 	edu_import_and_dma(_metadata, self->fd, R1_OFF, SEED1, SEED2);
 	ASSERT_EQ(0, edu_state(&s));
-	EXPECT_EQ(p2px_bar_bus(self->bdf, 2) + R0_OFF, s.sg0);
+	EXPECT_EQ(bar_bus_address(self->bdf, 2) + R0_OFF, s.sg0);
 	EXPECT_EQ(0, p2px_edu_cmd(EDU_DMABUF, "detach"));
 }
 
@@ -1050,22 +1050,6 @@ TEST(uapi_growth_bench_killable)
 /* Bytes of each p2pmem/allocate mapping of export_pool_overlap. */
 #define POOL_MAP	(2ULL << 20)
 
-/* Wait up to a second for p2pmem/available of @bdf to read @want. */
-static unsigned long long pool_available(const char *bdf,
-					 unsigned long long want)
-{
-	unsigned long long avail = 0;
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		avail = read_ull(bdf, "p2pmem/available");
-		if (avail == want)
-			break;
-		usleep(10000);
-	}
-	return avail;
-}
-
 /* A p2pmem/allocate mapping of @len bytes on @fd, or MAP_FAILED. */
 static unsigned char *pool_map(int fd, size_t len)
 {
@@ -1157,7 +1141,7 @@ TEST(export_pool_overlap)
 	/* Revoked: given back; exported again; closed: given back. */
 	EXPECT_EQ(0, p2px_revoke(ctl, fd));
 	EXPECT_EQ(size - 2 * POOL_MAP,
-		  pool_available(bdf, size - 2 * POOL_MAP));
+		  p2pmem_wait_available(bdf, size - 2 * POOL_MAP));
 	r[0] = (struct p2pdma_ext_dmabuf_range){ POOL_MAP, POOL_MAP };
 	fd2 = p2px_export(ctl, dev, 2, r, 1);
 	EXPECT_LE(0, fd2) TH_LOG("export after revoke: %s", strerror(-fd2));
@@ -1165,13 +1149,13 @@ TEST(export_pool_overlap)
 	if (fd2 >= 0)
 		close(fd2);
 	EXPECT_EQ(size - 2 * POOL_MAP,
-		  pool_available(bdf, size - 2 * POOL_MAP));
+		  p2pmem_wait_available(bdf, size - 2 * POOL_MAP));
 	close(fd);
 	EXPECT_EQ(size - 2 * POOL_MAP, read_ull(bdf, "p2pmem/available"));
 
 	EXPECT_EQ(0, munmap(a, POOL_MAP));
 	EXPECT_EQ(0, munmap(b, POOL_MAP));
-	EXPECT_EQ(size, pool_available(bdf, size));
+	EXPECT_EQ(size, p2pmem_wait_available(bdf, size));
 	close(pool);
 	close(ctl);
 }

@@ -70,22 +70,6 @@ static int setup(struct __test_metadata *_metadata, char *bdf, size_t len)
 	return fd;
 }
 
-/* Wait up to a second for p2pmem/available to read @want. */
-static unsigned long long wait_available(const char *bdf,
-					 unsigned long long want)
-{
-	unsigned long long avail = 0;
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		avail = read_ull(bdf, "p2pmem/available");
-		if (avail == want)
-			break;
-		usleep(10000);
-	}
-	return avail;
-}
-
 /* Print 64 bytes at @off of @p, which maps BAR offset @base. */
 static void hostcheck(const char *name, const unsigned char *p,
 		      size_t base, size_t off)
@@ -150,7 +134,7 @@ TEST(allocate_freed_when_process_killed)
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_EQ(size, wait_available(bdf, size));
+	EXPECT_EQ(size, p2pmem_wait_available(bdf, size));
 	close(pipefd[0]);
 	close(fd);
 }
@@ -187,7 +171,7 @@ TEST(allocate_refuses_private_offset_and_too_much)
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(0, read_ull(bdf, "p2pmem/available"));
 	EXPECT_EQ(0, munmap(p, size));
-	EXPECT_EQ(size, wait_available(bdf, size));
+	EXPECT_EQ(size, p2pmem_wait_available(bdf, size));
 	close(fd);
 }
 
@@ -230,7 +214,7 @@ TEST(unbind_revokes_live_mapping)
 	__sync_synchronize();
 	EXPECT_EQ(0x3c, p[MAP_LEN - 1]);
 	EXPECT_EQ(0, munmap(p, MAP_LEN));
-	EXPECT_EQ(size, wait_available(bdf, size));
+	EXPECT_EQ(size, p2pmem_wait_available(bdf, size));
 	close(fd);
 }
 
@@ -271,7 +255,7 @@ TEST(allocate_zeroed)
 		p[i] = pattern(SEED, i) | 1;
 	__sync_synchronize();
 	ASSERT_EQ(0, munmap(p, MAP_LEN));
-	wait_available(bdf, read_ull(bdf, "p2pmem/size"));
+	p2pmem_wait_available(bdf, read_ull(bdf, "p2pmem/size"));
 
 	p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
@@ -329,9 +313,9 @@ TEST(allocate_maps_bar_memory)
 	hostcheck(name, p, SPACER_LEN, MAP_LEN - 64);
 
 	ASSERT_EQ(0, munmap(p, MAP_LEN));
-	EXPECT_EQ(size - SPACER_LEN, wait_available(bdf, size - SPACER_LEN));
+	EXPECT_EQ(size - SPACER_LEN, p2pmem_wait_available(bdf, size - SPACER_LEN));
 	ASSERT_EQ(0, munmap(spacer, SPACER_LEN));
-	EXPECT_EQ(size, wait_available(bdf, size));
+	EXPECT_EQ(size, p2pmem_wait_available(bdf, size));
 	close(fd);
 }
 

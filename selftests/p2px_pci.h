@@ -224,6 +224,22 @@ static inline unsigned long long read_ull(const char *bdf, const char *file)
 	return strtoull(val, NULL, 0);
 }
 
+/* Wait up to a second for p2pmem/available of @bdf to read @want. */
+static inline unsigned long long
+p2pmem_wait_available(const char *bdf, unsigned long long want)
+{
+	unsigned long long avail = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		avail = read_ull(bdf, "p2pmem/available");
+		if (avail == want)
+			break;
+		usleep(10000);
+	}
+	return avail;
+}
+
 /*
  * Get ready to bind test driver @name (p2px_driver_path()) to the
  * provider: p2pdma_ext loaded, p2px_edu unloaded (an orchestrator's

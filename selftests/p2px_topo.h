@@ -262,23 +262,6 @@ static inline int p2px_pair_dma_moves(const struct p2px_pair *p)
 #define P2PX_QEMU_BUS_ADDR_NOTE \
 	"BUS_ADDR behind a translating IOMMU: the bus address is asserted; QEMU's IOMMU model cannot route it to the peer, so no DMA"
 
-/* CPU physical (= PCI bus, on q35) address of BAR @bar of @bdf; 0 if none. */
-static inline unsigned long long p2px_bar_bus(const char *bdf, int bar)
-{
-	char path[300], line[128];
-	unsigned long long start = 0;
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/resource", bdf);
-	f = fopen(path, "r");
-	for (i = 0; f && i <= bar && fgets(line, sizeof(line), f); i++)
-		start = strtoull(line, NULL, 0);
-	if (f)
-		fclose(f);
-	return start;
-}
-
 /*
  * Is @bdf the only device below a root port (so that the host can
  * hot-unplug it alone)? From sysfs: its parent bridge sits on a root bus
