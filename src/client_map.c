@@ -15,7 +15,7 @@
  *  - NOT_SUPPORTED: -EREMOTEIO, what the kernel's dma_map_sgtable() gives
  *    for P2P memory it cannot map, with nothing left mapped.
  * Any other page is mapped by the DMA API as usual. The rule for one
- * P2P range is p2px_p2p_map_sg(), which p2pdma_ext_phys_vec_to_sgt() and
+ * P2P range is p2px_p2p_map_sg() (client_map.h, inline), which p2pdma_ext_phys_vec_to_sgt() and
  * the module's own dma-buf exporter (dmabuf.c) use as well: one decision
  * path for registry memory, provider handles and dma-bufs.
  *
@@ -186,57 +186,6 @@ static void p2px_cm_unmap_one(struct device *dev, struct scatterlist *sg,
 		p2px_p2p_unmap_sg(dev, P2PDMA_EXT_MAP_BUS_ADDR, sg, dir, false);
 		break;
 	}
-}
-
-/**
- * p2px_p2p_map_sg() - the DMA address of a range of P2P memory for a client
- * @dev: the client
- * @map: how @dev reaches the memory (p2pdma_ext_map_type() of the BAR's
- *	device and @dev)
- * @sg: the entry that receives the DMA address and length
- * @phys: CPU physical address of the range
- * @bus_off: PCI bus address minus CPU physical address of its BAR
- * @len: length of the range
- * @dir: DMA direction
- * @as_page: for THRU_HOST_BRIDGE, receives how the DMA API mapped it (for
- *	p2px_p2p_unmap_sg())
- *
- * The upstream address rule, in one place for every P2P mapping the
- * module makes: BUS_ADDR is the PCI bus address and maps nothing, also
- * when an IOMMU translates @dev's DMA (the switch routes the peer's TLP
- * before any IOMMU sees it; an IOVA would send it up through the host
- * bridge, a path the allowlist did not approve), marked
- * SG_DMA_BUS_ADDRESS where the kernel has the flag; THRU_HOST_BRIDGE is a
- * DMA API mapping of the CPU physical address, through the IOMMU if there
- * is one. Any other map type maps nothing.
- *
- * Context: any context the DMA API's map allows.
- * Return: 0, -EREMOTEIO for a map type without a P2P path, -EIO if the
- * DMA API failed.
- */
-int p2px_p2p_map_sg(struct device *dev, enum p2pdma_ext_map_type map,
-		    struct scatterlist *sg, phys_addr_t phys, u64 bus_off,
-		    size_t len, enum dma_data_direction dir, bool *as_page)
-{
-	dma_addr_t addr;
-
-	*as_page = false;
-	switch (map) {
-	case P2PDMA_EXT_MAP_BUS_ADDR:
-		addr = phys + bus_off;
-		p2px_sg_mark_bus(sg, true);
-		break;
-	case P2PDMA_EXT_MAP_THRU_HOST_BRIDGE:
-		addr = p2px_dma_map_mmio(dev, phys, len, dir, as_page);
-		if (dma_mapping_error(dev, addr))
-			return -EIO;
-		break;
-	default:
-		return -EREMOTEIO;
-	}
-	sg_dma_address(sg) = addr;
-	sg_dma_len(sg) = len;
-	return 0;
 }
 
 /**

@@ -80,7 +80,7 @@ for s in 4096 65536 2097152; do bench alloc $s; done
 bench register "$REG16M" 21
 bench register "$REG1G" 11
 bench register "$REGBIG" 7
-bench matrix 5
+bench matrix 21
 for c in 1 64 512; do bench mapsg $c; done
 echo "1..$n"
 exit $rc
