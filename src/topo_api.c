@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext topology API for kernel drivers: distances, map types,
- * explanations and the cache flush. Answers come from the topology cache;
- * explanations are recomputed by it from the hardware.
+ * explanations (recomputed from the hardware) and the cache flush.
  */
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
@@ -11,10 +10,7 @@
 #include "compat.h"
 #include "topology.h"
 
-/*
- * The cached answer for one client. A PCI client is the caller's own
- * pointer, valid for the call: no reference needed.
- */
+/* A PCI client is the caller's, valid for the call: no reference needed. */
 static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 			      struct p2px_topo_answer *ans)
 {
@@ -31,10 +27,7 @@ static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 	return ret;
 }
 
-/*
- * The answer for one client of a verbose p2pdma_ext_distance_many():
- * recomputed from the hardware, and if it is no, logged with the reason.
- */
+/* One client of a verbose distance query: recomputed, a no logged why. */
 static int p2px_client_verbose(struct pci_dev *provider, struct device *dev,
 			       struct p2px_topo_answer *ans)
 {
@@ -138,11 +131,9 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
  * @len: size of @buf
  * @n: what p2px_topo_explain() returned
  *
- * On the native back end an in-tree driver that maps P2P pages with the
- * kernel's own dma_map_sg() gets the kernel's answer, which follows its
- * built-in host bridge table, not the module's parameters. When a path
- * through the host bridge makes that answer differ from the module's,
- * one sentence says so, before the remedy (which stays last).
+ * On the native back end, in-tree drivers mapping with dma_map_sg() get
+ * the kernel's answer, from its built-in host bridge table. When that
+ * differs from the module's, one sentence says so, before the remedy.
  *
  * Context: process context; may sleep (the kernel caches its answer).
  * Return: the length of the full text, like snprintf().

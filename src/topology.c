@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext topology walker: the only way the kernel decides a pair. It
- * keeps, for every PCI function it was asked about and every bridge above
- * one, a record holding the function's struct p2px_topo_node, linked to
- * the record of its upstream bridge: the chains that topology_core.c
- * decides on, so the same decision code answers in the kernel and in the
- * host unit tests. Records are built once per topology generation (PCI
- * devices added or removed, drivers bound or unbound:
- * p2px_walk_topology_changed()) and survive cache flushes. ACS Control,
- * which changes without an event, is read only on the path between the
- * two devices: for answers once per device and cache stamp, for
- * explanations every time. Calls the core, the allowlist's policy and the
- * PCI core; nothing above it.
+ * p2pdma-ext topology walker, the only way the kernel decides a pair: a
+ * record (struct p2px_topo_node) per PCI function asked about and per
+ * bridge above one, linked upwards, built once per topology generation;
+ * topology_core.c decides on these chains (Documentation/design.rst,
+ * "One way to an answer").
  *
  * Locking: p2px_rec_lock (a mutex) protects the record table and every
  * record, including the nodes the core reads while deciding. Records are
@@ -88,10 +81,7 @@ static struct p2px_rec *p2px_rec_get(u64 id)
 	return r;
 }
 
-/*
- * The record of @pdev, those of the bridges above it made current on the
- * way up. Counting stops past P2PX_TOPO_MAX_DEPTH, where the core refuses.
- */
+/* The record of @pdev, the bridges' above it made current (bounded). */
 static struct p2px_rec *p2px_rec_chain(struct pci_dev *pdev, unsigned int gen)
 {
 	struct p2px_rec *r, *first = NULL, *child = NULL;
@@ -147,13 +137,11 @@ static u16 p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
 }
 
 /*
- * Config space reads are the costly part of a walk: like upstream, read
- * ACS Control only on the path between the two devices (the provider's
- * side up to and including the common device, the client's below it),
- * which is all the decision looks at; unless @fresh, only where it was
- * not read in @stamp. Records are shared, so the common device is the
- * first record both chains reach, at the same depth.
- * Return: whether the path is direct (the core then reads no policy).
+ * Config reads are the costly part of a walk: read ACS Control only on the
+ * path between the two devices, all the decision looks at (unless @fresh,
+ * only where it was not read in @stamp). Records are shared, so the common
+ * device is the first record both chains reach. Return: whether the path
+ * is direct (the core then reads no policy).
  */
 static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 			      unsigned int stamp, bool fresh)
@@ -215,9 +203,8 @@ out:
  * p2px_walk_calc() - how @client can reach memory of @provider, and why
  * @provider: device whose BAR is the P2P memory
  * @client: device that would DMA to it
- * @res: the answer and its reasons (p2px_topo_calc())
- *
- * Reads ACS Control on the path from the hardware.
+ * @res: the answer and its reasons (p2px_topo_calc()), from ACS Control
+ *	read now
  *
  * Context: process context (reads config space, may allocate).
  * Return: 0 with @res filled in, or a negative errno.
@@ -234,10 +221,7 @@ int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
  * @client: device that would DMA to it
  * @stamp: the cache stamp the answer is for (p2px_topo_stamp()): ACS
  *	Control read in it is not read again
- * @ans: the answer: what p2px_walk_calc() says in @map and @distance
- *
- * Looks at the host bridges and the allowlist only when the path goes
- * through the host bridge (p2px_topo_answer()).
+ * @ans: what p2px_walk_calc() says in @map and @distance
  *
  * Context: process context (reads config space, may allocate).
  * Return: 0 with @ans filled in, or a negative errno.

@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * p2pdma-ext topology decision core.
- *
- * Decides whether two PCI functions can do peer-to-peer DMA, how (directly
- * by PCI bus address, or through the host bridge) and how far apart they
- * are, from an abstract description of the PCI hierarchy.  The rules and
- * the distances are those of the upstream PCI_P2PDMA code; the code here
- * knows nothing about struct pci_dev, so the same file is built into the
- * kernel module and into the host unit tests.
- *
- * No allocation, no locking (callers serialise), no recursion; every walk
- * is bounded by P2PX_TOPO_MAX_DEPTH.
+ * p2pdma-ext topology decision core (upstream's PCI_P2PDMA rules and
+ * distances on an abstract PCI hierarchy; no struct pci_dev, so it also
+ * builds as plain C for the host unit tests). No allocation, no locking
+ * (callers serialise), no recursion; walks are bounded by
+ * P2PX_TOPO_MAX_DEPTH.
  */
 #ifndef P2PX_TOPOLOGY_CORE_H
 #define P2PX_TOPOLOGY_CORE_H
@@ -35,12 +29,9 @@ typedef unsigned long long u64;
 #endif
 #endif
 
-/* Longest upstream chain (device plus its bridges) that is walked. */
-#define P2PX_TOPO_MAX_DEPTH	256
-/* ACS-redirecting devices recorded in a result (more are only counted). */
-#define P2PX_TOPO_MAX_ACS	8
-/* Most entries one allowlist parameter string may hold. */
-#define P2PX_TOPO_MAX_ENTRIES	32
+#define P2PX_TOPO_MAX_DEPTH	256	/* longest chain (device and bridges) */
+#define P2PX_TOPO_MAX_ACS	8	/* ACS hits listed (more are counted) */
+#define P2PX_TOPO_MAX_ENTRIES	32	/* entries of one allowlist parameter */
 
 /* ACS Control register bits that redirect peer-to-peer TLPs upstream. */
 #define P2PX_TOPO_ACS_RR	0x0004	/* P2P Request Redirect */
@@ -49,11 +40,10 @@ typedef unsigned long long u64;
 #define P2PX_TOPO_ACS_REDIR	(P2PX_TOPO_ACS_RR | P2PX_TOPO_ACS_CR | \
 				 P2PX_TOPO_ACS_EC)
 
-/* Remedy strings written by p2px_topo_explain(). */
 #define P2PX_TOPO_ALLOW_PARAM	"p2pdma_ext.host_bridge_allow"
 #define P2PX_TOPO_ACS_CMDLINE	"pci=disable_acs_redir"
 
-/* Device id: same layout as the upstream per-client cache index. */
+/* Device id: the layout of upstream's per-client cache index. */
 #define P2PX_TOPO_ID(domain, bus, devfn)			\
 	(((u64)(domain) << 16) | ((u64)((bus) & 0xff) << 8) |	\
 	 (u64)((devfn) & 0xff))
