@@ -35,9 +35,11 @@ void p2px_walk_topology_changed(void);
 void p2px_walk_exit(void);
 
 /* topocache.c: cached answers */
-#define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
-#define P2PX_PAIR_FROM_CACHE	0x1	/* out: a current cache entry existed */
-#define P2PX_PAIR_REFRESHED	0x2	/* out: ... and it was out of date */
+/* in: a current cache entry may answer */
+#define P2PX_PAIR_CACHED	P2PDMA_EXT_TOPO_Q_CACHED
+/* out: a current cache entry existed; ... and it was out of date */
+#define P2PX_PAIR_FROM_CACHE	P2PDMA_EXT_TOPO_F_FROM_CACHE
+#define P2PX_PAIR_REFRESHED	P2PDMA_EXT_TOPO_F_REFRESHED
 
 /**
  * struct p2px_cache_stats - counters of the topology cache
