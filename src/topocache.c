@@ -189,7 +189,7 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_walk_answer(provider, client, stamp, ans);
+	ret = p2px_walk(provider, client, stamp, NULL, ans);
 	if (!ret)
 		p2px_store(e, pid, cid, stamp, ans, NULL);
 	return ret;
@@ -239,7 +239,7 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 			found = p2px_current(e, stamp, &ans, cached);
 	}
 
-	ret = p2px_walk_calc(provider, client, res);
+	ret = p2px_walk(provider, client, 0, res, NULL);
 	if (ret)
 		goto out;
 	if (found)

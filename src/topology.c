@@ -165,10 +165,22 @@ static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 	return !redir;
 }
 
-/* Decide with the core: the whole result into @res, or else into @ans. */
-static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_result *res,
-		     struct p2px_topo_answer *ans)
+/**
+ * p2px_walk() - decide a pair with the core
+ * @provider: device whose BAR is the P2P memory
+ * @client: device that would DMA to it
+ * @stamp: without @res, the cache stamp the answer is for
+ *	(p2px_topo_stamp()): ACS Control read in it is not read again
+ * @res: if not NULL, receives the whole result (p2px_topo_calc()), from
+ *	ACS Control read now
+ * @ans: else receives the answer (p2px_topo_answer())
+ *
+ * Context: process context (reads config space, may allocate).
+ * Return: 0 with @res or @ans filled in, or a negative errno.
+ */
+int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
+	      unsigned int stamp, struct p2px_topo_result *res,
+	      struct p2px_topo_answer *ans)
 {
 	unsigned int gen = (unsigned int)atomic_read(&p2px_topo_gen);
 	struct p2px_topo_policy pol;
@@ -197,39 +209,6 @@ static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 out:
 	mutex_unlock(&p2px_rec_lock);
 	return ret;
-}
-
-/**
- * p2px_walk_calc() - how @client can reach memory of @provider, and why
- * @provider: device whose BAR is the P2P memory
- * @client: device that would DMA to it
- * @res: the answer and its reasons (p2px_topo_calc()), from ACS Control
- *	read now
- *
- * Context: process context (reads config space, may allocate).
- * Return: 0 with @res filled in, or a negative errno.
- */
-int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
-		   struct p2px_topo_result *res)
-{
-	return p2px_walk(provider, client, 0, res, NULL);
-}
-
-/**
- * p2px_walk_answer() - map type and distance of a pair, without the why
- * @provider: device whose BAR is the P2P memory
- * @client: device that would DMA to it
- * @stamp: the cache stamp the answer is for (p2px_topo_stamp()): ACS
- *	Control read in it is not read again
- * @ans: what p2px_walk_calc() says in @map and @distance
- *
- * Context: process context (reads config space, may allocate).
- * Return: 0 with @ans filled in, or a negative errno.
- */
-int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_answer *ans)
-{
-	return p2px_walk(provider, client, stamp, NULL, ans);
 }
 
 /**

@@ -27,10 +27,9 @@ unsigned int p2px_policy_generation(void);
 void p2px_allowlist_exit(void);
 
 /* topology.c: the walker */
-int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
-		   struct p2px_topo_result *res);
-int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_answer *ans);
+int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
+	      unsigned int stamp, struct p2px_topo_result *res,
+	      struct p2px_topo_answer *ans);
 void p2px_walk_topology_changed(void);
 void p2px_walk_exit(void);
 
