@@ -67,14 +67,11 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	for (i = 0, c = cells; i < n; i++) {
 		seq_printf(m, "%3u", i);
 		for (j = 0; j < n; j++, c++) {
-			if (c->map_type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
-				strscpy(cell, "--", sizeof(cell));
-			else
-				snprintf(cell, sizeof(cell), "%c%d",
-					 c->map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR ?
-					 'B' : 'H',
-					 c->distance);
-			seq_printf(m, " %5s", cell);
+			snprintf(cell, sizeof(cell), "%c%d",
+				 c->map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR ?
+				 'B' : 'H', c->distance);
+			seq_printf(m, " %5s", c->map_type ==
+				   P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED ? "--" : cell);
 		}
 		seq_putc(m, '\n');
 	}

@@ -16,10 +16,7 @@
 #define __printf(a, b)	/* the kernel build checks the formats */
 #endif
 
-/*
- * Built-in host bridge allowlist: the numeric ids of the newest upstream
- * table, matched against a host bridge's root device.
- */
+/* Built-in host bridge allowlist (root device ids): upstream's newest. */
 static const struct p2px_topo_entry p2px_builtin_table[] = {
 	/* Intel Xeon E5 / Core i7, E7 v3 / E5 v3: only within one host bridge */
 	{ 0x8086, 0x3c00, P2PX_TOPO_F_SAME_HB }, { 0x8086, 0x3c01, P2PX_TOPO_F_SAME_HB },
@@ -181,9 +178,9 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
  *	P2PX_TOPO_F_BUILTIN, or P2PX_TOPO_F_REMOVED when only a built-in
  *	entry the admin disabled matched; 0 when nothing matched (may be NULL)
  *
- * The admin's extra entries are consulted first, so they also override the
- * flags of a built-in entry.  Then, unless the id matches a removed entry,
- * the built-in table.  The first matching entry of a list decides.
+ * The admin's extra entries first (they override a built-in entry's
+ * flags), then, unless a removed entry matches, the built-in table; the
+ * first matching entry of a list decides.
  *
  * Return: true if an entry allows this root device.
  */
@@ -563,16 +560,14 @@ static const struct p2px_topo_policy p2px_no_policy;
  * @pol: host bridge policy; NULL means the built-in allowlist only
  * @res: receives the answer and its explanation
  *
- * Follows upstream's rules.  The common upstream device is the first
- * provider-side device (the provider included) that is also on the
- * client's way up; the distance is the number of hops from each side to
- * it (0 for the same function, 2 for two functions of one device, 4 for
- * two devices below one switch).  Every device on the provider's side up
- * to and including the common one, and every device on the client's side
- * below it, must not redirect P2P with ACS.  Otherwise, or without a
- * common device (the distance then is the length of both chains added),
- * the traffic has to go through the host bridge, which the CPU rule, the
- * trust-all switch or the host bridge allowlist must allow.
+ * Upstream's rules: the distance is the number of hops from each side to
+ * the first common upstream device (0 for the same function, 2 for two
+ * functions of one device, 4 for two devices below one switch; without
+ * one, both chain lengths added). The
+ * path is direct unless a device on it (the provider's side up to and
+ * including the common device, the client's below it) redirects P2P with
+ * ACS; else it goes through the host bridge, which the CPU rule, the
+ * trust-all switch or the allowlist must allow.
  *
  * Return: 0, -EINVAL if an argument is NULL, -ELOOP if an upstream chain
  * is longer than P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
@@ -871,11 +866,9 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
  * @buf: output buffer, always NUL-terminated when @len is not zero
  * @len: size of @buf
  *
- * Says what the answer is and why; when the answer is "no" or "through the
- * host bridge", also what to change: the pci=disable_acs_redir= kernel
- * command line for the devices with ACS redirect and/or the
- * p2pdma_ext.host_bridge_allow= entries for the host bridges that are
- * missing from the allowlist.
+ * What the answer is and why; unless the path is direct, also what to
+ * change: pci=disable_acs_redir= for the devices with ACS redirect and/or
+ * p2pdma_ext.host_bridge_allow= entries for host bridges not allowed.
  *
  * Return: the length of the full text like snprintf(), -EINVAL if @r is
  * NULL.

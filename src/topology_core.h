@@ -96,30 +96,26 @@ enum p2px_topo_map {
 	P2PX_TOPO_MAP_THRU_HOST_BRIDGE,
 };
 
+/* The same numbers as the uapi's P2PDMA_EXT_TOPO_REASON_*. */
 enum p2px_topo_reason {
 	P2PX_TOPO_REASON_NONE,
-	/* BUS_ADDR: common upstream device, no ACS redirect on the path */
-	P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE,
-	/* why the host bridge is needed (see struct p2px_topo_result) */
-	P2PX_TOPO_REASON_NO_COMMON_UPSTREAM,
+	P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE,	/* BUS_ADDR: direct path */
+	P2PX_TOPO_REASON_NO_COMMON_UPSTREAM,	/* detours (@detour) */
 	P2PX_TOPO_REASON_ACS_REDIRECT,
-	/* THRU_HOST_BRIDGE allowed by ... */
-	P2PX_TOPO_REASON_CPU_ALLOWS,
+	P2PX_TOPO_REASON_CPU_ALLOWS,		/* THRU_HOST_BRIDGE because */
 	P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED,
 	P2PX_TOPO_REASON_TRUSTED_BY_PARAM,
-	/* NOT_SUPPORTED because ... */
-	P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED,
+	P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED,	/* NOT_SUPPORTED because */
 	P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY,
 	P2PX_TOPO_REASON_NO_HOST_ROOT,
 	P2PX_TOPO_REASON_BAD_INPUT,
 	P2PX_TOPO_REASON_TOO_DEEP,
 };
 
-/* struct p2px_topo_entry flags */
+/* struct p2px_topo_entry flags, then where p2px_topo_allowlist_find() matched */
 #define P2PX_TOPO_F_SAME_HB	0x0001	/* only if both peers share the bridge */
 #define P2PX_TOPO_F_ANY_DEVICE	0x0002	/* entry matches every device id */
 #define P2PX_TOPO_F_ENTRY_MASK	0x0003
-/* Added by p2px_topo_allowlist_find() to say where the answer came from. */
 #define P2PX_TOPO_F_BUILTIN	0x0100	/* matched the built-in table */
 #define P2PX_TOPO_F_EXTRA	0x0200	/* matched an admin-added entry */
 #define P2PX_TOPO_F_REMOVED	0x0400	/* built-in match disabled by admin */
