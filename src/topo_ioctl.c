@@ -23,10 +23,6 @@
 /* Largest pair stride accepted (room for the structure to grow). */
 #define P2PX_MAX_PAIR_SIZE	4096
 
-/* The uapi names the core's reasons and map types by the same numbers. */
-#define P2PX_SAME_REASON(r)	\
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_##r != P2PX_TOPO_REASON_##r)
-
 static void p2px_check_abi(void)
 {
 	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_BUS_ADDR) !=
@@ -38,18 +34,6 @@ static void p2px_check_abi(void)
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE !=
 		     P2PDMA_EXT_MAP_THRU_HOST_BRIDGE);
-	P2PX_SAME_REASON(NONE);
-	P2PX_SAME_REASON(SAME_UPSTREAM_BRIDGE);
-	P2PX_SAME_REASON(NO_COMMON_UPSTREAM);
-	P2PX_SAME_REASON(ACS_REDIRECT);
-	P2PX_SAME_REASON(CPU_ALLOWS);
-	P2PX_SAME_REASON(HOST_BRIDGE_ALLOWED);
-	P2PX_SAME_REASON(TRUSTED_BY_PARAM);
-	P2PX_SAME_REASON(HOST_BRIDGE_NOT_ALLOWED);
-	P2PX_SAME_REASON(HOST_BRIDGE_SAME_ONLY);
-	P2PX_SAME_REASON(NO_HOST_ROOT);
-	P2PX_SAME_REASON(BAD_INPUT);
-	P2PX_SAME_REASON(TOO_DEEP);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pair) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pairs) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_cell) != 8);
