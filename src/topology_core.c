@@ -39,6 +39,7 @@ static const struct p2px_topo_entry p2px_builtin_table[] = {
 
 /* Longest piece of an offending parameter token quoted in a message. */
 #define P2PX_QUOTE_MAX	32
+#define P2PX_NO_ROOT " has no root device (00.0 or Root Port) that the allowlist could match."
 
 /* Bounded text output, like snprintf() but appending. */
 struct p2px_sink {
@@ -681,16 +682,18 @@ static unsigned int p2px_acs_listed(const struct p2px_topo_result *r)
 						  P2PX_TOPO_MAX_ACS;
 }
 
-static void p2px_put_hb(struct p2px_sink *s, const struct p2px_topo_hb_info *hb)
+/* @pre "host bridge DDDD:BB (root VVVV:DDDD)" @post */
+static void p2px_put_hb(struct p2px_sink *s, const char *pre,
+			const struct p2px_topo_hb_info *hb, const char *post)
 {
-	p2px_puts(s, "host bridge ");
-	if (!hb->known) {
+	p2px_printf(s, "%shost bridge ", pre);
+	if (!hb->known)
 		p2px_puts(s, "(unknown)");
-		return;
-	}
-	p2px_put_hb_name(s, hb->id);
-	if (hb->has_root)
+	else
+		p2px_put_hb_name(s, hb->id);
+	if (hb->known && hb->has_root)
 		p2px_printf(s, " (root %04x:%04x)", hb->vendor, hb->device);
+	p2px_puts(s, post);
 }
 
 /* Whether the admin would have to add an allowlist entry for @hb. */
@@ -724,33 +727,25 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED:
 		p2px_puts(s, " Allowed by the host bridge allowlist:");
-		for (i = 0; i < sides; i++) {
-			p2px_puts(s, i ? ", " : " ");
-			p2px_put_hb(s, &hb[i]);
-			if (hb[i].flags & P2PX_TOPO_F_EXTRA)
-				p2px_puts(s, " [added by " P2PX_TOPO_ALLOW_PARAM "]");
-			else if (hb[i].flags & P2PX_TOPO_F_BUILTIN)
-				p2px_puts(s, " [built-in]");
-		}
+		for (i = 0; i < sides; i++)
+			p2px_put_hb(s, i ? ", " : " ", &hb[i],
+				    hb[i].flags & P2PX_TOPO_F_EXTRA ?
+				    " [added by " P2PX_TOPO_ALLOW_PARAM "]" :
+				    hb[i].flags & P2PX_TOPO_F_BUILTIN ?
+				    " [built-in]" : "");
 		p2px_putc(s, '.');
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED:
-		for (i = 0; i < sides; i++) {
-			if (hb[i].listed)
-				continue;
-			p2px_puts(s, " Refused: ");
-			p2px_put_hb(s, &hb[i]);
-			p2px_puts(s, hb[i].flags & P2PX_TOPO_F_REMOVED ?
-				  " is a built-in entry disabled by the admin." :
-				  " is not in the host bridge allowlist.");
-		}
-		for (i = 0; i < sides; i++) {
-			if (!hb[i].listed || !p2px_hb_needs_entry(r, &hb[i]))
-				continue;
-			p2px_puts(s, " Also, the entry for ");
-			p2px_put_hb(s, &hb[i]);
-			p2px_puts(s, " only allows peers below that host bridge.");
-		}
+		for (i = 0; i < sides; i++)
+			if (!hb[i].listed)
+				p2px_put_hb(s, " Refused: ", &hb[i],
+					    hb[i].flags & P2PX_TOPO_F_REMOVED ?
+					    " is a built-in entry disabled by the admin." :
+					    " is not in the host bridge allowlist.");
+		for (i = 0; i < sides; i++)
+			if (hb[i].listed && p2px_hb_needs_entry(r, &hb[i]))
+				p2px_put_hb(s, " Also, the entry for ", &hb[i],
+					    " only allows peers below that host bridge.");
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
 		p2px_puts(s, " Refused: the devices are below different host bridges (");
@@ -767,14 +762,9 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 		p2px_puts(s, " only allows peers below one host bridge.");
 		break;
 	case P2PX_TOPO_REASON_NO_HOST_ROOT:
-		for (i = 0; i < sides; i++) {
-			if (hb[i].has_root)
-				continue;
-			p2px_puts(s, " Refused: ");
-			p2px_put_hb(s, &hb[i]);
-			p2px_puts(s, " has no root device (00.0 or Root Port)");
-			p2px_puts(s, " that the allowlist could match.");
-		}
+		for (i = 0; i < sides; i++)
+			if (!hb[i].has_root)
+				p2px_put_hb(s, " Refused: ", &hb[i], P2PX_NO_ROOT);
 		break;
 	default:
 		break;
