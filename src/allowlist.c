@@ -43,14 +43,6 @@ static struct p2px_policy __rcu *p2px_policy = &p2px_policy_default;
 static DEFINE_MUTEX(p2px_policy_lock);
 static atomic_t p2px_policy_gen = ATOMIC_INIT(0);
 
-/* Parameter errors at load time are reported by the kernel itself. */
-static void p2px_param_error(const struct kernel_param *kp, const char *why)
-{
-	if (THIS_MODULE->state == MODULE_STATE_LIVE)
-		pr_warn("%s: %s: value refused, previous value kept\n",
-			kp->name, why);
-}
-
 static int p2px_policy_update(const struct kernel_param *kp,
 			      enum p2px_policy_field field, const char *val)
 {
@@ -84,7 +76,10 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	if (ret) {
 		mutex_unlock(&p2px_policy_lock);
 		kfree(new);
-		p2px_param_error(kp, why);
+		/* Errors at load time are reported by the kernel itself. */
+		if (THIS_MODULE->state == MODULE_STATE_LIVE)
+			pr_warn("%s: %s: value refused, previous value kept\n",
+				kp->name, why);
 		return ret;
 	}
 

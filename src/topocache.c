@@ -62,11 +62,6 @@ unsigned int p2px_topo_stamp(void)
 	       p2px_policy_generation();
 }
 
-static u64 p2px_ans_pack(unsigned int stamp, const struct p2px_topo_answer *ans)
-{
-	return (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
-}
-
 /* Unpack @v into @ans if it is of @stamp. */
 static bool p2px_ans_current(u64 v, unsigned int stamp,
 			     struct p2px_topo_answer *ans)
@@ -120,7 +115,7 @@ static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 		       unsigned int stamp, const struct p2px_topo_answer *ans,
 		       const struct p2px_topo_result *res)
 {
-	u64 v = p2px_ans_pack(stamp, ans);
+	u64 v = (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
 	struct p2px_detail *d;
 
 	if (!e)

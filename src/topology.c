@@ -19,26 +19,16 @@
 #include "compat.h"
 #include "topology.h"
 
-/**
- * struct p2px_rec - one PCI function as the decision core sees it
- * @hnode: in p2px_recs, by @node.id
- * @pdev: the function it describes (no reference: valid while @gen is)
- * @gen: topology generation it was built in
- * @acs_read: @node.acs_ctrl was read in cache stamp @acs_stamp
- * @acs_stamp: see @acs_read
- * @depth: bridges above it
- * @node: the description; @node.up is the upstream bridge's record's
- * @host: the host bridge above it (@node.host points here)
- */
+/* One PCI function as the decision core sees it. */
 struct p2px_rec {
-	struct hlist_node hnode;
-	struct pci_dev *pdev;
-	unsigned int gen;
-	bool acs_read;
+	struct hlist_node hnode;	/* in p2px_recs, by node.id */
+	struct pci_dev *pdev;		/* no reference: valid while gen is */
+	unsigned int gen;		/* topology generation it was built in */
+	bool acs_read;			/* node.acs_ctrl read in acs_stamp */
 	unsigned int acs_stamp;
-	int depth;
-	struct p2px_topo_node node;
-	struct p2px_topo_bridge host;
+	int depth;			/* bridges above it */
+	struct p2px_topo_node node;	/* node.up: the upstream bridge's */
+	struct p2px_topo_bridge host;	/* node.host points here */
 };
 
 static DEFINE_HASHTABLE(p2px_recs, 9);
