@@ -134,22 +134,18 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 	}
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
 	why = kmalloc(P2PDMA_EXT_EXPLAIN_MAX, GFP_KERNEL);
-	if (res && why) {
-		ret = p2px_cache_pair(devs[0], devs[1], res, 0, &of);
-		if (!ret) {
-			p2px_topo_explain(res, why, P2PDMA_EXT_EXPLAIN_MAX);
-			seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
-				   p2px_topo_map_str(res->map),
-				   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-				   -1 : res->distance,
-				   p2px_topo_reason_str(res->reason),
-				   p2px_topo_reason_str(res->detour),
-				   of & P2PX_PAIR_REFRESHED ? "refreshed" :
-				   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none",
-				   why);
-		}
-	} else {
-		ret = -ENOMEM;
+	ret = res && why ? p2px_cache_pair(devs[0], devs[1], res, 0, &of) :
+			   -ENOMEM;
+	if (!ret) {
+		p2px_topo_explain(res, why, P2PDMA_EXT_EXPLAIN_MAX);
+		seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
+			   p2px_topo_map_str(res->map),
+			   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			   -1 : res->distance,
+			   p2px_topo_reason_str(res->reason),
+			   p2px_topo_reason_str(res->detour),
+			   of & P2PX_PAIR_REFRESHED ? "refreshed" :
+			   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none", why);
 	}
 	kfree(why);
 	kfree(res);
