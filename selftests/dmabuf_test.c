@@ -17,7 +17,6 @@
  * into the BAR; tools/check.sh compares them with the ivshmem backing file.
  */
 #include <dirent.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1018,33 +1017,6 @@ TEST(uapi_growth_no_fd_on_efault)
 	EXPECT_EQ(n, count_fds());
 	munmap(u, PAGE);
 	close(ctl);
-}
-
-TEST(uapi_growth_bench_killable)
-{
-	char bdf[64], edu[64], cmd[160];
-	struct timespec t0, t1;
-	int status;
-	pid_t pid;
-
-	if (!setup(_metadata, bdf, sizeof(bdf), 0) ||
-	    !p2px_dma_engine_dev(edu, sizeof(edu)))
-		SKIP(return, "no ivshmem or edu in this topology");
-	/* The most iterations the file takes: minutes without a kill. */
-	snprintf(cmd, sizeof(cmd), "%s %s 10000000", bdf, edu);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(p2px_write_file("/sys/kernel/debug/p2pdma_ext/bench",
-				      cmd) ? 1 : 0);
-	sleep(1);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	EXPECT_TRUE(WIFSIGNALED(status));
-	/* Killed between two iterations, not after all of them. */
-	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
 }
 
 /* Bytes of each p2pmem/allocate mapping of export_pool_overlap. */

@@ -16,7 +16,7 @@
  *     numbers, garbage, long strings) and reads of every parameter;
  *   - p2pmem/allocate mmap with random lengths, offsets and flags, touches,
  *     partial munmaps, forks; reads of the p2pmem files;
- *   - debugfs p2pdma_ext/{pair,flush,bench} writes and every file's read
+ *   - debugfs p2pdma_ext/{pair,flush} writes and every file's read
  *     (dmabufs too),
  *     p2px_edu/registry (find, alloc).
  *
@@ -894,16 +894,10 @@ static void do_dbg_write(struct __test_metadata *_metadata, struct fuzz *fz)
 	char path[200];
 	long ret;
 
-	switch (rnd(fz, 4)) {
+	switch (rnd(fz, 3)) {
 	case 0:
 		file = "flush";
 		rnd_text(fz, val, 16);
-		break;
-	case 1:
-		file = "bench";
-		/* Few iterations: a big count is slow, not wrong. */
-		snprintf(val, sizeof(val), "%s %s %u", rnd_bdf(fz), rnd_bdf(fz),
-			 chance(fz, 4) ? 0 : rnd(fz, 20));
 		break;
 	default:
 		file = "pair";
@@ -923,14 +917,14 @@ static void do_dbg_write(struct __test_metadata *_metadata, struct fuzz *fz)
 static void do_dbg_read(struct __test_metadata *_metadata, struct fuzz *fz)
 {
 	static const char * const f[] = {
-		DBG "/topology", DBG "/pair", DBG "/stats", DBG "/bench",
+		DBG "/topology", DBG "/pair", DBG "/stats",
 		EDU_DMABUF, EDU_REGISTRY, DBG "/dmabufs",
 	};
-	const char *path = f[chance(fz, 8) ? 0 : 1 + rnd(fz, 6)];
+	const char *path = f[chance(fz, 8) ? 0 : 1 + rnd(fz, 5)];
 	long ret;
 
-	if (!fz->edu && (path == f[4] || path == f[5]))
-		path = f[6];
+	if (!fz->edu && (path == f[3] || path == f[4]))
+		path = f[5];
 	ret = read_all(path);
 
 	outcome(_metadata, fz, K_DBG_READ, ret, errno, ok_dbg, path);

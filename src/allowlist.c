@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext host-bridge allowlist: the module parameters that extend or
- * trim the built-in table (src/topology_core.c) without rebuilding anything.
- *
- *   host_bridge_allow=VVVV:DDDD[:same],...   add host bridges / root ports
- *   host_bridge_deny=VVVV:DDDD,...           disable built-in entries
- *   trust_all_host_bridges=Y                 allow every host bridge (testing
- *                                            only: warns and taints)
- *
- * Each is settable at load time and at run time through
- * /sys/module/p2pdma_ext/parameters/. A new value is parsed completely
- * before anything changes: bad input is refused with EINVAL and the
- * previous value stays in force.
- *
- * Policy data only: this file calls the decision core's parser and
- * nothing above it. p2px_policy_gen counts the changes; the topology cache
- * compares it with the generation of its answers.
+ * p2pdma-ext host-bridge allowlist parameters (host_bridge_allow,
+ * host_bridge_deny, trust_all_host_bridges), at load and at run time. A
+ * new value is parsed whole before anything changes: bad input gets
+ * EINVAL and the previous value stays. p2px_policy_gen counts changes.
  *
  * Locking: p2px_policy points to an immutable snapshot. Writers build a new
  * snapshot and swap it in under p2px_policy_lock, then bump
@@ -55,20 +43,12 @@ static struct p2px_policy __rcu *p2px_policy = &p2px_policy_default;
 static DEFINE_MUTEX(p2px_policy_lock);
 static atomic_t p2px_policy_gen = ATOMIC_INIT(0);
 
-/* Parameter errors at load time are reported by the kernel itself. */
-static void p2px_param_error(const struct kernel_param *kp, const char *why)
-{
-	if (THIS_MODULE->state == MODULE_STATE_LIVE)
-		pr_warn("%s: %s: value refused, previous value kept\n",
-			kp->name, why);
-}
-
 static int p2px_policy_update(const struct kernel_param *kp,
 			      enum p2px_policy_field field, const char *val)
 {
+	bool deny = field == P2PX_FIELD_DENY, was_trusted, trusted;
 	struct p2px_policy *old, *new;
 	char why[96] = "";
-	bool was_trusted;
 	int ret;
 
 	new = kmalloc(sizeof(*new), GFP_KERNEL);
@@ -82,33 +62,29 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	new->pol.extra = new->allow;
 	new->pol.removed = new->deny;
 
-	switch (field) {
-	case P2PX_FIELD_ALLOW:
-		ret = p2px_topo_allowlist_parse(val, new->allow,
-						P2PX_TOPO_MAX_ENTRIES,
-						&new->pol.nr_extra,
-						why, sizeof(why));
-		break;
-	case P2PX_FIELD_DENY:
-		ret = p2px_topo_allowlist_parse(val, new->deny,
-						P2PX_TOPO_MAX_ENTRIES,
-						&new->pol.nr_removed,
-						why, sizeof(why));
-		break;
-	default:
+	if (field == P2PX_FIELD_TRUST) {
 		ret = kstrtobool(val, &new->pol.trust_all);
 		if (ret)
 			strscpy(why, "expected y/n/1/0", sizeof(why));
-		break;
+	} else {
+		ret = p2px_topo_allowlist_parse(val, deny ? new->deny : new->allow,
+						P2PX_TOPO_MAX_ENTRIES,
+						deny ? &new->pol.nr_removed :
+						       &new->pol.nr_extra,
+						why, sizeof(why));
 	}
 	if (ret) {
 		mutex_unlock(&p2px_policy_lock);
 		kfree(new);
-		p2px_param_error(kp, why);
+		/* Errors at load time are reported by the kernel itself. */
+		if (THIS_MODULE->state == MODULE_STATE_LIVE)
+			pr_warn("%s: %s: value refused, previous value kept\n",
+				kp->name, why);
 		return ret;
 	}
 
 	was_trusted = old->pol.trust_all;
+	trusted = new->pol.trust_all;	/* @new is not ours after the unlock */
 	rcu_assign_pointer(p2px_policy, new);
 	/* Publish the new snapshot before the generation that announces it. */
 	smp_mb__before_atomic();
@@ -118,7 +94,7 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	if (old != &p2px_policy_default)
 		kfree_rcu(old, rcu);
 
-	if (new->pol.trust_all && !was_trusted) {
+	if (trusted && !was_trusted) {
 		pr_warn("trust_all_host_bridges is set: peer-to-peer DMA is allowed through every host bridge, which can corrupt data or hang the machine on hardware that does not route it; for testing only\n");
 		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 	}
@@ -132,20 +108,15 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 
 	rcu_read_lock();
 	pol = rcu_dereference(p2px_policy);
-	switch (field) {
-	case P2PX_FIELD_ALLOW:
-		len = p2px_topo_allowlist_format(pol->allow, pol->pol.nr_extra,
-						 buf, PAGE_SIZE - 1);
-		break;
-	case P2PX_FIELD_DENY:
-		len = p2px_topo_allowlist_format(pol->deny, pol->pol.nr_removed,
-						 buf, PAGE_SIZE - 1);
-		break;
-	default:
+	if (field == P2PX_FIELD_TRUST)
 		len = scnprintf(buf, PAGE_SIZE - 1, "%c",
 				pol->pol.trust_all ? 'Y' : 'N');
-		break;
-	}
+	else if (field == P2PX_FIELD_DENY)
+		len = p2px_topo_allowlist_format(pol->deny, pol->pol.nr_removed,
+						 buf, PAGE_SIZE - 1);
+	else
+		len = p2px_topo_allowlist_format(pol->allow, pol->pol.nr_extra,
+						 buf, PAGE_SIZE - 1);
 	rcu_read_unlock();
 
 	len = clamp(len, 0, (int)PAGE_SIZE - 2);

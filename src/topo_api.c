@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext topology API for kernel drivers: distances, map types,
- * explanations and the cache flush. Answers come from the topology cache;
- * explanations are recomputed by it from the hardware.
+ * explanations (recomputed from the hardware) and the cache flush.
  */
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
@@ -11,10 +10,7 @@
 #include "compat.h"
 #include "topology.h"
 
-/*
- * The cached answer for one client. A PCI client is the caller's own
- * pointer, valid for the call: no reference needed.
- */
+/* A PCI client is the caller's, valid for the call: no reference needed. */
 static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 			      struct p2px_topo_answer *ans)
 {
@@ -31,10 +27,7 @@ static int p2px_client_answer(struct pci_dev *provider, struct device *dev,
 	return ret;
 }
 
-/*
- * The answer for one client of a verbose p2pdma_ext_distance_many():
- * recomputed from the hardware, and if it is no, logged with the reason.
- */
+/* One client of a verbose distance query: recomputed, a no logged why. */
 static int p2px_client_verbose(struct pci_dev *provider, struct device *dev,
 			       struct p2px_topo_answer *ans)
 {
@@ -77,11 +70,9 @@ out:
  * @verbose: log, for every client that cannot use @provider, why not (and
  *	recompute rather than trust the cache)
  *
- * The same answer as the kernel's pci_p2pdma_distance_many(), from the
- * p2pdma_ext topology walker with its host bridge allowlist parameters, on
- * every kernel (with or without CONFIG_PCI_P2PDMA). Answers are cached per
- * provider/client pair; see Documentation/design.rst for when the cache is
- * invalidated.
+ * The answer of the kernel's pci_p2pdma_distance_many(), from the module's
+ * walker with its allowlist parameters, on every kernel; cached per pair
+ * (Documentation/design.rst says when the cache is invalidated).
  *
  * Context: process context; may sleep.
  * Return: the sum of the distances, or -1 if @num_clients is not positive
@@ -138,11 +129,9 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
  * @len: size of @buf
  * @n: what p2px_topo_explain() returned
  *
- * On the native back end an in-tree driver that maps P2P pages with the
- * kernel's own dma_map_sg() gets the kernel's answer, which follows its
- * built-in host bridge table, not the module's parameters. When a path
- * through the host bridge makes that answer differ from the module's,
- * one sentence says so, before the remedy (which stays last).
+ * On the native back end, in-tree drivers mapping with dma_map_sg() get
+ * the kernel's answer, from its built-in host bridge table. When that
+ * differs from the module's, one sentence says so, before the remedy.
  *
  * Context: process context; may sleep (the kernel caches its answer).
  * Return: the length of the full text, like snprintf().
@@ -187,11 +176,9 @@ int p2px_explain_kernel(struct pci_dev *provider, struct pci_dev *client,
  * @buf: one line of text, NUL-terminated when @len is not zero
  * @len: size of @buf; P2PDMA_EXT_EXPLAIN_MAX bytes hold every explanation
  *
- * Recomputes the answer from the hardware (re-reading the ACS registers on
- * the path) and refreshes the cache if the cached answer was different.
- * The text names the answer, the devices involved and, when the answer is
- * "no" or "through the host bridge", what to change (kernel command line
- * or module parameter).
+ * Recomputes the answer from the hardware (refreshing the cache if it
+ * differed). The text names the answer, the devices involved and, unless
+ * the path is direct, what to change (kernel command line or parameter).
  *
  * Context: process context; may sleep.
  * Return: the length of the full text (like snprintf()), or -ENODEV if
@@ -210,11 +197,7 @@ int p2pdma_ext_explain(struct pci_dev *provider, struct device *client,
 	if (!pclient)
 		return -ENODEV;
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	if (!res) {
-		pci_dev_put(pclient);
-		return -ENOMEM;
-	}
-	ret = p2px_cache_pair(provider, pclient, res, 0, NULL);
+	ret = res ? p2px_cache_pair(provider, pclient, res, 0, NULL) : -ENOMEM;
 	if (ret != -ENOMEM)
 		ret = p2px_explain_kernel(provider, pclient, res, buf, len,
 					  p2px_topo_explain(res, buf, len));
@@ -227,10 +210,9 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_explain);
 /**
  * p2pdma_ext_topology_flush() - forget every cached topology answer
  *
- * Call it after changing something the kernel raises no event for, such
- * as a device's ACS Control register; PCI hotplug, driver binding and the
- * allowlist parameters invalidate the cache by themselves. Debugfs
- * p2pdma_ext/flush does the same.
+ * For changes the kernel raises no event for, such as a write to ACS
+ * Control; PCI hotplug, driver binding and the allowlist parameters
+ * invalidate the cache by themselves (as does debugfs p2pdma_ext/flush).
  *
  * Context: process context; may sleep.
  */

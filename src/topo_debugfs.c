@@ -7,19 +7,15 @@
  *             read the answer and its explanation (recomputed on read)
  *   flush     any write invalidates the topology cache
  *   stats     cache counters
- *   bench     write "PROVIDER CLIENT [ITERATIONS]": times cached and
- *             uncached lookups of that pair; read the result
  *
  * The directory itself is main.c's.
- * Locking: p2px_dbg_lock protects the pair and bench state below.
+ * Locking: p2px_dbg_lock protects the chosen pair below.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/p2pdma_ext.h>
 #include <linux/pci.h>
-#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -29,36 +25,11 @@
 
 /* Functions shown in the topology matrix at most. */
 #define P2PX_DBG_MAX_DEVS	256
-/* Longest command written to pair or bench. */
-#define P2PX_DBG_CMD_MAX	128
-#define P2PX_BENCH_DEFAULT	10000
-#define P2PX_BENCH_MAX		10000000
+#define P2PX_DBG_CMD_MAX	128	/* longest command written to pair */
 
 static DEFINE_MUTEX(p2px_dbg_lock);
 static u64 p2px_dbg_pair[2];			/* under p2px_dbg_lock */
 static bool p2px_dbg_pair_set;			/* under p2px_dbg_lock */
-
-/**
- * struct p2px_bench - the last timing run (under p2px_dbg_lock)
- * @ids: provider and client
- * @iterations: lookups per kind
- * @uncached_ns: mean time of one walk (p2px_walk_calc())
- * @cached_ns: mean time of one cache hit (p2px_cache_pair(), cached)
- * @api_ns: mean time of one p2pdma_ext_distance_many() on one client
- * @fresh_ns: mean time of one explaining lookup (walk plus cache check)
- * @done: a run has completed
- */
-struct p2px_bench {
-	u64 ids[2];
-	unsigned int iterations;
-	u64 uncached_ns;
-	u64 cached_ns;
-	u64 api_ns;
-	u64 fresh_ns;
-	bool done;
-};
-
-static struct p2px_bench p2px_bench_last;	/* under p2px_dbg_lock */
 
 static int p2px_topology_show(struct seq_file *m, void *v)
 {
@@ -96,14 +67,11 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	for (i = 0, c = cells; i < n; i++) {
 		seq_printf(m, "%3u", i);
 		for (j = 0; j < n; j++, c++) {
-			if (c->map_type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
-				strscpy(cell, "--", sizeof(cell));
-			else
-				snprintf(cell, sizeof(cell), "%c%d",
-					 c->map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR ?
-					 'B' : 'H',
-					 c->distance);
-			seq_printf(m, " %5s", cell);
+			snprintf(cell, sizeof(cell), "%c%d",
+				 c->map_type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR ?
+				 'B' : 'H', c->distance);
+			seq_printf(m, " %5s", c->map_type ==
+				   P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED ? "--" : cell);
 		}
 		seq_putc(m, '\n');
 	}
@@ -114,52 +82,30 @@ out:
 }
 DEFINE_SHOW_ATTRIBUTE(p2px_topology);
 
-/* Copy a short command from userspace, NUL-terminated. */
-static int p2px_dbg_cmd(char *cmd, const char __user *ubuf, size_t count)
-{
-	if (!count || count >= P2PX_DBG_CMD_MAX)
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = '\0';
-	return 0;
-}
-
-/* "PROVIDER CLIENT" and what follows it. */
-static int p2px_dbg_parse_pair(const char *cmd, u64 ids[2], const char **rest)
-{
-	const char *end;
-
-	if (p2px_parse_bdf(cmd, &ids[0], &end) ||
-	    p2px_parse_bdf(end, &ids[1], &end))
-		return -EINVAL;
-	*rest = skip_spaces(end);
-	return 0;
-}
-
 static ssize_t p2px_pair_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	char cmd[P2PX_DBG_CMD_MAX];
 	struct pci_dev *devs[2];
-	const char *rest;
+	const char *end;
 	u64 ids[2];
 	int ret;
 
-	ret = p2px_dbg_cmd(cmd, ubuf, count);
-	if (ret)
-		return ret;
-	if (p2px_dbg_parse_pair(cmd, ids, &rest) || *rest)
+	if (!count || count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	if (p2px_parse_bdf(cmd, &ids[0], &end) ||
+	    p2px_parse_bdf(end, &ids[1], &end) || *skip_spaces(end))
 		return -EINVAL;
 	ret = p2px_pci_get_ids(ids, 2, devs);
 	if (ret)
 		return ret;
 	pci_dev_put(devs[0]);
 	pci_dev_put(devs[1]);
-
 	mutex_lock(&p2px_dbg_lock);
-	p2px_dbg_pair[0] = ids[0];
-	p2px_dbg_pair[1] = ids[1];
+	memcpy(p2px_dbg_pair, ids, sizeof(ids));
 	p2px_dbg_pair_set = true;
 	mutex_unlock(&p2px_dbg_lock);
 	return count;
@@ -175,8 +121,7 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 	int ret;
 
 	mutex_lock(&p2px_dbg_lock);
-	ids[0] = p2px_dbg_pair[0];
-	ids[1] = p2px_dbg_pair[1];
+	memcpy(ids, p2px_dbg_pair, sizeof(ids));
 	ret = p2px_dbg_pair_set ? 0 : -ENOENT;
 	mutex_unlock(&p2px_dbg_lock);
 	if (ret) {
@@ -189,22 +134,18 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 	}
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
 	why = kmalloc(P2PDMA_EXT_EXPLAIN_MAX, GFP_KERNEL);
-	if (res && why) {
-		ret = p2px_cache_pair(devs[0], devs[1], res, 0, &of);
-		if (!ret) {
-			p2px_topo_explain(res, why, P2PDMA_EXT_EXPLAIN_MAX);
-			seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
-				   p2px_topo_map_str(res->map),
-				   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-				   -1 : res->distance,
-				   p2px_topo_reason_str(res->reason),
-				   p2px_topo_reason_str(res->detour),
-				   of & P2PX_PAIR_REFRESHED ? "refreshed" :
-				   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none",
-				   why);
-		}
-	} else {
-		ret = -ENOMEM;
+	ret = res && why ? p2px_cache_pair(devs[0], devs[1], res, 0, &of) :
+			   -ENOMEM;
+	if (!ret) {
+		p2px_topo_explain(res, why, P2PDMA_EXT_EXPLAIN_MAX);
+		seq_printf(m, "map %s\ndistance %d\nreason %s\ndetour %s\ncache %s\n%s\n",
+			   p2px_topo_map_str(res->map),
+			   res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
+			   -1 : res->distance,
+			   p2px_topo_reason_str(res->reason),
+			   p2px_topo_reason_str(res->detour),
+			   of & P2PX_PAIR_REFRESHED ? "refreshed" :
+			   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none", why);
 	}
 	kfree(why);
 	kfree(res);
@@ -254,128 +195,6 @@ static int p2px_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(p2px_stats);
 
-static u64 p2px_mean_ns(ktime_t start, unsigned int iterations)
-{
-	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), iterations);
-}
-
-/*
- * Between iterations: give up the CPU, and stop with -EINTR once the
- * writer is being killed (a run of P2PX_BENCH_MAX iterations is long).
- */
-static bool p2px_bench_stop(int *ret)
-{
-	cond_resched();
-	if (!*ret && fatal_signal_pending(current))
-		*ret = -EINTR;
-	return *ret;
-}
-
-static int p2px_bench_run(struct pci_dev *devs[2], struct p2px_bench *b)
-{
-	struct p2px_topo_result *res;
-	struct device *client = &devs[1]->dev;
-	unsigned int i;
-	ktime_t t;
-	int ret = 0;
-
-	res = kmalloc(sizeof(*res), GFP_KERNEL);
-	if (!res)
-		return -ENOMEM;
-
-	t = ktime_get();
-	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
-		ret = p2px_walk_calc(devs[0], devs[1], res);
-	b->uncached_ns = p2px_mean_ns(t, b->iterations);
-
-	t = ktime_get();
-	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
-		ret = p2px_cache_pair(devs[0], devs[1], res, 0, NULL);
-	b->fresh_ns = p2px_mean_ns(t, b->iterations);
-
-	/* The fresh lookups left a current entry: these all hit. */
-	t = ktime_get();
-	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
-		ret = p2px_cache_pair(devs[0], devs[1], res, P2PX_PAIR_CACHED,
-				      NULL);
-	b->cached_ns = p2px_mean_ns(t, b->iterations);
-
-	t = ktime_get();
-	for (i = 0; i < b->iterations && !p2px_bench_stop(&ret); i++)
-		p2pdma_ext_distance_many(devs[0], &client, 1, false);
-	b->api_ns = p2px_mean_ns(t, b->iterations);
-
-	kfree(res);
-	return ret;
-}
-
-static ssize_t p2px_bench_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	char cmd[P2PX_DBG_CMD_MAX];
-	struct p2px_bench b = { .iterations = P2PX_BENCH_DEFAULT };
-	struct pci_dev *devs[2];
-	const char *rest;
-	int ret;
-
-	ret = p2px_dbg_cmd(cmd, ubuf, count);
-	if (ret)
-		return ret;
-	if (p2px_dbg_parse_pair(cmd, b.ids, &rest))
-		return -EINVAL;
-	if (*rest && (kstrtouint(rest, 0, &b.iterations) || !b.iterations ||
-		      b.iterations > P2PX_BENCH_MAX))
-		return -EINVAL;
-	ret = p2px_pci_get_ids(b.ids, 2, devs);
-	if (ret)
-		return ret;
-	ret = p2px_bench_run(devs, &b);
-	pci_dev_put(devs[0]);
-	pci_dev_put(devs[1]);
-	if (ret)
-		return ret;
-
-	b.done = true;
-	mutex_lock(&p2px_dbg_lock);
-	p2px_bench_last = b;
-	mutex_unlock(&p2px_dbg_lock);
-	return count;
-}
-
-static int p2px_bench_show(struct seq_file *m, void *v)
-{
-	struct p2px_bench b;
-	char p[32], c[32];
-
-	mutex_lock(&p2px_dbg_lock);
-	b = p2px_bench_last;
-	mutex_unlock(&p2px_dbg_lock);
-	if (!b.done) {
-		seq_puts(m, "write \"PROVIDER CLIENT [ITERATIONS]\" to this file first\n");
-		return 0;
-	}
-	p2px_topo_name(b.ids[0], p, sizeof(p));
-	p2px_topo_name(b.ids[1], c, sizeof(c));
-	seq_printf(m, "pair %s %s\niterations %u\nuncached_ns %llu\nfresh_ns %llu\ncached_ns %llu\napi_cached_ns %llu\n",
-		   p, c, b.iterations, b.uncached_ns, b.fresh_ns, b.cached_ns,
-		   b.api_ns);
-	return 0;
-}
-
-static int p2px_bench_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, p2px_bench_show, NULL);
-}
-
-static const struct file_operations p2px_bench_fops = {
-	.owner = THIS_MODULE,
-	.open = p2px_bench_open,
-	.read = seq_read,
-	.write = p2px_bench_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
 /**
  * p2px_topo_debugfs_init() - create the topology files in debugfs
  * @dir: the module's debugfs directory (main.c's)
@@ -388,5 +207,4 @@ void p2px_topo_debugfs_init(struct dentry *dir)
 	debugfs_create_file("pair", 0600, dir, NULL, &p2px_pair_fops);
 	debugfs_create_file("flush", 0200, dir, NULL, &p2px_flush_fops);
 	debugfs_create_file("stats", 0400, dir, NULL, &p2px_stats_fops);
-	debugfs_create_file("bench", 0600, dir, NULL, &p2px_bench_fops);
 }

@@ -23,29 +23,17 @@
 /* Largest pair stride accepted (room for the structure to grow). */
 #define P2PX_MAX_PAIR_SIZE	4096
 
-/* The uapi names the core's reasons and map types by the same numbers. */
-#define P2PX_SAME_REASON(r)	\
-	BUILD_BUG_ON(P2PDMA_EXT_TOPO_REASON_##r != P2PX_TOPO_REASON_##r)
-
 static void p2px_check_abi(void)
 {
+	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_BUS_ADDR) !=
+		     P2PDMA_EXT_TOPO_MAP_BUS_ADDR);
+	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_THRU_HOST_BRIDGE) !=
+		     P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED !=
 		     P2PDMA_EXT_MAP_NOT_SUPPORTED);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE !=
 		     P2PDMA_EXT_MAP_THRU_HOST_BRIDGE);
-	P2PX_SAME_REASON(NONE);
-	P2PX_SAME_REASON(SAME_UPSTREAM_BRIDGE);
-	P2PX_SAME_REASON(NO_COMMON_UPSTREAM);
-	P2PX_SAME_REASON(ACS_REDIRECT);
-	P2PX_SAME_REASON(CPU_ALLOWS);
-	P2PX_SAME_REASON(HOST_BRIDGE_ALLOWED);
-	P2PX_SAME_REASON(TRUSTED_BY_PARAM);
-	P2PX_SAME_REASON(HOST_BRIDGE_NOT_ALLOWED);
-	P2PX_SAME_REASON(HOST_BRIDGE_SAME_ONLY);
-	P2PX_SAME_REASON(NO_HOST_ROOT);
-	P2PX_SAME_REASON(BAD_INPUT);
-	P2PX_SAME_REASON(TOO_DEEP);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pair) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_pairs) != 48);
 	BUILD_BUG_ON(sizeof(struct p2pdma_ext_topo_cell) != 8);
@@ -61,16 +49,14 @@ static void p2px_check_abi(void)
 long p2px_ioctl_topo_pairs(void __user *uarg)
 {
 	struct p2pdma_ext_topo_pairs q;
-	struct p2pdma_ext_topo_pair *pairs = NULL;
+	struct p2pdma_ext_topo_pair *pairs = NULL, *p;
 	struct pci_dev **clients = NULL, *provider = NULL;
 	struct p2px_topo_result *res = NULL;
-	char *text = NULL;
-	u64 *ids = NULL;
+	u8 __user *upairs, *utext;
 	unsigned int i, n = 0, of;
-	int len;
-	u8 __user *upairs;
-	u8 __user *utext;
+	char *text = NULL;
 	long ret;
+	int len;
 
 	p2px_check_abi();
 	ret = p2px_get_arg(&q, sizeof(q), uarg);
@@ -88,14 +74,12 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 
 	pairs = kvcalloc(q.num_clients, sizeof(*pairs), GFP_KERNEL);
 	clients = kvcalloc(q.num_clients, sizeof(*clients), GFP_KERNEL);
-	ids = kvcalloc(q.num_clients, sizeof(*ids), GFP_KERNEL);
 	res = kmalloc(sizeof(*res), GFP_KERNEL);
 	text = q.text_size ? kmalloc(q.text_size, GFP_KERNEL) : NULL;
-	if (!pairs || !clients || !ids || !res || (q.text_size && !text)) {
+	if (!pairs || !clients || !res || (q.text_size && !text)) {
 		ret = -ENOMEM;
 		goto out;
 	}
-
 	/* Everything is validated before anything is computed. */
 	for (i = 0; i < q.num_clients; i++) {
 		if (copy_from_user(&pairs[i], upairs + (size_t)i * q.pair_size,
@@ -108,21 +92,18 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 			goto out;
 		}
 	}
-	for (i = 0; i < q.num_clients; i++)
-		ids[i] = pairs[i].client;
 	provider = p2px_pci_get_by_id(q.provider);
-	ret = provider ? p2px_pci_get_ids(ids, q.num_clients, clients) :
-			 -ENODEV;
+	for (ret = provider ? 0 : -ENODEV; !ret && n < q.num_clients; n++) {
+		clients[n] = p2px_pci_get_by_id(pairs[n].client);
+		if (!clients[n])
+			ret = -ENODEV;
+	}
 	if (ret)
 		goto out;
-	n = q.num_clients;
 
-	for (i = 0; i < n; i++) {
-		struct p2pdma_ext_topo_pair *p = &pairs[i];
-		unsigned int flags = q.flags & P2PDMA_EXT_TOPO_Q_CACHED ?
-				     P2PX_PAIR_CACHED : 0;
-
-		ret = p2px_cache_pair(provider, clients[i], res, flags, &of);
+	for (i = 0, p = pairs; i < n; i++, p++) {
+		ret = p2px_cache_pair(provider, clients[i], res,
+				      q.flags & P2PX_PAIR_CACHED, &of);
 		if (ret)
 			goto out;
 		p->common = res->has_common ? res->common_id : 0;
@@ -131,15 +112,9 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 		p->map_type = p2px_map_uapi(res->map);
 		p->reason = res->reason;
 		p->detour = res->detour;
-		p->flags = 0;
-		if (of & P2PX_PAIR_FROM_CACHE)
-			p->flags |= P2PDMA_EXT_TOPO_F_FROM_CACHE;
-		if (of & P2PX_PAIR_REFRESHED)
-			p->flags |= P2PDMA_EXT_TOPO_F_REFRESHED;
-		if (res->has_common)
-			p->flags |= P2PDMA_EXT_TOPO_F_COMMON;
-		if (res->same_host)
-			p->flags |= P2PDMA_EXT_TOPO_F_SAME_HOST;
+		p->flags = of |
+			   (res->has_common ? P2PDMA_EXT_TOPO_F_COMMON : 0) |
+			   (res->same_host ? P2PDMA_EXT_TOPO_F_SAME_HOST : 0);
 		p->acs_count = res->acs_count;
 		len = p2px_topo_explain(res, text, q.text_size);
 		len = p2px_explain_kernel(provider, clients[i], res, text,
@@ -162,7 +137,6 @@ out:
 	pci_dev_put(provider);
 	kfree(text);
 	kfree(res);
-	kvfree(ids);
 	kvfree(pairs);
 	return ret;
 }
@@ -228,7 +202,7 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 		return -EINVAL;
 	if (m.num_devices > P2PDMA_EXT_TOPO_MAX_DEVICES)
 		return -E2BIG;
-	flags = m.flags & P2PDMA_EXT_TOPO_Q_CACHED ? P2PX_PAIR_CACHED : 0;
+	flags = m.flags & P2PX_PAIR_CACHED;
 
 	ids = kvcalloc(m.num_devices, sizeof(*ids), GFP_KERNEL);
 	if (!ids) {

@@ -1,15 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext topology cache: the walker's answers per provider/client pair
- * (Documentation/design.rst, "The cache"). Every pair asked about gets an
- * entry in the hash table p2px_pairs, kept until the module unloads; its
- * answer word holds the stamp it was computed in (p2px_topo_stamp(): the
- * cache generation plus the allowlist's policy generation, both only
- * growing), the map type and the distance, and counts only while that
- * stamp is current. A newer answer overwrites it in place, so refilling
- * the cache after an invalidation allocates nothing. For pairs an
- * explaining interface (ioctl, debugfs) asked about, the entry also keeps
- * the whole result, valid while the answer word is the one stored with
- * it. Nothing below the cache calls it.
+ * p2pdma-ext topology cache: the walker's answers per provider/client pair,
+ * each stamped with p2px_topo_stamp() (Documentation/design.rst, "The
+ * cache"). Entries are kept until the module unloads.
  *
  * Locking: answer words are read and written whole (atomic64_t) without a
  * lock: racing stores each write a right answer, and one computed before
@@ -31,24 +24,13 @@
 #define P2PX_CACHE_BITS		13	/* hash table: 8192 buckets */
 #define P2PX_CACHE_MAX_DETAILED	32768	/* whole results (~330 bytes each) */
 
-/**
- * struct p2px_detail - a whole result, as an explaining query computed it
- * @ans: the answer word stored with it; it counts while that is the pair's
- * @res: the result
- */
+/* A whole result; it counts while @ans is the pair's answer word. */
 struct p2px_detail {
 	u64 ans;
 	struct p2px_topo_result res;
 };
 
-/**
- * struct p2px_pair - the cache entry of one provider/client pair
- * @node: in p2px_pairs
- * @provider: the provider's topology id
- * @client: the client's topology id
- * @ans: stamp << 32 | map type << 16 | distance
- * @detail: the whole result, or NULL
- */
+/* The cache entry of one pair; @ans is stamp << 32 | map << 16 | distance. */
 struct p2px_pair {
 	struct hlist_node node;
 	u64 provider;
@@ -69,8 +51,8 @@ static DEFINE_PER_CPU(struct p2px_cache_stats, p2px_stat);
 /**
  * p2px_topo_stamp() - the generation of cached topology answers
  *
- * An answer decided after reading a stamp is as true as a cached one while
- * the stamp reads the same: whatever invalidates the cache changes it.
+ * Whatever invalidates the cache changes it: an answer decided after
+ * reading a stamp is as true as a cached one while the stamp is the same.
  *
  * Return: the current stamp.
  */
@@ -78,11 +60,6 @@ unsigned int p2px_topo_stamp(void)
 {
 	return (unsigned int)atomic_read_acquire(&p2px_cache_gen) +
 	       p2px_policy_generation();
-}
-
-static u64 p2px_ans_pack(unsigned int stamp, const struct p2px_topo_answer *ans)
-{
-	return (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
 }
 
 /* Unpack @v into @ans if it is of @stamp. */
@@ -101,10 +78,7 @@ static struct hlist_head *p2px_bucket(u64 provider, u64 client)
 	return &p2px_pairs[hash_64(provider << 24 ^ client, P2PX_CACHE_BITS)];
 }
 
-/*
- * The entry of a pair, or NULL. Takes no lock and needs no RCU read
- * section: entries are only freed at module unload, when no lookup runs.
- */
+/* No lock, no RCU read section: entries are freed only at unload. */
 static struct p2px_pair *p2px_find(u64 provider, u64 client)
 {
 	struct p2px_pair *e;
@@ -141,7 +115,7 @@ static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 		       unsigned int stamp, const struct p2px_topo_answer *ans,
 		       const struct p2px_topo_result *res)
 {
-	u64 v = p2px_ans_pack(stamp, ans);
+	u64 v = (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
 	struct p2px_detail *d;
 
 	if (!e)
@@ -166,11 +140,7 @@ static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 	mutex_unlock(&p2px_cache_lock);
 }
 
-/*
- * The current answer of @e in @ans and, if @res is not NULL and the whole
- * result is kept, that in @res. Return: 0 for no current answer, 1 for
- * the answer only, 2 for the whole result too.
- */
+/* Return: 0 without a current answer, 1 for @ans only, 2 for @res too. */
 static int p2px_current(struct p2px_pair *e, unsigned int stamp,
 			struct p2px_topo_answer *ans,
 			struct p2px_topo_result *res)
@@ -196,10 +166,7 @@ static int p2px_current(struct p2px_pair *e, unsigned int stamp,
  * p2px_cache_answer() - map type and distance of a pair, cached
  * @provider: device whose memory would be used
  * @client: device that would DMA to it
- * @ans: receives the answer
- *
- * What p2pdma_ext_distance_many() and p2pdma_ext_map_type() ask: a
- * current answer from the cache, or else the walker's, then cached.
+ * @ans: receives a current cached answer, or else the walker's (cached)
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from the walker.
@@ -217,7 +184,7 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
 		return 0;
 	}
 	p2px_count(misses);
-	ret = p2px_walk_answer(provider, client, stamp, ans);
+	ret = p2px_walk(provider, client, stamp, NULL, ans);
 	if (!ret)
 		p2px_store(e, pid, cid, stamp, ans, NULL);
 	return ret;
@@ -229,14 +196,12 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
  * @client: device that would DMA to it
  * @res: receives the answer
  * @flags: P2PX_PAIR_CACHED to accept a current whole result from the
- *	cache; without it the answer is recomputed and a cached one that
- *	disagrees is replaced
+ *	cache; without it the answer is recomputed
  * @oflags: if not NULL, receives P2PX_PAIR_FROM_CACHE (a current answer
  *	existed) and P2PX_PAIR_REFRESHED (it disagreed with the hardware)
  *
- * A cached lookup that finds only the answer computes the rest; if the
- * hardware no longer agrees with it (an ACS write), it is replaced and
- * reported as refreshed: the result is what kernel users get from then on.
+ * A computed result that disagrees with a current cached answer (an ACS
+ * write) replaces it and moves the cache generation.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from the walker.
@@ -269,7 +234,7 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 			found = p2px_current(e, stamp, &ans, cached);
 	}
 
-	ret = p2px_walk_calc(provider, client, res);
+	ret = p2px_walk(provider, client, 0, res, NULL);
 	if (ret)
 		goto out;
 	if (found)

@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pdma-ext topology walker: the only way the kernel decides a pair. It
- * keeps, for every PCI function it was asked about and every bridge above
- * one, a record holding the function's struct p2px_topo_node, linked to
- * the record of its upstream bridge: the chains that topology_core.c
- * decides on, so the same decision code answers in the kernel and in the
- * host unit tests. Records are built once per topology generation (PCI
- * devices added or removed, drivers bound or unbound:
- * p2px_walk_topology_changed()) and survive cache flushes. ACS Control,
- * which changes without an event, is read only on the path between the
- * two devices: for answers once per device and cache stamp, for
- * explanations every time. Calls the core, the allowlist's policy and the
- * PCI core; nothing above it.
+ * p2pdma-ext topology walker, the only way the kernel decides a pair: a
+ * record (struct p2px_topo_node) per PCI function asked about and per
+ * bridge above one, linked upwards, built once per topology generation;
+ * topology_core.c decides on these chains (Documentation/design.rst,
+ * "One way to an answer").
  *
  * Locking: p2px_rec_lock (a mutex) protects the record table and every
  * record, including the nodes the core reads while deciding. Records are
@@ -26,26 +19,16 @@
 #include "compat.h"
 #include "topology.h"
 
-/**
- * struct p2px_rec - one PCI function as the decision core sees it
- * @hnode: in p2px_recs, by @node.id
- * @pdev: the function it describes (no reference: valid while @gen is)
- * @gen: topology generation it was built in
- * @acs_read: @node.acs_ctrl was read in cache stamp @acs_stamp
- * @acs_stamp: see @acs_read
- * @depth: bridges above it
- * @node: the description; @node.up is the upstream bridge's record's
- * @host: the host bridge above it (@node.host points here)
- */
+/* One PCI function as the decision core sees it. */
 struct p2px_rec {
-	struct hlist_node hnode;
-	struct pci_dev *pdev;
-	unsigned int gen;
-	bool acs_read;
+	struct hlist_node hnode;	/* in p2px_recs, by node.id */
+	struct pci_dev *pdev;		/* no reference: valid while gen is */
+	unsigned int gen;		/* topology generation it was built in */
+	bool acs_read;			/* node.acs_ctrl read in acs_stamp */
 	unsigned int acs_stamp;
-	int depth;
-	struct p2px_topo_node node;
-	struct p2px_topo_bridge host;
+	int depth;			/* bridges above it */
+	struct p2px_topo_node node;	/* node.up: the upstream bridge's */
+	struct p2px_topo_bridge host;	/* node.host points here */
 };
 
 static DEFINE_HASHTABLE(p2px_recs, 9);
@@ -88,10 +71,7 @@ static struct p2px_rec *p2px_rec_get(u64 id)
 	return r;
 }
 
-/*
- * The record of @pdev, those of the bridges above it made current on the
- * way up. Counting stops past P2PX_TOPO_MAX_DEPTH, where the core refuses.
- */
+/* The record of @pdev, the bridges' above it made current (bounded). */
 static struct p2px_rec *p2px_rec_chain(struct pci_dev *pdev, unsigned int gen)
 {
 	struct p2px_rec *r, *first = NULL, *child = NULL;
@@ -147,13 +127,11 @@ static u16 p2px_rec_acs(struct p2px_rec *r, unsigned int stamp, bool fresh)
 }
 
 /*
- * Config space reads are the costly part of a walk: like upstream, read
- * ACS Control only on the path between the two devices (the provider's
- * side up to and including the common device, the client's below it),
- * which is all the decision looks at; unless @fresh, only where it was
- * not read in @stamp. Records are shared, so the common device is the
- * first record both chains reach, at the same depth.
- * Return: whether the path is direct (the core then reads no policy).
+ * Config reads are the costly part of a walk: read ACS Control only on the
+ * path between the two devices, all the decision looks at (unless @fresh,
+ * only where it was not read in @stamp). Records are shared, so the common
+ * device is the first record both chains reach. Return: whether the path
+ * is direct (the core then reads no policy).
  */
 static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 			      unsigned int stamp, bool fresh)
@@ -177,10 +155,22 @@ static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
 	return !redir;
 }
 
-/* Decide with the core: the whole result into @res, or else into @ans. */
-static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_result *res,
-		     struct p2px_topo_answer *ans)
+/**
+ * p2px_walk() - decide a pair with the core
+ * @provider: device whose BAR is the P2P memory
+ * @client: device that would DMA to it
+ * @stamp: without @res, the cache stamp the answer is for
+ *	(p2px_topo_stamp()): ACS Control read in it is not read again
+ * @res: if not NULL, receives the whole result (p2px_topo_calc()), from
+ *	ACS Control read now
+ * @ans: else receives the answer (p2px_topo_answer())
+ *
+ * Context: process context (reads config space, may allocate).
+ * Return: 0 with @res or @ans filled in, or a negative errno.
+ */
+int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
+	      unsigned int stamp, struct p2px_topo_result *res,
+	      struct p2px_topo_answer *ans)
 {
 	unsigned int gen = (unsigned int)atomic_read(&p2px_topo_gen);
 	struct p2px_topo_policy pol;
@@ -209,43 +199,6 @@ static int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 out:
 	mutex_unlock(&p2px_rec_lock);
 	return ret;
-}
-
-/**
- * p2px_walk_calc() - how @client can reach memory of @provider, and why
- * @provider: device whose BAR is the P2P memory
- * @client: device that would DMA to it
- * @res: the answer and its reasons (p2px_topo_calc())
- *
- * Reads ACS Control on the path from the hardware.
- *
- * Context: process context (reads config space, may allocate).
- * Return: 0 with @res filled in, or a negative errno.
- */
-int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
-		   struct p2px_topo_result *res)
-{
-	return p2px_walk(provider, client, 0, res, NULL);
-}
-
-/**
- * p2px_walk_answer() - map type and distance of a pair, without the why
- * @provider: device whose BAR is the P2P memory
- * @client: device that would DMA to it
- * @stamp: the cache stamp the answer is for (p2px_topo_stamp()): ACS
- *	Control read in it is not read again
- * @ans: the answer: what p2px_walk_calc() says in @map and @distance
- *
- * Looks at the host bridges and the allowlist only when the path goes
- * through the host bridge (p2px_topo_answer()).
- *
- * Context: process context (reads config space, may allocate).
- * Return: 0 with @ans filled in, or a negative errno.
- */
-int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_answer *ans)
-{
-	return p2px_walk(provider, client, stamp, NULL, ans);
 }
 
 /**

@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * p2pdma-ext topology: the kernel side of the decision core, in one-way
- * layers (each file calls only the layers below it):
- *
- *   topo_api.c, topo_ioctl.c, topo_debugfs.c   interfaces
- *   topocache.c                                 cached answers
- *   topology.c                                  the walker over struct pci_dev
- *   allowlist.c, pci_lookup.c                   policy data, PCI lookups
- *   topology_core.c                             the decision (plain C)
- *
- * Documentation/design.rst describes the layers.
+ * p2pdma-ext topology, the kernel side of the decision core, in one-way
+ * layers (Documentation/design.rst): interfaces (topo_api.c, topo_ioctl.c,
+ * topo_debugfs.c) over the cache (topocache.c) over the walker
+ * (topology.c) over policy data and PCI lookups (allowlist.c,
+ * pci_lookup.c) over the decision (topology_core.c).
  */
 #ifndef P2PX_TOPOLOGY_H
 #define P2PX_TOPOLOGY_H
@@ -24,17 +19,7 @@
 struct dentry;
 
 /* The uapi value (also enum p2pdma_ext_map_type's) of a core map type. */
-static inline u32 p2px_map_uapi(enum p2px_topo_map map)
-{
-	switch (map) {
-	case P2PX_TOPO_MAP_BUS_ADDR:
-		return P2PDMA_EXT_TOPO_MAP_BUS_ADDR;
-	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
-		return P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE;
-	default:
-		return P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED;
-	}
-}
+#define p2px_map_uapi(map)	((u32)(map) + P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
 
 /* allowlist.c: host-bridge allowlist module parameters */
 void p2px_policy_fill(struct p2px_topo_policy *pol);
@@ -42,17 +27,18 @@ unsigned int p2px_policy_generation(void);
 void p2px_allowlist_exit(void);
 
 /* topology.c: the walker */
-int p2px_walk_calc(struct pci_dev *provider, struct pci_dev *client,
-		   struct p2px_topo_result *res);
-int p2px_walk_answer(struct pci_dev *provider, struct pci_dev *client,
-		     unsigned int stamp, struct p2px_topo_answer *ans);
+int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
+	      unsigned int stamp, struct p2px_topo_result *res,
+	      struct p2px_topo_answer *ans);
 void p2px_walk_topology_changed(void);
 void p2px_walk_exit(void);
 
 /* topocache.c: cached answers */
-#define P2PX_PAIR_CACHED	0x1	/* in: a current cache entry may answer */
-#define P2PX_PAIR_FROM_CACHE	0x1	/* out: a current cache entry existed */
-#define P2PX_PAIR_REFRESHED	0x2	/* out: ... and it was out of date */
+/* in: a current cache entry may answer */
+#define P2PX_PAIR_CACHED	P2PDMA_EXT_TOPO_Q_CACHED
+/* out: a current cache entry existed; ... and it was out of date */
+#define P2PX_PAIR_FROM_CACHE	P2PDMA_EXT_TOPO_F_FROM_CACHE
+#define P2PX_PAIR_REFRESHED	P2PDMA_EXT_TOPO_F_REFRESHED
 
 /**
  * struct p2px_cache_stats - counters of the topology cache
@@ -100,7 +86,7 @@ int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
 long p2px_ioctl_topo_pairs(void __user *uarg);
 long p2px_ioctl_topo_matrix(void __user *uarg);
 
-/* topo_debugfs.c: topology, pair, flush, stats, bench in debugfs */
+/* topo_debugfs.c: topology, pair, flush, stats in debugfs */
 void p2px_topo_debugfs_init(struct dentry *dir);
 
 #endif /* P2PX_TOPOLOGY_H */

@@ -1,68 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdma-ext topology decision core: mapping type and distance of a
- * provider/client pair, the host bridge allowlist, its parameter syntax
- * and the human-readable explanation of every answer.
- *
- * Everything here works on struct p2px_topo_node descriptions only, so it
- * builds both as kernel code and as plain C for the host unit tests.
+ * provider/client pair, the host bridge allowlist and its parameter syntax,
+ * and the explanation of every answer. Plain C on struct p2px_topo_node
+ * descriptions: built into the module and into the host unit tests.
  */
 #include "topology_core.h"
 
-#ifndef __KERNEL__
+#ifdef __KERNEL__
+#include <linux/ctype.h>
+#else
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #define __printf(a, b)	/* the kernel build checks the formats */
 #endif
 
-/*
- * Built-in host bridge allowlist: the numeric ids of the newest upstream
- * table.  A host bridge is identified by its "root" device (see struct
- * p2px_topo_bridge).
- */
+/* Built-in host bridge allowlist (root device ids): upstream's newest. */
 static const struct p2px_topo_entry p2px_builtin_table[] = {
-	/* Intel Xeon E5 / Core i7: only within one host bridge */
-	{ 0x8086, 0x3c00, P2PX_TOPO_F_SAME_HB },
-	{ 0x8086, 0x3c01, P2PX_TOPO_F_SAME_HB },
-	/* Intel Xeon E7 v3 / E5 v3: only within one host bridge */
-	{ 0x8086, 0x2f00, P2PX_TOPO_F_SAME_HB },
-	{ 0x8086, 0x2f01, P2PX_TOPO_F_SAME_HB },
+	/* Intel Xeon E5 / Core i7, E7 v3 / E5 v3: only within one host bridge */
+	{ 0x8086, 0x3c00, P2PX_TOPO_F_SAME_HB }, { 0x8086, 0x3c01, P2PX_TOPO_F_SAME_HB },
+	{ 0x8086, 0x2f00, P2PX_TOPO_F_SAME_HB }, { 0x8086, 0x2f01, P2PX_TOPO_F_SAME_HB },
 	/* Intel Skylake-E */
-	{ 0x8086, 0x2030, 0 },
-	{ 0x8086, 0x2031, 0 },
-	{ 0x8086, 0x2032, 0 },
-	{ 0x8086, 0x2033, 0 },
-	{ 0x8086, 0x2020, 0 },
-	{ 0x8086, 0x09a2, 0 },
+	{ 0x8086, 0x2030, 0 }, { 0x8086, 0x2031, 0 }, { 0x8086, 0x2032, 0 },
+	{ 0x8086, 0x2033, 0 }, { 0x8086, 0x2020, 0 }, { 0x8086, 0x09a2, 0 },
 	/* Intel DSA / IAA (Sapphire Rapids, Granite Rapids-D, Diamond Rapids) */
-	{ 0x8086, 0x0b25, 0 },
-	{ 0x8086, 0x0cfe, 0 },
-	{ 0x8086, 0x11fb, 0 },
-	{ 0x8086, 0x1212, 0 },
-	{ 0x8086, 0x1216, 0 },
+	{ 0x8086, 0x0b25, 0 }, { 0x8086, 0x0cfe, 0 }, { 0x8086, 0x11fb, 0 },
+	{ 0x8086, 0x1212, 0 }, { 0x8086, 0x1216, 0 },
 	/* Intel QAT 4xxx family */
-	{ 0x8086, 0x4940, 0 },
-	{ 0x8086, 0x4942, 0 },
-	{ 0x8086, 0x4944, 0 },
-	{ 0x8086, 0x4946, 0 },
-	{ 0x8086, 0x4948, 0 },
+	{ 0x8086, 0x4940, 0 }, { 0x8086, 0x4942, 0 }, { 0x8086, 0x4944, 0 },
+	{ 0x8086, 0x4946, 0 }, { 0x8086, 0x4948, 0 },
 	/* Google SoCs: any device id */
 	{ 0x1ae0, 0x0000, P2PX_TOPO_F_ANY_DEVICE },
 	/* NVIDIA CPUs */
-	{ 0x10de, 0x2f95, 0 },
-	{ 0x10de, 0x2f96, 0 },
-	{ 0x10de, 0x2f97, 0 },
+	{ 0x10de, 0x2f95, 0 }, { 0x10de, 0x2f96, 0 }, { 0x10de, 0x2f97, 0 },
 	{ 0x10de, 0x2f98, 0 },
 };
 
-#define P2PX_BUILTIN_NR	ARRAY_SIZE(p2px_builtin_table)
-
 /* Longest piece of an offending parameter token quoted in a message. */
 #define P2PX_QUOTE_MAX	32
+#define P2PX_NO_ROOT " has no root device (00.0 or Root Port) that the allowlist could match."
 
-/* ------------------------------------------------------------------ */
-/* Bounded text output, like snprintf() but appending                  */
-
+/* Bounded text output, like snprintf() but appending. */
 struct p2px_sink {
 	char *buf;
 	size_t len;
@@ -94,13 +73,13 @@ static __printf(2, 3) void p2px_printf(struct p2px_sink *s, const char *fmt,
 
 #define p2px_putc(s, c)		p2px_printf(s, "%c", c)
 #define p2px_puts(s, str)	p2px_printf(s, "%s", str)
+#define p2px_put_ids(s, v, d)	p2px_printf(s, "%04x:%04x", v, d)
 
 static int p2px_sink_done(const struct p2px_sink *s)
 {
 	return s->pos > INT_MAX ? INT_MAX : (int)s->pos;
 }
 
-/* DDDD:BB:DD.F */
 static void p2px_put_name(struct p2px_sink *s, u64 id)
 {
 	p2px_printf(s, "%04llx:%02x:%02x.%u",
@@ -109,17 +88,10 @@ static void p2px_put_name(struct p2px_sink *s, u64 id)
 		    P2PX_TOPO_ID_DEVFN(id) & 7);
 }
 
-/* DDDD:BB */
 static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
 {
 	p2px_printf(s, "%04llx:%02x", (unsigned long long)(hb_id >> 8),
 		    (unsigned int)(hb_id & 0xff));
-}
-
-/* VVVV:DDDD */
-static void p2px_put_ids(struct p2px_sink *s, u16 vendor, u16 device)
-{
-	p2px_printf(s, "%04x:%04x", vendor, device);
 }
 
 /**
@@ -184,27 +156,16 @@ const char *p2px_topo_reason_str(enum p2px_topo_reason reason)
 	       p2px_reason_names[reason] : "unknown";
 }
 
-/* ------------------------------------------------------------------ */
-/* Host bridge allowlist                                               */
-
-static bool p2px_entry_matches(const struct p2px_topo_entry *e,
-			       u16 vendor, u16 device)
-{
-	if (e->vendor != vendor)
-		return false;
-	return (e->flags & P2PX_TOPO_F_ANY_DEVICE) || e->device == device;
-}
-
 static const struct p2px_topo_entry *
 p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 		 u16 vendor, u16 device)
 {
 	unsigned int i;
 
-	if (!tbl)
-		return NULL;
-	for (i = 0; i < nr; i++)
-		if (p2px_entry_matches(&tbl[i], vendor, device))
+	for (i = 0; tbl && i < nr; i++)
+		if (tbl[i].vendor == vendor &&
+		    ((tbl[i].flags & P2PX_TOPO_F_ANY_DEVICE) ||
+		     tbl[i].device == device))
 			return &tbl[i];
 	return NULL;
 }
@@ -218,63 +179,44 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
  *	P2PX_TOPO_F_BUILTIN, or P2PX_TOPO_F_REMOVED when only a built-in
  *	entry the admin disabled matched; 0 when nothing matched (may be NULL)
  *
- * The admin's extra entries are consulted first, so they also override the
- * flags of a built-in entry.  Then, unless the id matches a removed entry,
- * the built-in table.  The first matching entry of a list decides.
+ * The admin's extra entries first (they override a built-in entry's
+ * flags), then, unless a removed entry matches, the built-in table; the
+ * first matching entry of a list decides.
  *
  * Return: true if an entry allows this root device.
  */
 bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags)
 {
-	const struct p2px_topo_entry *e;
-	u32 dummy;
+	const struct p2px_topo_entry *e = NULL;
+	u32 f = 0;
 
-	if (!flags)
-		flags = &dummy;
-	*flags = 0;
-
-	if (al) {
+	if (al)
 		e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
-		if (e) {
-			*flags = (e->flags & P2PX_TOPO_F_ENTRY_MASK) |
-				 P2PX_TOPO_F_EXTRA;
-			return true;
+	if (e) {
+		f = P2PX_TOPO_F_EXTRA;
+	} else {
+		e = p2px_first_match(p2px_builtin_table,
+				     ARRAY_SIZE(p2px_builtin_table),
+				     vendor, device);
+		if (e && al && p2px_first_match(al->removed, al->nr_removed,
+						vendor, device)) {
+			f = P2PX_TOPO_F_REMOVED;
+			e = NULL;
+		} else if (e) {
+			f = P2PX_TOPO_F_BUILTIN;
 		}
 	}
-
-	e = p2px_first_match(p2px_builtin_table, P2PX_BUILTIN_NR,
-			     vendor, device);
-	if (!e)
-		return false;
-
-	if (al && p2px_first_match(al->removed, al->nr_removed,
-				   vendor, device)) {
-		*flags = P2PX_TOPO_F_REMOVED;
-		return false;
-	}
-
-	*flags = (e->flags & P2PX_TOPO_F_ENTRY_MASK) | P2PX_TOPO_F_BUILTIN;
-	return true;
+	if (e)
+		f |= e->flags & P2PX_TOPO_F_ENTRY_MASK;
+	if (flags)
+		*flags = f;
+	return e;
 }
-
-/* ------------------------------------------------------------------ */
-/* Allowlist parameter syntax: VVVV:DDDD[:same],...                    */
 
 static bool p2px_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int p2px_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Exactly [s, s + len): optional 0x, then one to four hex digits. */
@@ -290,11 +232,9 @@ static bool p2px_parse_hex16(const char *s, size_t len, u16 *val)
 	if (len < 1 || len > 4)
 		return false;
 	for (i = 0; i < len; i++) {
-		int d = p2px_hex_digit(s[i]);
-
-		if (d < 0)
+		if (!isxdigit((unsigned char)s[i]))
 			return false;
-		v = (v << 4) | (unsigned int)d;
+		v = v << 4 | (s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
 	}
 	*val = (u16)v;
 	return true;
@@ -305,44 +245,37 @@ static bool p2px_field_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && !memcmp(s, word, len);
 }
 
-/*
- * Parse one non-empty token.  Return NULL on success or a description of
- * what is wrong with it.
- */
+/* Parse one non-empty token; Return: NULL, or what is wrong with it. */
 static const char *p2px_parse_entry(const char *tok, size_t len,
 				    struct p2px_topo_entry *e)
 {
-	size_t start[3], flen[3];
-	unsigned int nf = 0;
-	size_t i, from = 0;
+	const char *f[3], *end = tok + len, *colon;
+	size_t flen[3];
+	unsigned int nf;
 
-	for (i = 0; i <= len; i++) {
-		if (i < len && tok[i] != ':')
-			continue;
+	for (nf = 0;; nf++, tok = colon + 1) {
 		if (nf == 3)
 			return "too many ':' separated fields";
-		start[nf] = from;
-		flen[nf] = i - from;
-		nf++;
-		from = i + 1;
+		colon = memchr(tok, ':', (size_t)(end - tok));
+		f[nf] = tok;
+		flen[nf] = (size_t)((colon ? colon : end) - tok);
+		if (!colon)
+			break;
 	}
-	if (nf < 2)
+	if (!nf)
 		return "expected VVVV:DDDD[:same]";
-
 	e->flags = 0;
 	e->device = 0;
-	if (!p2px_parse_hex16(tok + start[0], flen[0], &e->vendor))
+	if (!p2px_parse_hex16(f[0], flen[0], &e->vendor))
 		return "vendor id is not 1-4 hex digits";
 	if (e->vendor == 0x0000 || e->vendor == 0xffff)
 		return "invalid vendor id";
-
-	if (p2px_field_is(tok + start[1], flen[1], "*"))
+	if (p2px_field_is(f[1], flen[1], "*"))
 		e->flags |= P2PX_TOPO_F_ANY_DEVICE;
-	else if (!p2px_parse_hex16(tok + start[1], flen[1], &e->device))
+	else if (!p2px_parse_hex16(f[1], flen[1], &e->device))
 		return "device id is not 1-4 hex digits or '*'";
-
-	if (nf == 3) {
-		if (!p2px_field_is(tok + start[2], flen[2], "same"))
+	if (nf == 2) {
+		if (!p2px_field_is(f[2], flen[2], "same"))
 			return "unknown flag (only 'same' is known)";
 		e->flags |= P2PX_TOPO_F_SAME_HB;
 	}
@@ -357,9 +290,7 @@ static void p2px_put_quoted(struct p2px_sink *s, const char *tok, size_t len)
 	p2px_putc(s, '"');
 	for (i = 0; i < len && i < P2PX_QUOTE_MAX; i++)
 		p2px_putc(s, tok[i] >= 0x20 && tok[i] < 0x7f ? tok[i] : '?');
-	if (len > P2PX_QUOTE_MAX)
-		p2px_puts(s, "...");
-	p2px_putc(s, '"');
+	p2px_puts(s, len > P2PX_QUOTE_MAX ? "...\"" : "\"");
 }
 
 /**
@@ -383,68 +314,50 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 			      unsigned int max, unsigned int *n,
 			      char *err, size_t errlen)
 {
-	const char *p = s, *excess = NULL;
+	const char *p = s, *tok, *end, *excess = NULL, *why;
+	struct p2px_topo_entry e;
+	unsigned int count = 0;		/* valid entries, stored or not */
 	struct p2px_sink es;
-	unsigned int count = 0, seen = 0;
-	size_t excess_len = 0;
+	size_t len = 0;
 
 	p2px_sink_init(&es, err, errlen);
 	if (n)
 		*n = 0;
-	if (!p)
-		return 0;
-	while (p2px_is_space(*p))
+	while (p && p2px_is_space(*p))
 		p++;
-	if (!*p)
+	if (!p || !*p)
 		return 0;
-
 	for (;;) {
-		const char *tok = p, *end;
-		struct p2px_topo_entry e;
-		const char *why;
-		size_t len;
-
-		while (*p && *p != ',')
-			p++;
-		end = p;
-		while (end > tok && p2px_is_space(end[-1]))
+		for (tok = p; *p && *p != ','; p++)
+			;
+		for (end = p; end > tok && p2px_is_space(end[-1]);)
 			end--;
-		len = (size_t)(end - tok);
-
-		if (!len) {
+		if (end == tok) {
 			p2px_printf(&es, "empty entry after %u valid one(s)",
-				    seen);
+				    count);
 			return -EINVAL;
 		}
-		why = p2px_parse_entry(tok, len, &e);
+		why = p2px_parse_entry(tok, (size_t)(end - tok), &e);
 		if (why) {
 			p2px_puts(&es, "bad entry ");
-			p2px_put_quoted(&es, tok, len);
-			p2px_puts(&es, ": ");
-			p2px_puts(&es, why);
+			p2px_put_quoted(&es, tok, (size_t)(end - tok));
+			p2px_printf(&es, ": %s", why);
 			return -EINVAL;
 		}
-		if (seen < UINT_MAX)
-			seen++;
-		if (count < max) {
-			if (out)
-				out[count] = e;
-			count++;
-		} else if (!excess) {
+		if (count < max && out)
+			out[count] = e;
+		if (count++ == max) {
 			excess = tok;
-			excess_len = len;
+			len = (size_t)(end - tok);
 		}
-
-		if (!*p)
+		if (!*p++)
 			break;
-		p++;	/* the ',' */
 		while (p2px_is_space(*p))
 			p++;
 	}
-
 	if (excess) {
 		p2px_puts(&es, "too many entries at ");
-		p2px_put_quoted(&es, excess, excess_len);
+		p2px_put_quoted(&es, excess, len);
 		p2px_printf(&es, ": at most %u", max);
 		return -E2BIG;
 	}
@@ -484,46 +397,10 @@ int p2px_topo_allowlist_format(const struct p2px_topo_entry *e,
 	return p2px_sink_done(&s);
 }
 
-/* ------------------------------------------------------------------ */
-/* The decision                                                        */
-
-/* Number of nodes from @n to the top of its hierarchy, or -ELOOP. */
-static int p2px_chain_len(const struct p2px_topo_node *n)
-{
-	int len = 0;
-
-	for (; n; n = n->up) {
-		if (len >= P2PX_TOPO_MAX_DEPTH)
-			return -ELOOP;
-		len++;
-	}
-	return len;
-}
-
-/* The P2PX_TOPO_ACS_REDIR bits @n has set, 0 without an ACS capability. */
-static u16 p2px_acs_redir_bits(const struct p2px_topo_node *n)
-{
-	return n->has_acs ? n->acs_ctrl & P2PX_TOPO_ACS_REDIR : 0;
-}
-
-static void p2px_note_acs(struct p2px_topo_result *res,
-			  const struct p2px_topo_node *n)
-{
-	u16 bits = p2px_acs_redir_bits(n);
-
-	if (!bits)
-		return;
-	if (res->acs_count < P2PX_TOPO_MAX_ACS) {
-		res->acs[res->acs_count].id = n->id;
-		res->acs[res->acs_count].bits = bits;
-	}
-	res->acs_count++;
-}
-
 /*
- * The path between two nodes: where they meet, how far apart they are,
- * the nodes whose ACS settings count. Both p2px_topo_calc() and
- * p2px_topo_answer() decide on it, so the two cannot disagree.
+ * The path between two nodes, which both p2px_topo_calc() and
+ * p2px_topo_answer() decide on, so the two cannot disagree: the common
+ * device (or NULL), the steps from each side up to it, the distance.
  */
 struct p2px_path {
 	const struct p2px_topo_node *common;
@@ -532,12 +409,22 @@ struct p2px_path {
 	int distance;
 };
 
+/* Number of nodes from @n to the top of its hierarchy, or -ELOOP. */
+static int p2px_chain_len(const struct p2px_topo_node *n)
+{
+	int len = 0;
+
+	for (; n; n = n->up)
+		if (len++ >= P2PX_TOPO_MAX_DEPTH)
+			return -ELOOP;
+	return len;
+}
+
 static int p2px_path_find(const struct p2px_topo_node *provider,
 			  const struct p2px_topo_node *client,
 			  struct p2px_path *path)
 {
 	int plen = p2px_chain_len(provider), clen = p2px_chain_len(client);
-
 	const struct p2px_topo_node *a = provider, *b = client;
 	int i = 0, j = 0;
 
@@ -564,22 +451,27 @@ static int p2px_path_find(const struct p2px_topo_node *provider,
 }
 
 /*
- * Notes in @note (when not NULL) every device of the @count nodes from @n
- * up whose ACS redirects P2P; without @note, stops at the first.
- * Return: whether any device redirects.
+ * Whether a device of the @count nodes from @n up redirects P2P with ACS;
+ * with @note, every such device is noted in it, else the first one ends it.
  */
 static bool p2px_nodes_redirect(const struct p2px_topo_node *n, int count,
 				struct p2px_topo_result *note)
 {
 	bool any = false;
+	u16 bits;
 	int i;
 
 	for (i = 0; i < count; n = n->up, i++) {
-		if (!p2px_acs_redir_bits(n))
+		bits = n->has_acs ? n->acs_ctrl & P2PX_TOPO_ACS_REDIR : 0;
+		if (!bits)
 			continue;
 		if (!note)
 			return true;
-		p2px_note_acs(note, n);
+		if (note->acs_count < P2PX_TOPO_MAX_ACS) {
+			note->acs[note->acs_count].id = n->id;
+			note->acs[note->acs_count].bits = bits;
+		}
+		note->acs_count++;
 		any = true;
 	}
 	return any;
@@ -601,82 +493,66 @@ static bool p2px_path_redirects(const struct p2px_topo_node *provider,
 	return p2px_nodes_redirect(client, path->csteps, note) || p;
 }
 
-static void p2px_describe_host(const struct p2px_topo_bridge *br,
-			       const struct p2px_topo_policy *al,
-			       struct p2px_topo_hb_info *hb)
-{
-	if (!br)
-		return;
-	hb->known = true;
-	hb->id = br->id;
-	if (!br->has_root)
-		return;
-	hb->has_root = true;
-	hb->vendor = br->root_vendor;
-	hb->device = br->root_device;
-	hb->listed = p2px_topo_allowlist_find(al, hb->vendor, hb->device,
-					      &hb->flags);
-}
-
-static bool p2px_same_host(const struct p2px_topo_bridge *p,
-			   const struct p2px_topo_bridge *c)
-{
-	return p && c && (p == c || p->id == c->id);
-}
-
-/* What the allowlist alone says about the path through the host bridge. */
+/*
+ * Describe both host bridges in @hb (zeroed by the caller) and say what
+ * the allowlist alone says about a path through them.
+ */
 static enum p2px_topo_reason
-p2px_judge_hosts(const struct p2px_topo_hb_info *p,
-		 const struct p2px_topo_hb_info *c, bool same_host)
+p2px_judge_hosts(const struct p2px_topo_bridge *br0,
+		 const struct p2px_topo_bridge *br1,
+		 const struct p2px_topo_policy *pol,
+		 struct p2px_topo_hb_info hb[2], bool *same)
 {
-	if (same_host) {
-		if (!p->has_root)
-			return P2PX_TOPO_REASON_NO_HOST_ROOT;
-		return p->listed ? P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED :
-				   P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
+	const struct p2px_topo_bridge *br[2] = { br0, br1 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!br[i])
+			continue;
+		hb[i].known = true;
+		hb[i].id = br[i]->id;
+		if (!br[i]->has_root)
+			continue;
+		hb[i].has_root = true;
+		hb[i].vendor = br[i]->root_vendor;
+		hb[i].device = br[i]->root_device;
+		hb[i].listed = p2px_topo_allowlist_find(pol, hb[i].vendor,
+							hb[i].device,
+							&hb[i].flags);
 	}
-	if (!p->has_root || !c->has_root)
+	*same = br0 && br1 && (br0 == br1 || br0->id == br1->id);
+	if (!hb[0].has_root || (!*same && !hb[1].has_root))
 		return P2PX_TOPO_REASON_NO_HOST_ROOT;
-	if (!p->listed || !c->listed)
+	if (!hb[0].listed || (!*same && !hb[1].listed))
 		return P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
-	if ((p->flags | c->flags) & P2PX_TOPO_F_SAME_HB)
+	if (!*same && ((hb[0].flags | hb[1].flags) & P2PX_TOPO_F_SAME_HB))
 		return P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY;
 	return P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
 }
 
 /*
  * Why a path through the host bridge is allowed (CPU_ALLOWS,
- * HOST_BRIDGE_ALLOWED, TRUSTED_BY_PARAM) or refused (@hb_verdict).
+ * HOST_BRIDGE_ALLOWED, TRUSTED_BY_PARAM) or refused (@verdict), and the
+ * map type that follows.
  */
-static enum p2px_topo_reason
-p2px_host_reason(const struct p2px_topo_policy *pol,
-		 enum p2px_topo_reason hb_verdict)
+static enum p2px_topo_map p2px_host_map(const struct p2px_topo_policy *pol,
+					enum p2px_topo_reason verdict,
+					enum p2px_topo_reason *reason)
 {
 	if (pol->cpu_allows)
-		return P2PX_TOPO_REASON_CPU_ALLOWS;
-	if (hb_verdict == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED)
-		return P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED;
-	if (pol->trust_all)
-		return P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
-	return hb_verdict;
+		*reason = P2PX_TOPO_REASON_CPU_ALLOWS;
+	else if (verdict != P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED &&
+		 pol->trust_all)
+		*reason = P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
+	else
+		*reason = verdict;
+	return *reason == P2PX_TOPO_REASON_CPU_ALLOWS ||
+	       *reason == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED ||
+	       *reason == P2PX_TOPO_REASON_TRUSTED_BY_PARAM ?
+	       P2PX_TOPO_MAP_THRU_HOST_BRIDGE : P2PX_TOPO_MAP_NOT_SUPPORTED;
 }
 
-static bool p2px_host_allows(enum p2px_topo_reason reason)
-{
-	return reason == P2PX_TOPO_REASON_CPU_ALLOWS ||
-	       reason == P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED ||
-	       reason == P2PX_TOPO_REASON_TRUSTED_BY_PARAM;
-}
-
-static void p2px_result_init(struct p2px_topo_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
-	res->reason = P2PX_TOPO_REASON_BAD_INPUT;
-	res->detour = P2PX_TOPO_REASON_NONE;
-	res->hb_verdict = P2PX_TOPO_REASON_NONE;
-	res->distance = -1;
-}
+static const struct p2px_topo_policy p2px_no_policy;
 
 /**
  * p2px_topo_calc() - mapping type and distance of one provider/client pair
@@ -685,16 +561,14 @@ static void p2px_result_init(struct p2px_topo_result *res)
  * @pol: host bridge policy; NULL means the built-in allowlist only
  * @res: receives the answer and its explanation
  *
- * Follows upstream's rules.  The common upstream device is the first
- * provider-side device (the provider included) that is also on the
- * client's way up; the distance is the number of hops from each side to
- * it (0 for the same function, 2 for two functions of one device, 4 for
- * two devices below one switch).  Every device on the provider's side up
- * to and including the common one, and every device on the client's side
- * below it, must not redirect P2P with ACS.  Otherwise, or without a
- * common device (the distance then is the length of both chains added),
- * the traffic has to go through the host bridge, which the CPU rule, the
- * trust-all switch or the host bridge allowlist must allow.
+ * Upstream's rules: the distance is the number of hops from each side to
+ * the first common upstream device (0 for the same function, 2 for two
+ * functions of one device, 4 for two devices below one switch; without
+ * one, both chain lengths added). The
+ * path is direct unless a device on it (the provider's side up to and
+ * including the common device, the client's below it) redirects P2P with
+ * ACS; else it goes through the host bridge, which the CPU rule, the
+ * trust-all switch or the allowlist must allow.
  *
  * Return: 0, -EINVAL if an argument is NULL, -ELOOP if an upstream chain
  * is longer than P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
@@ -704,31 +578,25 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_policy *pol,
 		   struct p2px_topo_result *res)
 {
-	static const struct p2px_topo_policy no_policy;
 	struct p2px_path path;
 
 	if (!res)
 		return -EINVAL;
-	p2px_result_init(res);
+	memset(res, 0, sizeof(*res));	/* NOT_SUPPORTED, no detour */
+	res->reason = P2PX_TOPO_REASON_BAD_INPUT;
+	res->distance = -1;
 	if (!provider || !client)
 		return -EINVAL;
 	if (!pol)
-		pol = &no_policy;
-
+		pol = &p2px_no_policy;
 	res->provider_id = provider->id;
 	res->client_id = client->id;
-
 	if (p2px_path_find(provider, client, &path)) {
 		res->reason = P2PX_TOPO_REASON_TOO_DEEP;
 		return -ELOOP;
 	}
-
-	p2px_describe_host(provider->host, pol, &res->hb[0]);
-	p2px_describe_host(client->host, pol, &res->hb[1]);
-	res->same_host = p2px_same_host(provider->host, client->host);
-	res->hb_verdict = p2px_judge_hosts(&res->hb[0], &res->hb[1],
-					   res->same_host);
-
+	res->hb_verdict = p2px_judge_hosts(provider->host, client->host, pol,
+					   res->hb, &res->same_host);
 	res->distance = path.distance;
 	if (path.common) {
 		res->has_common = true;
@@ -742,56 +610,8 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 	} else {
 		res->detour = P2PX_TOPO_REASON_NO_COMMON_UPSTREAM;
 	}
-
-	res->reason = p2px_host_reason(pol, res->hb_verdict);
-	res->map = p2px_host_allows(res->reason) ?
-		   P2PX_TOPO_MAP_THRU_HOST_BRIDGE : P2PX_TOPO_MAP_NOT_SUPPORTED;
+	res->map = p2px_host_map(pol, res->hb_verdict, &res->reason);
 	return 0;
-}
-
-/*
- * The first half of p2px_topo_calc(), without the explanation: reads
- * neither the host bridges nor the allowlist. Return: 1 for a direct path,
- * 0 for one through the host bridge (*@distance set either way), -EINVAL,
- * -ELOOP.
- */
-static int p2px_direct(const struct p2px_topo_node *provider,
-		       const struct p2px_topo_node *client, int *distance)
-{
-	struct p2px_path path;
-	int ret;
-
-	if (!provider || !client || !distance)
-		return -EINVAL;
-	ret = p2px_path_find(provider, client, &path);
-	if (ret)
-		return ret;
-	*distance = path.distance;
-	return path.common && !p2px_path_redirects(provider, client, &path,
-						   NULL);
-}
-
-/* The second half: the mapping type of a path through the host bridge. */
-static enum p2px_topo_map
-p2px_host_map(const struct p2px_topo_bridge *provider,
-	      const struct p2px_topo_bridge *client,
-	      const struct p2px_topo_policy *pol)
-{
-	static const struct p2px_topo_policy no_policy;
-	struct p2px_topo_hb_info hb[2] = {};
-	enum p2px_topo_reason verdict = P2PX_TOPO_REASON_NONE;
-
-	if (!pol)
-		pol = &no_policy;
-	/* The CPU rule comes first: no need to look the bridges up. */
-	if (!pol->cpu_allows) {
-		p2px_describe_host(provider, pol, &hb[0]);
-		p2px_describe_host(client, pol, &hb[1]);
-		verdict = p2px_judge_hosts(&hb[0], &hb[1],
-					   p2px_same_host(provider, client));
-	}
-	return p2px_host_allows(p2px_host_reason(pol, verdict)) ?
-	       P2PX_TOPO_MAP_THRU_HOST_BRIDGE : P2PX_TOPO_MAP_NOT_SUPPORTED;
 }
 
 /**
@@ -802,8 +622,8 @@ p2px_host_map(const struct p2px_topo_bridge *provider,
  * @ans: receives what p2px_topo_calc() would put in its @map and
  *	@distance fields
  *
- * p2px_direct(), then, only for a path through the host bridge,
- * p2px_host_map().
+ * Reads neither the host bridges nor @pol for a direct path, nor the host
+ * bridges when the CPU rule allows the path through them.
  *
  * Return: as p2px_topo_calc().
  */
@@ -812,18 +632,30 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 		     const struct p2px_topo_policy *pol,
 		     struct p2px_topo_answer *ans)
 {
-	int ret;
+	enum p2px_topo_reason verdict = P2PX_TOPO_REASON_NONE, reason;
+	struct p2px_topo_hb_info hb[2] = {};
+	struct p2px_path path;
+	bool same;
 
 	if (!ans)
 		return -EINVAL;
 	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
-	ret = p2px_direct(provider, client, &ans->distance);
-	if (ret < 0) {
-		ans->distance = -1;
-		return ret;
+	ans->distance = -1;
+	if (!provider || !client)
+		return -EINVAL;
+	if (p2px_path_find(provider, client, &path))
+		return -ELOOP;
+	ans->distance = path.distance;
+	if (path.common && !p2px_path_redirects(provider, client, &path, NULL)) {
+		ans->map = P2PX_TOPO_MAP_BUS_ADDR;
+		return 0;
 	}
-	ans->map = ret ? P2PX_TOPO_MAP_BUS_ADDR :
-		   p2px_host_map(provider->host, client->host, pol);
+	if (!pol)
+		pol = &p2px_no_policy;
+	if (!pol->cpu_allows)
+		verdict = p2px_judge_hosts(provider->host, client->host, pol,
+					   hb, &same);
+	ans->map = p2px_host_map(pol, verdict, &reason);
 	return 0;
 }
 
@@ -844,78 +676,46 @@ int p2px_topo_sum(int total, const struct p2px_topo_answer *ans)
 	       total + ans->distance;
 }
 
-/* ------------------------------------------------------------------ */
-/* Explanation                                                         */
-
-static void p2px_put_acs_bits(struct p2px_sink *s, u16 bits)
-{
-	static const struct { u16 bit; const char *name; } names[] = {
-		{ P2PX_TOPO_ACS_RR, "RR" },
-		{ P2PX_TOPO_ACS_CR, "CR" },
-		{ P2PX_TOPO_ACS_EC, "EC" },
-	};
-	const char *sep = "[";
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (bits & names[i].bit) {
-			p2px_printf(s, "%s%s", sep, names[i].name);
-			sep = " ";
-		}
-	}
-	p2px_puts(s, *sep == '[' ? "[]" : "]");
-}
-
 static unsigned int p2px_acs_listed(const struct p2px_topo_result *r)
 {
 	return r->acs_count < P2PX_TOPO_MAX_ACS ? r->acs_count :
 						  P2PX_TOPO_MAX_ACS;
 }
 
-static void p2px_put_hb(struct p2px_sink *s, const struct p2px_topo_hb_info *hb)
+/* @pre "host bridge DDDD:BB (root VVVV:DDDD)" @post */
+static void p2px_put_hb(struct p2px_sink *s, const char *pre,
+			const struct p2px_topo_hb_info *hb, const char *post)
 {
-	p2px_puts(s, "host bridge ");
-	if (!hb->known) {
+	p2px_printf(s, "%shost bridge ", pre);
+	if (!hb->known)
 		p2px_puts(s, "(unknown)");
-		return;
-	}
-	p2px_put_hb_name(s, hb->id);
-	if (hb->has_root) {
-		p2px_puts(s, " (root ");
-		p2px_put_ids(s, hb->vendor, hb->device);
-		p2px_putc(s, ')');
-	}
+	else
+		p2px_put_hb_name(s, hb->id);
+	if (hb->known && hb->has_root)
+		p2px_printf(s, " (root %04x:%04x)", hb->vendor, hb->device);
+	p2px_puts(s, post);
 }
 
-static void p2px_put_origin(struct p2px_sink *s, u32 flags)
-{
-	if (flags & P2PX_TOPO_F_EXTRA)
-		p2px_puts(s, " [added by " P2PX_TOPO_ALLOW_PARAM "]");
-	else if (flags & P2PX_TOPO_F_BUILTIN)
-		p2px_puts(s, " [built-in]");
-}
-
-/* How many host bridge sides matter: one if shared, else two. */
-static unsigned int p2px_hb_sides(const struct p2px_topo_result *r)
-{
-	return r->same_host ? 1 : 2;
-}
-
+/* Whether the admin would have to add an allowlist entry for @hb. */
 static bool p2px_hb_needs_entry(const struct p2px_topo_result *r,
 				const struct p2px_topo_hb_info *hb)
 {
-	if (!hb->has_root)
-		return false;
-	if (!hb->listed)
-		return true;
-	return !r->same_host && (hb->flags & P2PX_TOPO_F_SAME_HB);
+	return hb->has_root && (!hb->listed || (!r->same_host &&
+						(hb->flags & P2PX_TOPO_F_SAME_HB)));
+}
+
+static bool p2px_hb_same_ids(const struct p2px_topo_result *r)
+{
+	return r->hb[1].vendor == r->hb[0].vendor &&
+	       r->hb[1].device == r->hb[0].device;
 }
 
 static void p2px_explain_verdict(struct p2px_sink *s,
 				 const struct p2px_topo_result *r)
 {
-	const struct p2px_topo_hb_info *hb;
-	unsigned int i;
+	unsigned int i, sides = r->same_host ? 1 : 2;
+	const struct p2px_topo_hb_info *hb = r->hb;
+	bool same0 = hb[0].flags & P2PX_TOPO_F_SAME_HB;
 
 	switch (r->reason) {
 	case P2PX_TOPO_REASON_CPU_ALLOWS:
@@ -927,64 +727,44 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED:
 		p2px_puts(s, " Allowed by the host bridge allowlist:");
-		for (i = 0; i < p2px_hb_sides(r); i++) {
-			p2px_puts(s, i ? ", " : " ");
-			p2px_put_hb(s, &r->hb[i]);
-			p2px_put_origin(s, r->hb[i].flags);
-		}
+		for (i = 0; i < sides; i++)
+			p2px_put_hb(s, i ? ", " : " ", &hb[i],
+				    hb[i].flags & P2PX_TOPO_F_EXTRA ?
+				    " [added by " P2PX_TOPO_ALLOW_PARAM "]" :
+				    hb[i].flags & P2PX_TOPO_F_BUILTIN ?
+				    " [built-in]" : "");
 		p2px_putc(s, '.');
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED:
-		for (i = 0; i < p2px_hb_sides(r); i++) {
-			hb = &r->hb[i];
-			if (hb->listed)
-				continue;
-			p2px_puts(s, " Refused: ");
-			p2px_put_hb(s, hb);
-			if (hb->flags & P2PX_TOPO_F_REMOVED)
-				p2px_puts(s, " is a built-in entry disabled by the admin.");
-			else
-				p2px_puts(s, " is not in the host bridge allowlist.");
-		}
-		for (i = 0; i < p2px_hb_sides(r); i++) {
-			hb = &r->hb[i];
-			if (!hb->listed || !p2px_hb_needs_entry(r, hb))
-				continue;
-			p2px_puts(s, " Also, the entry for ");
-			p2px_put_hb(s, hb);
-			p2px_puts(s, " only allows peers below that host bridge.");
-		}
+		for (i = 0; i < sides; i++)
+			if (!hb[i].listed)
+				p2px_put_hb(s, " Refused: ", &hb[i],
+					    hb[i].flags & P2PX_TOPO_F_REMOVED ?
+					    " is a built-in entry disabled by the admin." :
+					    " is not in the host bridge allowlist.");
+		for (i = 0; i < sides; i++)
+			if (hb[i].listed && p2px_hb_needs_entry(r, &hb[i]))
+				p2px_put_hb(s, " Also, the entry for ", &hb[i],
+					    " only allows peers below that host bridge.");
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
 		p2px_puts(s, " Refused: the devices are below different host bridges (");
-		p2px_put_hb_name(s, r->hb[0].id);
+		p2px_put_hb_name(s, hb[0].id);
 		p2px_puts(s, " and ");
-		p2px_put_hb_name(s, r->hb[1].id);
+		p2px_put_hb_name(s, hb[1].id);
 		p2px_puts(s, ") and the allowlist entry for");
-		for (i = 0; i < 2; i++) {
-			hb = &r->hb[i];
-			if (!(hb->flags & P2PX_TOPO_F_SAME_HB))
-				continue;
-			if (i == 1 && (r->hb[0].flags & P2PX_TOPO_F_SAME_HB) &&
-			    hb->vendor == r->hb[0].vendor &&
-			    hb->device == r->hb[0].device)
-				continue;
-			p2px_puts(s, i && (r->hb[0].flags & P2PX_TOPO_F_SAME_HB) ?
-				  " / " : " ");
-			p2px_put_ids(s, hb->vendor, hb->device);
-		}
+		for (i = 0; i < 2; i++)
+			if ((hb[i].flags & P2PX_TOPO_F_SAME_HB) &&
+			    !(i && same0 && p2px_hb_same_ids(r)))
+				p2px_printf(s, "%s%04x:%04x",
+					    i && same0 ? " / " : " ",
+					    hb[i].vendor, hb[i].device);
 		p2px_puts(s, " only allows peers below one host bridge.");
 		break;
 	case P2PX_TOPO_REASON_NO_HOST_ROOT:
-		for (i = 0; i < p2px_hb_sides(r); i++) {
-			hb = &r->hb[i];
-			if (hb->has_root)
-				continue;
-			p2px_puts(s, " Refused: ");
-			p2px_put_hb(s, hb);
-			p2px_puts(s, " has no root device (00.0 or Root Port)");
-			p2px_puts(s, " that the allowlist could match.");
-		}
+		for (i = 0; i < sides; i++)
+			if (!hb[i].has_root)
+				p2px_put_hb(s, " Refused: ", &hb[i], P2PX_NO_ROOT);
 		break;
 	default:
 		break;
@@ -998,55 +778,43 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 static void p2px_explain_remedy(struct p2px_sink *s,
 				const struct p2px_topo_result *r)
 {
-	const struct p2px_topo_hb_info *hb;
-	unsigned int i, shown = p2px_acs_listed(r);
-	bool first = true;
+	bool refused = r->map == P2PX_TOPO_MAP_NOT_SUPPORTED, any = false;
+	unsigned int i, sides = r->same_host ? 1 : 2;
+	unsigned int shown = p2px_acs_listed(r);
+	const struct p2px_topo_hb_info *hb = r->hb;
 
 	if (shown) {
 		p2px_printf(s, " %s " P2PX_TOPO_ACS_CMDLINE "=",
-			    r->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
-			    "Remedy: add" : "For a direct path add");
+			    refused ? "Remedy: add" : "For a direct path add");
 		for (i = 0; i < shown; i++) {
 			if (i)
 				p2px_putc(s, ';');
 			p2px_put_name(s, r->acs[i].id);
 		}
-		if (r->acs_count > shown) {
+		if (r->acs_count > shown)
 			p2px_printf(s, " (plus %u more not listed here)",
 				    r->acs_count - shown);
-		}
 		p2px_puts(s, " to the kernel command line");
-		if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED)
-			p2px_putc(s, '.');
 	}
-
-	if (r->map != P2PX_TOPO_MAP_NOT_SUPPORTED ||
-	    (r->reason != P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED &&
-	     r->reason != P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY)) {
-		if (shown && r->map == P2PX_TOPO_MAP_NOT_SUPPORTED)
-			p2px_putc(s, '.');
-		return;
-	}
-
-	for (i = 0; i < p2px_hb_sides(r); i++) {
-		hb = &r->hb[i];
-		if (!p2px_hb_needs_entry(r, hb))
-			continue;
-		if (i == 1 && p2px_hb_needs_entry(r, &r->hb[0]) &&
-		    hb->vendor == r->hb[0].vendor &&
-		    hb->device == r->hb[0].device)
-			continue;
-		if (first) {
-			p2px_puts(s, shown ? "; or, if" : " Remedy: if");
-			p2px_puts(s, " the host bridge forwards peer-to-peer traffic,");
-			p2px_puts(s, " set " P2PX_TOPO_ALLOW_PARAM "=");
-			first = false;
-		} else {
-			p2px_putc(s, ',');
+	if (refused && (r->reason == P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED ||
+			r->reason == P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY)) {
+		for (i = 0; i < sides; i++) {
+			if (!p2px_hb_needs_entry(r, &hb[i]) ||
+			    (i && p2px_hb_needs_entry(r, &hb[0]) &&
+			     p2px_hb_same_ids(r)))
+				continue;
+			if (!any) {
+				p2px_puts(s, shown ? "; or, if" : " Remedy: if");
+				p2px_puts(s, " the host bridge forwards peer-to-peer traffic,");
+				p2px_puts(s, " set " P2PX_TOPO_ALLOW_PARAM "=");
+			} else {
+				p2px_putc(s, ',');
+			}
+			p2px_put_ids(s, hb[i].vendor, hb[i].device);
+			any = true;
 		}
-		p2px_put_ids(s, hb->vendor, hb->device);
 	}
-	if (first && shown)
+	if (shown && !any)
 		p2px_putc(s, '.');
 }
 
@@ -1088,11 +856,9 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
  * @buf: output buffer, always NUL-terminated when @len is not zero
  * @len: size of @buf
  *
- * Says what the answer is and why; when the answer is "no" or "through the
- * host bridge", also what to change: the pci=disable_acs_redir= kernel
- * command line for the devices with ACS redirect and/or the
- * p2pdma_ext.host_bridge_allow= entries for the host bridges that are
- * missing from the allowlist.
+ * What the answer is and why; unless the path is direct, also what to
+ * change: pci=disable_acs_redir= for the devices with ACS redirect and/or
+ * p2pdma_ext.host_bridge_allow= entries for host bridges not allowed.
  *
  * Return: the length of the full text like snprintf(), -EINVAL if @r is
  * NULL.
@@ -1100,64 +866,58 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
 int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		      size_t len)
 {
+	static const char *const acs_bits[] = { "RR", "CR", "EC" };
+	static const u16 acs_mask[] = {
+		P2PX_TOPO_ACS_RR, P2PX_TOPO_ACS_CR, P2PX_TOPO_ACS_EC,
+	};
 	struct p2px_sink s;
-	unsigned int i, shown;
+	unsigned int i, k;
+	const char *sep;
 
 	if (!r)
 		return -EINVAL;
 	p2px_sink_init(&s, buf, len);
-
 	p2px_put_name(&s, r->provider_id);
 	p2px_puts(&s, " -> ");
 	p2px_put_name(&s, r->client_id);
 	p2px_puts(&s, ": ");
-
-	switch (r->reason) {
-	case P2PX_TOPO_REASON_BAD_INPUT:
+	if (r->reason == P2PX_TOPO_REASON_BAD_INPUT) {
 		p2px_puts(&s, "not supported: invalid topology description.");
 		return p2px_sink_done(&s);
-	case P2PX_TOPO_REASON_TOO_DEEP:
+	}
+	if (r->reason == P2PX_TOPO_REASON_TOO_DEEP) {
 		p2px_printf(&s, "not supported: upstream chain longer than %d devices (loop?).",
 			    P2PX_TOPO_MAX_DEPTH);
 		return p2px_sink_done(&s);
-	default:
-		break;
 	}
-
-	switch (r->map) {
-	case P2PX_TOPO_MAP_BUS_ADDR:
-		p2px_puts(&s, "direct by PCI bus address");
-		break;
-	case P2PX_TOPO_MAP_THRU_HOST_BRIDGE:
-		p2px_puts(&s, "through the host bridge");
-		break;
-	default:
-		p2px_puts(&s, "not supported");
-		break;
-	}
-	p2px_printf(&s, ", distance %d.", r->distance);
-
+	p2px_printf(&s, "%s, distance %d.",
+		    r->map == P2PX_TOPO_MAP_BUS_ADDR ? "direct by PCI bus address" :
+		    r->map == P2PX_TOPO_MAP_THRU_HOST_BRIDGE ?
+		    "through the host bridge" : "not supported", r->distance);
 	if (r->has_common) {
 		p2px_puts(&s, " Common upstream device ");
 		p2px_put_name(&s, r->common_id);
 		p2px_putc(&s, '.');
 	}
-
 	if (r->detour == P2PX_TOPO_REASON_NO_COMMON_UPSTREAM) {
 		p2px_puts(&s, " No common upstream bridge: the path goes through the host bridge.");
 	} else if (r->detour == P2PX_TOPO_REASON_ACS_REDIRECT) {
-		shown = p2px_acs_listed(r);
-		p2px_printf(&s, " ACS redirect sends the traffic to the host bridge;");
+		p2px_puts(&s, " ACS redirect sends the traffic to the host bridge;");
 		p2px_printf(&s, " set on %u device(s):", r->acs_count);
-		for (i = 0; i < shown; i++) {
+		for (i = 0; i < p2px_acs_listed(r); i++) {
 			p2px_putc(&s, ' ');
 			p2px_put_name(&s, r->acs[i].id);
-			p2px_putc(&s, ' ');
-			p2px_put_acs_bits(&s, r->acs[i].bits);
+			p2px_puts(&s, " [");
+			for (k = 0, sep = ""; k < ARRAY_SIZE(acs_mask); k++) {
+				if (r->acs[i].bits & acs_mask[k]) {
+					p2px_printf(&s, "%s%s", sep, acs_bits[k]);
+					sep = " ";
+				}
+			}
+			p2px_putc(&s, ']');
 		}
 		p2px_putc(&s, '.');
 	}
-
 	if (r->map != P2PX_TOPO_MAP_BUS_ADDR) {
 		p2px_explain_verdict(&s, r);
 		p2px_explain_remedy(&s, r);

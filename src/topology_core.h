@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * p2pdma-ext topology decision core.
- *
- * Decides whether two PCI functions can do peer-to-peer DMA, how (directly
- * by PCI bus address, or through the host bridge) and how far apart they
- * are, from an abstract description of the PCI hierarchy.  The rules and
- * the distances are those of the upstream PCI_P2PDMA code; the code here
- * knows nothing about struct pci_dev, so the same file is built into the
- * kernel module and into the host unit tests.
- *
- * No allocation, no locking (callers serialise), no recursion; every walk
- * is bounded by P2PX_TOPO_MAX_DEPTH.
+ * p2pdma-ext topology decision core (upstream's PCI_P2PDMA rules and
+ * distances on an abstract PCI hierarchy; no struct pci_dev, so it also
+ * builds as plain C for the host unit tests). No allocation, no locking
+ * (callers serialise), no recursion; walks are bounded by
+ * P2PX_TOPO_MAX_DEPTH.
  */
 #ifndef P2PX_TOPOLOGY_CORE_H
 #define P2PX_TOPOLOGY_CORE_H
@@ -34,13 +28,11 @@ typedef unsigned long long u64;
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 #endif
+#include "uapi/linux/p2pdma_ext.h"	/* the reasons' numbers */
 
-/* Longest upstream chain (device plus its bridges) that is walked. */
-#define P2PX_TOPO_MAX_DEPTH	256
-/* ACS-redirecting devices recorded in a result (more are only counted). */
-#define P2PX_TOPO_MAX_ACS	8
-/* Most entries one allowlist parameter string may hold. */
-#define P2PX_TOPO_MAX_ENTRIES	32
+#define P2PX_TOPO_MAX_DEPTH	256	/* longest chain (device and bridges) */
+#define P2PX_TOPO_MAX_ACS	8	/* ACS hits listed (more are counted) */
+#define P2PX_TOPO_MAX_ENTRIES	32	/* entries of one allowlist parameter */
 
 /* ACS Control register bits that redirect peer-to-peer TLPs upstream. */
 #define P2PX_TOPO_ACS_RR	0x0004	/* P2P Request Redirect */
@@ -49,11 +41,10 @@ typedef unsigned long long u64;
 #define P2PX_TOPO_ACS_REDIR	(P2PX_TOPO_ACS_RR | P2PX_TOPO_ACS_CR | \
 				 P2PX_TOPO_ACS_EC)
 
-/* Remedy strings written by p2px_topo_explain(). */
 #define P2PX_TOPO_ALLOW_PARAM	"p2pdma_ext.host_bridge_allow"
 #define P2PX_TOPO_ACS_CMDLINE	"pci=disable_acs_redir"
 
-/* Device id: same layout as the upstream per-client cache index. */
+/* Device id: the layout of upstream's per-client cache index. */
 #define P2PX_TOPO_ID(domain, bus, devfn)			\
 	(((u64)(domain) << 16) | ((u64)((bus) & 0xff) << 8) |	\
 	 (u64)((devfn) & 0xff))
@@ -106,30 +97,30 @@ enum p2px_topo_map {
 	P2PX_TOPO_MAP_THRU_HOST_BRIDGE,
 };
 
+/*
+ * The uapi's numbers: SAME_UPSTREAM_BRIDGE for BUS_ADDR; NO_COMMON_UPSTREAM
+ * and ACS_REDIRECT as detours; CPU_ALLOWS to TRUSTED_BY_PARAM allow
+ * THRU_HOST_BRIDGE; the rest say why NOT_SUPPORTED.
+ */
 enum p2px_topo_reason {
-	P2PX_TOPO_REASON_NONE,
-	/* BUS_ADDR: common upstream device, no ACS redirect on the path */
-	P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE,
-	/* why the host bridge is needed (see struct p2px_topo_result) */
-	P2PX_TOPO_REASON_NO_COMMON_UPSTREAM,
-	P2PX_TOPO_REASON_ACS_REDIRECT,
-	/* THRU_HOST_BRIDGE allowed by ... */
-	P2PX_TOPO_REASON_CPU_ALLOWS,
-	P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED,
-	P2PX_TOPO_REASON_TRUSTED_BY_PARAM,
-	/* NOT_SUPPORTED because ... */
-	P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED,
-	P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY,
-	P2PX_TOPO_REASON_NO_HOST_ROOT,
-	P2PX_TOPO_REASON_BAD_INPUT,
-	P2PX_TOPO_REASON_TOO_DEEP,
+	P2PX_TOPO_REASON_NONE = P2PDMA_EXT_TOPO_REASON_NONE,
+	P2PX_TOPO_REASON_SAME_UPSTREAM_BRIDGE = P2PDMA_EXT_TOPO_REASON_SAME_UPSTREAM_BRIDGE,
+	P2PX_TOPO_REASON_NO_COMMON_UPSTREAM = P2PDMA_EXT_TOPO_REASON_NO_COMMON_UPSTREAM,
+	P2PX_TOPO_REASON_ACS_REDIRECT = P2PDMA_EXT_TOPO_REASON_ACS_REDIRECT,
+	P2PX_TOPO_REASON_CPU_ALLOWS = P2PDMA_EXT_TOPO_REASON_CPU_ALLOWS,
+	P2PX_TOPO_REASON_HOST_BRIDGE_ALLOWED = P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_ALLOWED,
+	P2PX_TOPO_REASON_TRUSTED_BY_PARAM = P2PDMA_EXT_TOPO_REASON_TRUSTED_BY_PARAM,
+	P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED = P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED,
+	P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY = P2PDMA_EXT_TOPO_REASON_HOST_BRIDGE_SAME_ONLY,
+	P2PX_TOPO_REASON_NO_HOST_ROOT = P2PDMA_EXT_TOPO_REASON_NO_HOST_ROOT,
+	P2PX_TOPO_REASON_BAD_INPUT = P2PDMA_EXT_TOPO_REASON_BAD_INPUT,
+	P2PX_TOPO_REASON_TOO_DEEP = P2PDMA_EXT_TOPO_REASON_TOO_DEEP,
 };
 
-/* struct p2px_topo_entry flags */
+/* struct p2px_topo_entry flags, then where p2px_topo_allowlist_find() matched */
 #define P2PX_TOPO_F_SAME_HB	0x0001	/* only if both peers share the bridge */
 #define P2PX_TOPO_F_ANY_DEVICE	0x0002	/* entry matches every device id */
 #define P2PX_TOPO_F_ENTRY_MASK	0x0003
-/* Added by p2px_topo_allowlist_find() to say where the answer came from. */
 #define P2PX_TOPO_F_BUILTIN	0x0100	/* matched the built-in table */
 #define P2PX_TOPO_F_EXTRA	0x0200	/* matched an admin-added entry */
 #define P2PX_TOPO_F_REMOVED	0x0400	/* built-in match disabled by admin */
