@@ -260,7 +260,8 @@ static void check_refused(struct __test_metadata *_metadata,
 
 /*
  * One list (MIX 0: the P2P memory alone; 1: between RAM pages; 2: a
- * phys_vec table of it, as a vendor dma-buf exporter maps).
+ * phys_vec table of it, as a vendor dma-buf exporter maps; 3: alone,
+ * mapped in atomic context after a topology flush).
  */
 static void run_case(struct __test_metadata *_metadata, int mix)
 {
@@ -325,6 +326,17 @@ TEST(client_map_p2p)
 TEST(client_map_mixed)
 {
 	run_case(_metadata, 1);
+}
+
+/*
+ * The P2P memory alone, mapped with preemption off right after a topology
+ * flush: the stale cached answer is decided again where nothing may
+ * sleep. Under the debug kernel (DEBUG_ATOMIC_SLEEP) a sleep there is a
+ * kernel report, which fails the run.
+ */
+TEST(client_map_atomic_after_flush)
+{
+	run_case(_metadata, 3);
 }
 
 TEST(client_map_phys_vec)

@@ -23,9 +23,9 @@
  * in atomic context. The map type comes from the topology cache: a
  * current answer is read without locks, and a stale one (after a
  * hotplug, a bind or a parameter change) is recomputed from config space
- * without sleeping. Two cases sleep: the first lookup of a pair, which
- * adds the pair's cache entry (a mutex and a GFP_KERNEL allocation), and
- * a walk of a PCI hierarchy more than 8 levels deep (a GFP_KERNEL
+ * without sleeping (the walker's lock is a spinlock and its records are
+ * allocated with GFP_ATOMIC). One case sleeps: the first lookup of a
+ * pair, which adds the pair's cache entry (a mutex and a GFP_KERNEL
  * allocation). A driver that maps in atomic context therefore looks each
  * provider and client up once in process context first
  * (p2pdma_ext_map_type(), p2pdma_ext_distance(), p2pdma_ext_find()), as
@@ -377,9 +377,8 @@ static int p2px_cm_map_one(struct device *dev, struct scatterlist *sg,
  * of the list and @dev were looked up in process context (by
  * p2pdma_ext_map_type(), p2pdma_ext_distance(), an earlier map or
  * p2pdma_ext_find()): only the first lookup of a pair may sleep (the
- * topology cache adds its entry then), and so may a walk of a PCI
- * hierarchy more than 8 levels deep. A stale cached answer is recomputed
- * without sleeping.
+ * topology cache adds its entry then). A stale cached answer is
+ * recomputed without sleeping.
  * Return: the number of DMA segments (read with sg_dma_address() and
  * sg_dma_len()), or a negative errno with nothing mapped: -EREMOTEIO if
  * @dev cannot reach some P2P memory of the list (one log line), -EINVAL

@@ -6,12 +6,16 @@
  * topology_core.c decides on these chains (Documentation/design.rst,
  * "One way to an answer").
  *
- * Locking: p2px_rec_lock (a mutex) protects the record table and every
- * record, including the nodes the core reads while deciding. Records are
- * freed only by p2px_walk_exit().
+ * Locking: p2px_rec_lock (a spinlock, taken with interrupts off: client
+ * drivers map P2P memory in atomic context, and a stale cached answer is
+ * decided again there) protects the record table and every record,
+ * including the nodes the core reads while deciding. Nothing under it
+ * sleeps: records are allocated with GFP_ATOMIC, config space is read
+ * under the PCI core's own spinlock. Records are freed only by
+ * p2px_walk_exit().
  */
 #include <linux/hashtable.h>
-#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -32,7 +36,7 @@ struct p2px_rec {
 };
 
 static DEFINE_HASHTABLE(p2px_recs, 9);
-static DEFINE_MUTEX(p2px_rec_lock);
+static DEFINE_SPINLOCK(p2px_rec_lock);
 static atomic_t p2px_topo_gen = ATOMIC_INIT(0);
 
 static void p2px_host_describe(struct pci_dev *pdev, struct p2px_topo_bridge *b)
@@ -63,7 +67,7 @@ static struct p2px_rec *p2px_rec_get(u64 id)
 	hash_for_each_possible(p2px_recs, r, hnode, id)
 		if (r->node.id == id)
 			return r;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_ATOMIC);
 	if (r) {
 		r->node.id = id;
 		hash_add(p2px_recs, &r->hnode, id);
@@ -165,8 +169,9 @@ static bool p2px_rec_read_acs(struct p2px_rec *p, struct p2px_rec *c,
  *	ACS Control read now
  * @ans: else receives the answer (p2px_topo_answer())
  *
- * Context: process context (reads config space, may allocate).
- * Return: 0 with @res or @ans filled in, or a negative errno.
+ * Context: any context: does not sleep (see the locking rule above).
+ * Return: 0 with @res or @ans filled in, or a negative errno (-ENOMEM
+ * when a record for a device not seen before cannot be allocated).
  */
 int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 	      unsigned int stamp, struct p2px_topo_result *res,
@@ -175,10 +180,11 @@ int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 	unsigned int gen = (unsigned int)atomic_read(&p2px_topo_gen);
 	struct p2px_topo_policy pol;
 	struct p2px_rec *end[2];
+	unsigned long flags;
 	bool direct;
 	int ret = -ENOMEM;
 
-	mutex_lock(&p2px_rec_lock);
+	spin_lock_irqsave(&p2px_rec_lock, flags);
 	end[0] = p2px_rec_chain(provider, gen);
 	end[1] = end[0] ? p2px_rec_chain(client, gen) : NULL;
 	if (!end[1])
@@ -197,7 +203,7 @@ int p2px_walk(struct pci_dev *provider, struct pci_dev *client,
 		ret = p2px_topo_answer(&end[0]->node, &end[1]->node, &pol, ans);
 	rcu_read_unlock();
 out:
-	mutex_unlock(&p2px_rec_lock);
+	spin_unlock_irqrestore(&p2px_rec_lock, flags);
 	return ret;
 }
 

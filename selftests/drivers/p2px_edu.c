@@ -63,7 +63,10 @@
  *         dma-buf exporter's map callback would, the range of that memory
  *         through p2pdma_ext_phys_vec_to_sgt() with the provider handle of
  *         its BAR and an attachment of edu (type: that handle's
- *         p2pdma_ext_provider_map_type()). DMA 1: through the
+ *         p2pdma_ext_provider_map_type()); MIX 3: alone, mapped with
+ *         preemption off right after p2pdma_ext_topology_flush(), as a
+ *         driver maps in atomic context when the cached answer went
+ *         stale (the map must not sleep). DMA 1: through the
  *         mapped addresses edu reads the P2P entry (the CPU wrote
  *         ~pattern there) into the last RAM entry (MIX 0: a coherent
  *         buffer) and writes the pattern from the first RAM entry (MIX 0:
@@ -934,7 +937,7 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 	struct dma_buf_attachment attach = { .dev = &e->pdev->dev };
 	struct p2pdma_ext_map_state state = {};
 	struct device *client = &e->pdev->dev;
-	bool mix = mode == 1, vendor = mode == 2;
+	bool mix = mode == 1, vendor = mode == 2, atomic = mode == 3;
 	int nents = mix ? 3 : 1, ret, n, i, bar;
 	struct sg_table *sgt = NULL;
 	struct page *ram[2] = { NULL, NULL };
@@ -990,8 +993,15 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 					  &type);
 	} else {
 		type = p2pdma_ext_state(&state, client, virt_to_page(e->p2p));
+		if (atomic) {
+			/* A stale answer, decided again where nothing may sleep. */
+			p2pdma_ext_topology_flush();
+			preempt_disable();
+		}
 		ret = p2pdma_ext_map_sg_attrs(client, sgl, nents,
 					      DMA_BIDIRECTIONAL, 0);
+		if (atomic)
+			preempt_enable();
 	}
 	n = scnprintf(e->result, size,
 		      "ret %d type %d nents %d p2p_page %d ram_page %d\ndma",
@@ -1133,6 +1143,7 @@ static ssize_t p2px_edu_client_write(struct file *file,
 {
 	struct p2px_edu *e = file->private_data;
 	unsigned int len, seed, mix, dma;
+	bool parity = false;
 	struct pci_dev *prov;
 	char buf[96], name[32];
 	void *mem = NULL;
@@ -1147,19 +1158,19 @@ static ssize_t p2px_edu_client_write(struct file *file,
 			return -EOPNOTSUPP;
 		if (!len || len > EDU_PARITY_MAX)
 			return -EINVAL;
-		mix = 3;
+		parity = true;
 	} else if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed,
 			  &mix, &dma) != 5 || !len || len > EDU_DMA_MAX ||
-		   mix > 2) {
+		   mix > 3) {
 		return -EINVAL;
 	}
 	prov = p2px_edu_named_provider(e, name);
 	if (!prov)
 		return -ENODEV;
-	mem = p2pdma_ext_alloc(prov, mix == 3 ? len * PAGE_SIZE : len);
+	mem = p2pdma_ext_alloc(prov, parity ? len * PAGE_SIZE : len);
 	device_unlock(&prov->dev);
 	mutex_lock(&e->lock);
-	if (mix == 3)
+	if (parity)
 		ret = p2px_edu_parity(e, prov, mem, len);
 	else
 		ret = p2px_edu_client(e, prov, mem, len, seed, mix, dma);
