@@ -8,7 +8,7 @@
  * the map type follows the allowlist at map time; a provider fd exports
  * like the control device and holds no binding; revoke (explicit, by
  * unbinding the provider, also of exports through a provider fd, by PCI
- * hot-unplug; 20 rounds each) notifies the
+ * hot-unplug; P2PX_REVOKE_ROUNDS rounds each, 8 unless set) notifies the
  * importer, makes later maps fail with ENODEV and leaves no module
  * reference behind; a slow importer of one provider holds up no other
  * provider; closing everything lets both modules unload.
@@ -38,8 +38,8 @@
 /* The first versions of the growing structures (ABI version 5). */
 #define EXPORT_V5_SIZE		40
 #define PROVIDER_OPEN_V5_SIZE	24
-/* Rounds of each revoke loop (explicit, unbind, hot-unplug). */
-#define LOOPS		20
+/* Rounds of each revoke loop (explicit, unbind, hot-unplug), by default. */
+#define LOOPS		8
 
 /* p2pdma_ext loaded, ivshmem bound to the provider, p2px_edu loaded. */
 static int setup(struct __test_metadata *_metadata, char *bdf, size_t len,
@@ -533,19 +533,23 @@ FIXTURE_TEARDOWN(loop)
 enum revoke_how { BY_IOCTL, BY_UNBIND, BY_UNPLUG };
 
 /*
- * LOOPS rounds of: export, import, map, DMA, revoke @how; edu must have
- * been notified, hold no mapping and get ENODEV for maps; then undo.
+ * Rounds (P2PX_REVOKE_ROUNDS, else LOOPS) of: export, import, map, DMA,
+ * revoke @how; edu must have been notified, hold no mapping and get ENODEV
+ * for maps; then undo.
  */
 static void revoke_loop(struct __test_metadata *_metadata, int ctl,
 			const char *bdf, enum revoke_how how,
 			const struct p2px_pair *pair)
 {
 	static const char *const name[] = { "ioctl", "unbind", "hot-unplug" };
-	int dma = p2px_pair_dma_moves(pair), fd, i;
+	const char *env = p2px_env("P2PX_REVOKE_ROUNDS");
+	int dma = p2px_pair_dma_moves(pair), fd, i, rounds;
 
+	rounds = env ? atoi(env) : LOOPS;
+	ASSERT_LT(0, rounds) TH_LOG("P2PX_REVOKE_ROUNDS=%s: not a count", env);
 	if (!dma)
 		printf("# %s\n", P2PX_QEMU_BUS_ADDR_NOTE);
-	for (i = 0; i < LOOPS && _metadata->passed; i++) {
+	for (i = 0; i < rounds && _metadata->passed; i++) {
 		fd = round_start(_metadata, ctl, bdf, i, dma);
 		ASSERT_LE(0, fd);
 		if (how == BY_IOCTL) {
