@@ -15,21 +15,18 @@
  *  - NOT_SUPPORTED: -EREMOTEIO, what the kernel's dma_map_sgtable() gives
  *    for P2P memory it cannot map, with nothing left mapped.
  * Any other page is mapped by the DMA API as usual. The rule for one
- * P2P range is p2px_p2p_map_sg() (client_map.h, inline), which p2pdma_ext_phys_vec_to_sgt() and
- * the module's own dma-buf exporter (dmabuf.c) use as well: one decision
- * path for registry memory, provider handles and dma-bufs.
+ * P2P range is p2px_p2p_map_sg() (client_map.h, inline), which
+ * p2pdma_ext_phys_vec_to_sgt() and the module's own dma-buf exporter
+ * (dmabuf.c) use as well: one decision path for registry memory, provider
+ * handles and dma-bufs.
  *
  * Context: upstream's dma_map_sg() does not sleep, and drivers call it
  * in atomic context. The map type comes from the topology cache: a
- * current answer is read without locks, and a stale one (after a
- * hotplug, a bind or a parameter change) is recomputed from config space
- * without sleeping (the walker's lock is a spinlock and its records are
- * allocated with GFP_ATOMIC). One case sleeps: the first lookup of a
- * pair, which adds the pair's cache entry (a mutex and a GFP_KERNEL
- * allocation). A driver that maps in atomic context therefore looks each
- * provider and client up once in process context first
- * (p2pdma_ext_map_type(), p2pdma_ext_distance(), p2pdma_ext_find()), as
- * it does anyway to choose the provider. On the native back end the
+ * current answer is read without locks; a stale one (after a hotplug, a
+ * bind or a parameter change) is recomputed from config space, and a
+ * pair's first lookup adds its cache entry, both without sleeping (the
+ * walker's and the cache's locks are spinlocks, their records and
+ * entries allocated with GFP_ATOMIC). On the native back end the
  * provider of a page is looked up once the slow way, over the PCI devices
  * (registry_native.c), and every time if the kernel's pgmap layout is not
  * the one this module knows (one log line says so). The records below
@@ -236,8 +233,7 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_is_p2pdma_page);
  * the handle's owner: the module's topology walker and its allowlist
  * parameters decide, on every kernel.
  *
- * Context: any context once the pair was looked up in process context
- * (the first lookup of a pair may sleep: see p2pdma_ext_map_sg_attrs()).
+ * Context: any context; does not sleep.
  * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
  * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a NULL argument or a handle whose
  * owner is not a PCI device).
@@ -373,12 +369,8 @@ static int p2px_cm_map_one(struct device *dev, struct scatterlist *sg,
  * Unmap with p2pdma_ext_unmap_sg_attrs() and the same @dev, @sg, @nents
  * and @dir; the P2P memory must stay allocated until then.
  *
- * Context: any context where the DMA API may map, once each P2P provider
- * of the list and @dev were looked up in process context (by
- * p2pdma_ext_map_type(), p2pdma_ext_distance(), an earlier map or
- * p2pdma_ext_find()): only the first lookup of a pair may sleep (the
- * topology cache adds its entry then). A stale cached answer is
- * recomputed without sleeping.
+ * Context: any context where the DMA API may map; the topology lookup
+ * does not sleep (see the top of client_map.c).
  * Return: the number of DMA segments (read with sg_dma_address() and
  * sg_dma_len()), or a negative errno with nothing mapped: -EREMOTEIO if
  * @dev cannot reach some P2P memory of the list (one log line), -EINVAL

@@ -105,7 +105,8 @@ EXPORT_SYMBOL_P2PX(p2pdma_ext_distance_many);
  * @provider: PCI device whose memory would be used
  * @client: device that would DMA to it (its nearest PCI ancestor counts)
  *
- * Context: process context; may sleep.
+ * Context: any context; does not sleep (client drivers ask it while
+ * mapping in atomic context, as upstream's pci_p2pdma_map_type()).
  * Return: P2PDMA_EXT_MAP_BUS_ADDR, P2PDMA_EXT_MAP_THRU_HOST_BRIDGE or
  * P2PDMA_EXT_MAP_NOT_SUPPORTED (also for a client without a PCI ancestor).
  */

@@ -7,17 +7,20 @@
  * Locking: answer words are read and written whole (atomic64_t) without a
  * lock: racing stores each write a right answer, and one computed before
  * an invalidation carries the old stamp. Entries are added under
- * p2px_cache_lock (a mutex) with hlist_add_head_rcu() and found without a
- * lock; they are freed only at module unload. @detail is read, written
- * and freed under p2px_cache_lock.
+ * p2px_cache_lock with hlist_add_head_rcu() and found without a lock;
+ * they are freed only at module unload. @detail is read, written and
+ * freed under p2px_cache_lock. The lock is a spinlock taken with
+ * interrupts off and entries are allocated with GFP_ATOMIC: a client
+ * driver's map in atomic context may be a pair's first lookup. Whole
+ * results come only from process context and are allocated before it.
  */
 #include <linux/hash.h>
-#include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "topology.h"
 
@@ -40,7 +43,7 @@ struct p2px_pair {
 };
 
 static struct hlist_head p2px_pairs[1 << P2PX_CACHE_BITS];
-static DEFINE_MUTEX(p2px_cache_lock);
+static DEFINE_SPINLOCK(p2px_cache_lock);
 static unsigned int p2px_ndetailed;	/* details, under p2px_cache_lock */
 static atomic_t p2px_cache_gen = ATOMIC_INIT(0);
 /* Counters, per CPU: a lookup pays no atomic operation for them. */
@@ -89,55 +92,50 @@ static struct p2px_pair *p2px_find(u64 provider, u64 client)
 	return e;
 }
 
-/* The entry of a pair, added if need be; NULL without memory. */
-static struct p2px_pair *p2px_add(u64 provider, u64 client, u64 ans)
-{
-	struct p2px_pair *e;
-
-	mutex_lock(&p2px_cache_lock);
-	e = p2px_find(provider, client);
-	if (!e) {
-		e = kzalloc(sizeof(*e), GFP_KERNEL);
-		if (e) {
-			e->provider = provider;
-			e->client = client;
-			atomic64_set(&e->ans, ans);
-			hlist_add_head_rcu(&e->node,
-					   p2px_bucket(provider, client));
-		}
-	}
-	mutex_unlock(&p2px_cache_lock);
-	return e;
-}
-
-/* Store an answer in @e (or a new entry) and, with @res, the whole result. */
+/*
+ * Store an answer in @e (or in the pair's entry, added if need be) and, with
+ * @res (process context only), the whole result.
+ */
 static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 		       unsigned int stamp, const struct p2px_topo_answer *ans,
 		       const struct p2px_topo_result *res)
 {
 	u64 v = (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
-	struct p2px_detail *d;
+	struct p2px_detail *d = NULL;
+	unsigned long flags;
 
-	if (!e)
-		e = p2px_add(provider, client, v);
-	if (!e)
-		return;		/* without memory the cache just lacks it */
-	atomic64_set(&e->ans, v);
-	if (!res)
+	if (e && !res) {
+		atomic64_set(&e->ans, v);
 		return;
-	mutex_lock(&p2px_cache_lock);
-	atomic64_set(&e->ans, v);	/* with its detail, for p2px_current() */
-	d = e->detail;
-	if (!d && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
+	}
+	/* A hint only: the lock decides whether @d is used. */
+	if (res && !(e && READ_ONCE(e->detail)) &&
+	    READ_ONCE(p2px_ndetailed) < P2PX_CACHE_MAX_DETAILED)
 		d = kmalloc(sizeof(*d), GFP_KERNEL);
-		p2px_ndetailed += !!d;
+	spin_lock_irqsave(&p2px_cache_lock, flags);
+	e = e ?: p2px_find(provider, client);
+	if (!e) {
+		e = kzalloc(sizeof(*e), GFP_ATOMIC);
+		if (!e)
+			goto out;	/* without memory the cache just lacks it */
+		e->provider = provider;
+		e->client = client;
+		atomic64_set(&e->ans, v);
+		hlist_add_head_rcu(&e->node, p2px_bucket(provider, client));
 	}
-	if (d) {
-		d->ans = v;
-		d->res = *res;
-		e->detail = d;
+	atomic64_set(&e->ans, v);	/* with its detail, for p2px_current() */
+	if (d && !e->detail && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
+		WRITE_ONCE(e->detail, d);
+		d = NULL;
+		WRITE_ONCE(p2px_ndetailed, p2px_ndetailed + 1);
 	}
-	mutex_unlock(&p2px_cache_lock);
+	if (res && e->detail) {
+		e->detail->ans = v;
+		e->detail->res = *res;
+	}
+out:
+	spin_unlock_irqrestore(&p2px_cache_lock, flags);
+	kfree(d);
 }
 
 /* Return: 0 without a current answer, 1 for @ans only, 2 for @res too. */
@@ -145,6 +143,7 @@ static int p2px_current(struct p2px_pair *e, unsigned int stamp,
 			struct p2px_topo_answer *ans,
 			struct p2px_topo_result *res)
 {
+	unsigned long flags;
 	bool whole;
 	u64 v;
 
@@ -152,13 +151,13 @@ static int p2px_current(struct p2px_pair *e, unsigned int stamp,
 		return 0;
 	if (!res)
 		return 1;
-	mutex_lock(&p2px_cache_lock);
+	spin_lock_irqsave(&p2px_cache_lock, flags);
 	v = atomic64_read(&e->ans);
 	whole = e->detail && e->detail->ans == v &&
 		p2px_ans_current(v, stamp, ans);
 	if (whole)
 		*res = e->detail->res;
-	mutex_unlock(&p2px_cache_lock);
+	spin_unlock_irqrestore(&p2px_cache_lock, flags);
 	return 1 + whole;
 }
 
@@ -168,7 +167,7 @@ static int p2px_current(struct p2px_pair *e, unsigned int stamp,
  * @client: device that would DMA to it
  * @ans: receives a current cached answer, or else the walker's (cached)
  *
- * Context: process context; may sleep.
+ * Context: any context: does not sleep (see the locking rule above).
  * Return: 0 or a negative errno from the walker.
  */
 int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
@@ -295,13 +294,12 @@ void p2px_cache_stats(struct p2px_cache_stats *st)
 	}
 	st->cache_gen = (unsigned int)atomic_read(&p2px_cache_gen);
 	st->policy_gen = p2px_policy_generation();
-	mutex_lock(&p2px_cache_lock);
-	st->detailed = p2px_ndetailed;
+	st->detailed = READ_ONCE(p2px_ndetailed);
+	/* Without the lock, as p2px_find(): entries stay until unload. */
 	for (i = 0; i < ARRAY_SIZE(p2px_pairs); i++)
-		hlist_for_each_entry(e, &p2px_pairs[i], node)
+		hlist_for_each_entry_rcu(e, &p2px_pairs[i], node, true)
 			st->entries += p2px_ans_current(atomic64_read(&e->ans),
 							stamp, &ans);
-	mutex_unlock(&p2px_cache_lock);
 }
 
 static int p2px_pci_notify(struct notifier_block *nb, unsigned long action,
