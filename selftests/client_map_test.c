@@ -5,6 +5,8 @@
  * the ivshmem, puts it in a scatterlist (alone, or between two RAM pages),
  * maps the list for edu with p2pdma_ext_map_sg_attrs() and has edu's DMA
  * engine move bytes through the addresses the map returned.
+ * client_map_atomic_after_flush and client_map_atomic_first_lookup map in
+ * atomic context, after a topology flush and as a pair's first lookup.
  * client_map_phys_vec maps the same memory as a vendor's dma-buf exporter
  * would, by its CPU physical range and the provider handle of its BAR
  * through p2pdma_ext_phys_vec_to_sgt() (a refusal is -EINVAL there, as
@@ -46,6 +48,7 @@
 #define EDU_CLIENT	"/sys/kernel/debug/p2px_edu/client"
 #define EDU_REGISTRY	"/sys/kernel/debug/p2px_edu/registry"
 #define ALLOW_PARAM	P2PX_SYSFS_MODULE "/parameters/host_bridge_allow"
+#define DBG_STATS	"/sys/kernel/debug/p2pdma_ext/stats"
 #define DMA_LEN		2048
 #define DMA_SEED	77u
 #define TEXT_LEN	1024
@@ -337,6 +340,59 @@ TEST(client_map_mixed)
 TEST(client_map_atomic_after_flush)
 {
 	run_case(_metadata, 3);
+}
+
+/*
+ * The first lookup of a pair, in atomic context: with the module loaded
+ * afresh (its topology cache empty, as debugfs stats shows), edu maps
+ * memory of the ivshmem, named rather than found, with preemption off
+ * before anything asked about the pair. The cache adds the pair's entry
+ * without sleeping (under the debug kernel, DEBUG_ATOMIC_SLEEP would
+ * report a sleep and fail the run); the answer is the module's.
+ */
+TEST(client_map_atomic_first_lookup)
+{
+	static const char *const users[] = {
+		"p2px_edu", "p2px_parity", "p2px_handle", "p2px_upstream",
+	};
+	char path[128], stats[512];
+	unsigned int i, entries = ~0u;
+	struct result r;
+	struct devs d;
+	int type, ret;
+
+	for (i = 0; i < ARRAY_SIZE(users); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", users[i]);
+		ret = p2px_path_exists(path) ? p2px_unload(users[i]) : 0;
+		if (ret)
+			SKIP(return, "cannot unload %s: %s", users[i],
+			     strerror(-ret));
+	}
+	ret = p2px_module_loaded() ? p2px_unload(P2PX_MODULE_NAME) : 0;
+	if (ret)
+		SKIP(return, "cannot load the module afresh: unload: %s",
+		     strerror(-ret));
+	if (!setup(_metadata, &d))
+		SKIP(return, NO_DEVS);
+	ASSERT_EQ(0, p2px_read_file(DBG_STATS, stats, sizeof(stats)));
+	ret = sscanf(stats, "entries %u", &entries);
+	ASSERT_EQ(1, ret);
+	ASSERT_EQ(0, entries) TH_LOG("%s", stats);
+
+	ret = client_map(_metadata, d.shm, 4, 0, &r);
+	type = map_type(_metadata, &d, NULL);
+	ASSERT_LE(0, type);
+	EXPECT_EQ(type, r.type);
+	if (type == P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED) {
+		EXPECT_EQ(-EREMOTEIO, ret);
+	} else {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(1, r.ret);
+		ASSERT_TRUE(r.have_provider);
+		if (type == P2PDMA_EXT_TOPO_MAP_BUS_ADDR)
+			EXPECT_EQ(r.bus, r.dma[0]);
+	}
+	EXPECT_EQ(0, p2px_unload("p2px_edu"));
 }
 
 TEST(client_map_phys_vec)

@@ -66,7 +66,9 @@
  *         p2pdma_ext_provider_map_type()); MIX 3: alone, mapped with
  *         preemption off right after p2pdma_ext_topology_flush(), as a
  *         driver maps in atomic context when the cached answer went
- *         stale (the map must not sleep). DMA 1: through the
+ *         stale (the map must not sleep); MIX 4: alone, mapped with
+ *         preemption off before anything asked about the pair (the map
+ *         is the pair's first lookup; T is asked after it). DMA 1: through the
  *         mapped addresses edu reads the P2P entry (the CPU wrote
  *         ~pattern there) into the last RAM entry (MIX 0: a coherent
  *         buffer) and writes the pattern from the first RAM entry (MIX 0:
@@ -937,7 +939,8 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 	struct dma_buf_attachment attach = { .dev = &e->pdev->dev };
 	struct p2pdma_ext_map_state state = {};
 	struct device *client = &e->pdev->dev;
-	bool mix = mode == 1, vendor = mode == 2, atomic = mode == 3;
+	bool mix = mode == 1, vendor = mode == 2, first = mode == 4;
+	bool atomic = mode == 3 || first;
 	int nents = mix ? 3 : 1, ret, n, i, bar;
 	struct sg_table *sgt = NULL;
 	struct page *ram[2] = { NULL, NULL };
@@ -992,16 +995,23 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 		ret = p2px_edu_vendor_map(prov, bar, &attach, p2p_sg, &sgt,
 					  &type);
 	} else {
-		type = p2pdma_ext_state(&state, client, virt_to_page(e->p2p));
+		/* MIX 4: the map is the pair's first lookup; type after it. */
+		if (!first)
+			type = p2pdma_ext_state(&state, client,
+						virt_to_page(e->p2p));
 		if (atomic) {
 			/* A stale answer, decided again where nothing may sleep. */
-			p2pdma_ext_topology_flush();
+			if (!first)
+				p2pdma_ext_topology_flush();
 			preempt_disable();
 		}
 		ret = p2pdma_ext_map_sg_attrs(client, sgl, nents,
 					      DMA_BIDIRECTIONAL, 0);
 		if (atomic)
 			preempt_enable();
+		if (first)
+			type = p2pdma_ext_state(&state, client,
+						virt_to_page(e->p2p));
 	}
 	n = scnprintf(e->result, size,
 		      "ret %d type %d nents %d p2p_page %d ram_page %d\ndma",
@@ -1161,7 +1171,7 @@ static ssize_t p2px_edu_client_write(struct file *file,
 		parity = true;
 	} else if (sscanf(buf, "map %31s %u %u %u %u", name, &len, &seed,
 			  &mix, &dma) != 5 || !len || len > EDU_DMA_MAX ||
-		   mix > 3) {
+		   mix > 4) {
 		return -EINVAL;
 	}
 	prov = p2px_edu_named_provider(e, name);
