@@ -352,23 +352,13 @@ TEST(client_map_atomic_after_flush)
  */
 TEST(client_map_atomic_first_lookup)
 {
-	static const char *const users[] = {
-		"p2px_edu", "p2px_parity", "p2px_handle", "p2px_upstream",
-	};
-	char path[128], stats[512];
-	unsigned int i, entries = ~0u;
+	unsigned int entries = ~0u;
 	struct result r;
+	char stats[512];
 	struct devs d;
 	int type, ret;
 
-	for (i = 0; i < ARRAY_SIZE(users); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s", users[i]);
-		ret = p2px_path_exists(path) ? p2px_unload(users[i]) : 0;
-		if (ret)
-			SKIP(return, "cannot unload %s: %s", users[i],
-			     strerror(-ret));
-	}
-	ret = p2px_module_loaded() ? p2px_unload(P2PX_MODULE_NAME) : 0;
+	ret = p2px_unload_module();
 	if (ret)
 		SKIP(return, "cannot load the module afresh: unload: %s",
 		     strerror(-ret));

@@ -7,7 +7,6 @@
  */
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
-#include <dirent.h>
 
 #include "kselftest_harness.h"
 #include "p2px_harness.h"
@@ -27,18 +26,7 @@ static const char * const expected_params[] = {
 /* Unload the module, after its holders (test drivers an earlier test left). */
 static void ensure_unloaded(struct __test_metadata *_metadata)
 {
-	struct dirent *e;
-	DIR *d;
-
-	if (!p2px_module_loaded())
-		return;
-	d = opendir(P2PX_SYSFS_MODULE "/holders");
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			EXPECT_EQ(0, p2px_unload(e->d_name)) TH_LOG("%s", e->d_name);
-	if (d)
-		closedir(d);
-	ASSERT_EQ(0, p2px_unload(P2PX_MODULE_NAME));
+	ASSERT_EQ(0, p2px_unload_module());
 }
 
 static void ensure_loaded(struct __test_metadata *_metadata)

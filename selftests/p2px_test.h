@@ -8,6 +8,7 @@
 #ifndef P2PX_TEST_H
 #define P2PX_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -157,6 +158,28 @@ static inline int p2px_path_exists(const char *path)
 static inline int p2px_module_loaded(void)
 {
 	return p2px_path_exists(P2PX_SYSFS_MODULE);
+}
+
+/*
+ * Unload the module after its holders (the test drivers an earlier test
+ * left loaded): 0 once it is not loaded, else the -errno of the first
+ * unload that failed (such as -EWOULDBLOCK while it is in use).
+ */
+static inline int p2px_unload_module(void)
+{
+	struct dirent *e;
+	int ret = 0;
+	DIR *d;
+
+	if (!p2px_module_loaded())
+		return 0;
+	d = opendir(P2PX_SYSFS_MODULE "/holders");
+	while (d && !ret && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			ret = p2px_unload(e->d_name);
+	if (d)
+		closedir(d);
+	return ret ? ret : p2px_unload(P2PX_MODULE_NAME);
 }
 
 /* Read a small sysfs/procfs file into @buf, newline stripped. */

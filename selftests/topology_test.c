@@ -165,9 +165,7 @@ static int not_topo(struct topo_devs *t, enum topo want)
 
 static int reload(const char *params)
 {
-	if (p2px_path_exists("/sys/module/p2px_parity"))
-		p2px_unload("p2px_parity");
-	if (p2px_module_loaded() && p2px_unload(P2PX_MODULE_NAME))
+	if (p2px_unload_module())
 		return -1;
 	return p2px_load(p2px_module_path(), params);
 }
