@@ -507,9 +507,6 @@ p2px_judge_hosts(const struct p2px_topo_bridge *br0,
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		if (!br[i])
-			continue;
-		hb[i].known = true;
 		hb[i].id = br[i]->id;
 		if (!br[i]->has_root)
 			continue;
@@ -520,7 +517,7 @@ p2px_judge_hosts(const struct p2px_topo_bridge *br0,
 							hb[i].device,
 							&hb[i].flags);
 	}
-	*same = br0 && br1 && (br0 == br1 || br0->id == br1->id);
+	*same = br0 == br1 || br0->id == br1->id;
 	if (!hb[0].has_root || (!*same && !hb[1].has_root))
 		return P2PX_TOPO_REASON_NO_HOST_ROOT;
 	if (!hb[0].listed || (!*same && !hb[1].listed))
@@ -570,8 +567,8 @@ static const struct p2px_topo_policy p2px_no_policy;
  * ACS; else it goes through the host bridge, which the CPU rule, the
  * trust-all switch or the allowlist must allow.
  *
- * Return: 0, -EINVAL if an argument is NULL, -ELOOP if an upstream chain
- * is longer than P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
+ * Return: 0, or -ELOOP if an upstream chain is longer than
+ * P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
  */
 int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
@@ -580,19 +577,14 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 {
 	struct p2px_path path;
 
-	if (!res)
-		return -EINVAL;
 	memset(res, 0, sizeof(*res));	/* NOT_SUPPORTED, no detour */
-	res->reason = P2PX_TOPO_REASON_BAD_INPUT;
-	res->distance = -1;
-	if (!provider || !client)
-		return -EINVAL;
 	if (!pol)
 		pol = &p2px_no_policy;
 	res->provider_id = provider->id;
 	res->client_id = client->id;
 	if (p2px_path_find(provider, client, &path)) {
 		res->reason = P2PX_TOPO_REASON_TOO_DEEP;
+		res->distance = -1;
 		return -ELOOP;
 	}
 	res->hb_verdict = p2px_judge_hosts(provider->host, client->host, pol,
@@ -637,12 +629,8 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 	struct p2px_path path;
 	bool same;
 
-	if (!ans)
-		return -EINVAL;
 	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
 	ans->distance = -1;
-	if (!provider || !client)
-		return -EINVAL;
 	if (p2px_path_find(provider, client, &path))
 		return -ELOOP;
 	ans->distance = path.distance;
@@ -687,11 +675,8 @@ static void p2px_put_hb(struct p2px_sink *s, const char *pre,
 			const struct p2px_topo_hb_info *hb, const char *post)
 {
 	p2px_printf(s, "%shost bridge ", pre);
-	if (!hb->known)
-		p2px_puts(s, "(unknown)");
-	else
-		p2px_put_hb_name(s, hb->id);
-	if (hb->known && hb->has_root)
+	p2px_put_hb_name(s, hb->id);
+	if (hb->has_root)
 		p2px_printf(s, " (root %04x:%04x)", hb->vendor, hb->device);
 	p2px_puts(s, post);
 }
@@ -860,8 +845,7 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
  * change: pci=disable_acs_redir= for the devices with ACS redirect and/or
  * p2pdma_ext.host_bridge_allow= entries for host bridges not allowed.
  *
- * Return: the length of the full text like snprintf(), -EINVAL if @r is
- * NULL.
+ * Return: the length of the full text, like snprintf().
  */
 int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		      size_t len)
@@ -874,17 +858,11 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 	unsigned int i, k;
 	const char *sep;
 
-	if (!r)
-		return -EINVAL;
 	p2px_sink_init(&s, buf, len);
 	p2px_put_name(&s, r->provider_id);
 	p2px_puts(&s, " -> ");
 	p2px_put_name(&s, r->client_id);
 	p2px_puts(&s, ": ");
-	if (r->reason == P2PX_TOPO_REASON_BAD_INPUT) {
-		p2px_puts(&s, "not supported: invalid topology description.");
-		return p2px_sink_done(&s);
-	}
 	if (r->reason == P2PX_TOPO_REASON_TOO_DEEP) {
 		p2px_printf(&s, "not supported: upstream chain longer than %d devices (loop?).",
 			    P2PX_TOPO_MAX_DEPTH);

@@ -79,7 +79,7 @@ struct p2px_topo_bridge {
  * @acs_ctrl: ACS Control register (valid if @has_acs)
  * @has_acs: the function has an ACS capability
  * @host: the host bridge above this function; only read on the two
- *	endpoints given to p2px_topo_calc(), may be NULL elsewhere
+ *	endpoints given to p2px_topo_calc(), which must have one
  */
 struct p2px_topo_node {
 	const struct p2px_topo_node *up;
@@ -169,8 +169,7 @@ struct p2px_topo_acs_hit {
 
 /**
  * struct p2px_topo_hb_info - one endpoint's host bridge, as judged
- * @id: host bridge id (valid if @known)
- * @known: the endpoint named a host bridge
+ * @id: host bridge id
  * @has_root: the host bridge has a root device
  * @vendor: root device vendor id
  * @device: root device id
@@ -179,7 +178,6 @@ struct p2px_topo_acs_hit {
  */
 struct p2px_topo_hb_info {
 	u64 id;
-	bool known;
 	bool has_root;
 	u16 vendor;
 	u16 device;
@@ -196,7 +194,7 @@ struct p2px_topo_hb_info {
  * @hb_verdict: what the allowlist alone says about the host bridges:
  *	HOST_BRIDGE_ALLOWED, HOST_BRIDGE_NOT_ALLOWED, HOST_BRIDGE_SAME_ONLY
  *	or NO_HOST_ROOT (always computed, used only when @detour is set)
- * @distance: upstream's distance (-1 on bad input)
+ * @distance: upstream's distance (-1 for a chain too long)
  * @provider_id: the provider
  * @client_id: the client
  * @has_common: the two have a common upstream device

@@ -487,14 +487,6 @@ TEST(no_host_root)
 	t.hb1.has_root = false;
 	ASSERT_EQ(0, p2px_topo_calc(&t.x0a, &t.x1, NULL, &r));
 	EXPECT_EQ(P2PX_TOPO_REASON_NO_HOST_ROOT, r.reason);
-
-	/* an endpoint without host bridge information */
-	t.hb1.has_root = true;
-	t.x1.host = NULL;
-	ASSERT_EQ(0, p2px_topo_calc(&t.x0a, &t.x1, NULL, &r));
-	EXPECT_EQ(P2PX_TOPO_REASON_NO_HOST_ROOT, r.reason);
-	EXPECT_FALSE(r.hb[1].known);
-	EXPECT_TRUE(has(explain(&r), "host bridge (unknown)"));
 }
 
 TEST(same_host_by_id)
@@ -687,22 +679,7 @@ TEST(no_common_ignores_acs)
 }
 
 /* ------------------------------------------------------------------ */
-/* Bad input, bounds                                                   */
-
-TEST(bad_input)
-{
-	struct p2px_topo_result r;
-	struct q35 q;
-
-	q35_build(&q, 0x8086, 0x29c0);
-	EXPECT_EQ(-EINVAL, p2px_topo_calc(NULL, &q.a, NULL, &r));
-	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, r.map);
-	EXPECT_EQ(P2PX_TOPO_REASON_BAD_INPUT, r.reason);
-	EXPECT_TRUE(has(explain(&r), "invalid"));
-	EXPECT_EQ(-EINVAL, p2px_topo_calc(&q.a, NULL, NULL, &r));
-	EXPECT_EQ(-EINVAL, p2px_topo_calc(&q.a, &q.a, NULL, NULL));
-	EXPECT_EQ(-EINVAL, p2px_topo_explain(NULL, NULL, 0));
-}
+/* Bounds                                                              */
 
 /* The answer alone: no host bridge needed for a direct path. */
 TEST(answer_without_host_bridges)
@@ -720,11 +697,6 @@ TEST(answer_without_host_bridges)
 	ASSERT_EQ(0, p2px_topo_answer(&q.a, &q.f, NULL, &ans));
 	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
 	EXPECT_EQ(4, ans.distance);
-	EXPECT_EQ(-EINVAL, p2px_topo_answer(NULL, &q.a, NULL, &ans));
-	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
-	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, NULL, NULL, &ans));
-	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans.map);
-	EXPECT_EQ(-EINVAL, p2px_topo_answer(&q.a, &q.a, NULL, NULL));
 }
 
 TEST(depth_limit_and_loops)
@@ -733,11 +705,13 @@ TEST(depth_limit_and_loops)
 	const struct p2px_topo_node *cl[1];
 	struct p2px_topo_node x, y;
 	struct p2px_topo_answer ans;
+	struct p2px_topo_bridge hb;
 	struct p2px_topo_result r;
 	unsigned int i;
 
+	hb_init(&hb, 0, 0, true, 0x8086, 0x29c0);
 	for (i = 0; i <= P2PX_TOPO_MAX_DEPTH; i++)
-		node_init(&chain[i], i ? &chain[i - 1] : NULL, NULL,
+		node_init(&chain[i], i ? &chain[i - 1] : NULL, &hb,
 			  i >> 8, i & 0xff, 0, 0);
 	/* exactly the limit: fine */
 	ASSERT_EQ(0, p2px_topo_calc(&chain[P2PX_TOPO_MAX_DEPTH - 1], &chain[0],
@@ -822,12 +796,6 @@ TEST(distance_many)
 		  sum_answers(&q.b, cl, 3,
 			      &(struct p2px_topo_policy){ .cpu_allows = true },
 			      NULL));
-
-	/* a NULL client is refused */
-	cl[0] = NULL;
-	EXPECT_EQ(-1, sum_answers(&q.b, cl, 3, NULL, ans));
-	EXPECT_EQ(P2PX_TOPO_MAP_NOT_SUPPORTED, ans[0].map);
-	EXPECT_EQ(-1, ans[0].distance);
 
 	/* the sum itself */
 	ans[0].map = P2PX_TOPO_MAP_BUS_ADDR;
@@ -1667,7 +1635,6 @@ TEST(explain_fits_1024)
 		r.acs[i].bits = P2PX_TOPO_ACS_REDIR;
 	}
 	for (i = 0; i < 2; i++) {
-		r.hb[i].known = true;
 		r.hb[i].id = P2PX_TOPO_HB_ID(0xffffffffu, 0xff);
 		r.hb[i].has_root = true;
 		r.hb[i].vendor = 0x1234 + i;
