@@ -89,28 +89,10 @@ static struct p2px_pair *p2px_find(u64 provider, u64 client)
 	return e;
 }
 
-/* The entry of a pair, added if need be; NULL without memory. */
-static struct p2px_pair *p2px_add(u64 provider, u64 client, u64 ans)
-{
-	struct p2px_pair *e;
-
-	mutex_lock(&p2px_cache_lock);
-	e = p2px_find(provider, client);
-	if (!e) {
-		e = kzalloc(sizeof(*e), GFP_KERNEL);
-		if (e) {
-			e->provider = provider;
-			e->client = client;
-			atomic64_set(&e->ans, ans);
-			hlist_add_head_rcu(&e->node,
-					   p2px_bucket(provider, client));
-		}
-	}
-	mutex_unlock(&p2px_cache_lock);
-	return e;
-}
-
-/* Store an answer in @e (or a new entry) and, with @res, the whole result. */
+/*
+ * Store an answer in @e (or in the pair's entry, added if need be) and, with
+ * @res, the whole result.
+ */
 static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 		       unsigned int stamp, const struct p2px_topo_answer *ans,
 		       const struct p2px_topo_result *res)
@@ -118,25 +100,33 @@ static void p2px_store(struct p2px_pair *e, u64 provider, u64 client,
 	u64 v = (u64)stamp << 32 | (u64)ans->map << 16 | (u16)ans->distance;
 	struct p2px_detail *d;
 
-	if (!e)
-		e = p2px_add(provider, client, v);
-	if (!e)
-		return;		/* without memory the cache just lacks it */
-	atomic64_set(&e->ans, v);
-	if (!res)
+	if (e && !res) {
+		atomic64_set(&e->ans, v);
 		return;
+	}
 	mutex_lock(&p2px_cache_lock);
+	e = e ?: p2px_find(provider, client);
+	if (!e) {
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			goto out;	/* without memory the cache just lacks it */
+		e->provider = provider;
+		e->client = client;
+		atomic64_set(&e->ans, v);
+		hlist_add_head_rcu(&e->node, p2px_bucket(provider, client));
+	}
 	atomic64_set(&e->ans, v);	/* with its detail, for p2px_current() */
 	d = e->detail;
-	if (!d && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
+	if (res && !d && p2px_ndetailed < P2PX_CACHE_MAX_DETAILED) {
 		d = kmalloc(sizeof(*d), GFP_KERNEL);
 		p2px_ndetailed += !!d;
 	}
-	if (d) {
+	if (res && d) {
 		d->ans = v;
 		d->res = *res;
 		e->detail = d;
 	}
+out:
 	mutex_unlock(&p2px_cache_lock);
 }
 
@@ -347,8 +337,6 @@ void p2px_cache_exit(void)
 			kfree(e->detail);
 			kfree(e);
 		}
-		INIT_HLIST_HEAD(&p2px_pairs[i]);
 	}
-	p2px_ndetailed = 0;
 	p2px_walk_exit();
 }
