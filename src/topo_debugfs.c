@@ -144,8 +144,9 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 			   -1 : res->distance,
 			   p2px_topo_reason_str(res->reason),
 			   p2px_topo_reason_str(res->detour),
-			   of & P2PX_PAIR_REFRESHED ? "refreshed" :
-			   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none", why);
+			   of & P2PDMA_EXT_TOPO_F_REFRESHED ? "refreshed" :
+			   of & P2PDMA_EXT_TOPO_F_FROM_CACHE ? "agreed" : "none",
+			   why);
 	}
 	kfree(why);
 	kfree(res);

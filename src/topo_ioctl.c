@@ -103,7 +103,7 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 
 	for (i = 0, p = pairs; i < n; i++, p++) {
 		ret = p2px_cache_pair(provider, clients[i], res,
-				      q.flags & P2PX_PAIR_CACHED, &of);
+				      q.flags & P2PDMA_EXT_TOPO_Q_CACHED, &of);
 		if (ret)
 			goto out;
 		p->common = res->has_common ? res->common_id : 0;
@@ -145,7 +145,7 @@ out:
  * p2px_topo_cells() - the answers for every pair of a set of functions
  * @devs: the functions
  * @n: entries in @devs
- * @flags: P2PX_PAIR_CACHED to accept current cached results
+ * @flags: P2PDMA_EXT_TOPO_Q_CACHED to accept current cached results
  * @cells: receives @n * @n answers, provider @i's row first
  *
  * Context: process context; may sleep.
@@ -202,7 +202,7 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 		return -EINVAL;
 	if (m.num_devices > P2PDMA_EXT_TOPO_MAX_DEVICES)
 		return -E2BIG;
-	flags = m.flags & P2PX_PAIR_CACHED;
+	flags = m.flags & P2PDMA_EXT_TOPO_Q_CACHED;
 
 	ids = kvcalloc(m.num_devices, sizeof(*ids), GFP_KERNEL);
 	if (!ids) {
