@@ -94,23 +94,6 @@ static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
 		    (unsigned int)(hb_id & 0xff));
 }
 
-/**
- * p2px_topo_name() - print a device id as DDDD:BB:DD.F
- * @id: P2PX_TOPO_ID() of the device
- * @buf: output buffer, always NUL-terminated when @len is not zero
- * @len: size of @buf
- *
- * Return: the length of the full name, like snprintf().
- */
-int p2px_topo_name(u64 id, char *buf, size_t len)
-{
-	struct p2px_sink s;
-
-	p2px_sink_init(&s, buf, len);
-	p2px_put_name(&s, id);
-	return p2px_sink_done(&s);
-}
-
 static const char *const p2px_map_names[] = {
 	[P2PX_TOPO_MAP_NOT_SUPPORTED] = "not-supported",
 	[P2PX_TOPO_MAP_BUS_ADDR] = "bus-address",

@@ -234,8 +234,6 @@ struct p2px_topo_answer {
 const char *p2px_topo_map_str(enum p2px_topo_map map);
 const char *p2px_topo_reason_str(enum p2px_topo_reason reason);
 
-int p2px_topo_name(u64 id, char *buf, size_t len);
-
 bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags);
 int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,

@@ -41,6 +41,14 @@ static void hb_init(struct p2px_topo_bridge *hb, unsigned int domain,
 	hb->root_device = device;
 }
 
+/* DDDD:BB:DD.F, as the explanations name a device */
+static void dev_name(u64 id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04llx:%02x:%02x.%u", P2PX_TOPO_ID_DOMAIN(id),
+		 P2PX_TOPO_ID_BUS(id), P2PX_TOPO_ID_DEVFN(id) >> 3,
+		 P2PX_TOPO_ID_DEVFN(id) & 7);
+}
+
 static void set_acs(struct p2px_topo_node *n, u16 ctrl)
 {
 	n->has_acs = true;
@@ -810,24 +818,22 @@ TEST(distance_many)
 /* ------------------------------------------------------------------ */
 /* Formatting                                                          */
 
+/* Device names, as the explanations print them (like pci_name()). */
 TEST(names)
 {
-	char buf[32];
+	struct p2px_topo_result r = { .map = P2PX_TOPO_MAP_BUS_ADDR };
+	char buf[80];
 
-	EXPECT_EQ(12, p2px_topo_name(P2PX_TOPO_ID(0, 3, DEVFN(1, 0)),
-				     buf, sizeof(buf)));
-	EXPECT_STREQ("0000:03:01.0", buf);
-	p2px_topo_name(P2PX_TOPO_ID(0x10000, 0xe1, DEVFN(0x1f, 7)), buf,
-		       sizeof(buf));
-	EXPECT_STREQ("10000:e1:1f.7", buf);
-	p2px_topo_name(P2PX_TOPO_ID(0xabcd, 0xff, 0xff), buf, sizeof(buf));
-	EXPECT_STREQ("abcd:ff:1f.7", buf);
+	r.provider_id = P2PX_TOPO_ID(0, 3, DEVFN(1, 0));
+	r.client_id = P2PX_TOPO_ID(0x10000, 0xe1, DEVFN(0x1f, 7));
+	EXPECT_TRUE(has(explain(&r), "0000:03:01.0 -> 10000:e1:1f.7: "));
+	r.provider_id = P2PX_TOPO_ID(0xabcd, 0xff, 0xff);
+	EXPECT_TRUE(has(explain(&r), "abcd:ff:1f.7 -> "));
 	/* truncation, snprintf style */
 	memset(buf, 'x', sizeof(buf));
-	EXPECT_EQ(12, p2px_topo_name(0, buf, 5));
-	EXPECT_STREQ("0000", buf);
+	EXPECT_EQ((int)strlen(explain(&r)), p2px_topo_explain(&r, buf, 5));
+	EXPECT_STREQ("abcd", buf);
 	EXPECT_EQ('x', buf[5]);
-	EXPECT_EQ(12, p2px_topo_name(0, NULL, 0));
 	EXPECT_STREQ("bus-address", p2px_topo_map_str(P2PX_TOPO_MAP_BUS_ADDR));
 	EXPECT_STREQ("acs-redirect",
 		     p2px_topo_reason_str(P2PX_TOPO_REASON_ACS_REDIRECT));
@@ -1483,8 +1489,8 @@ static const char *check_pair(const struct sweep *t, int p, int c,
 	bool same, has_common;
 	int i, len;
 
-	p2px_topo_name(t->n[p].id, name_p, sizeof(name_p));
-	p2px_topo_name(t->n[c].id, name_c, sizeof(name_c));
+	dev_name(t->n[p].id, name_p, sizeof(name_p));
+	dev_name(t->n[c].id, name_c, sizeof(name_c));
 	snprintf(ctx, ctxlen, "%s -> %s", name_p, name_c);
 
 	ref_calc(t, p, c, &ref);
