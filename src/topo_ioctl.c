@@ -25,10 +25,6 @@
 
 static void p2px_check_abi(void)
 {
-	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_BUS_ADDR) !=
-		     P2PDMA_EXT_TOPO_MAP_BUS_ADDR);
-	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_THRU_HOST_BRIDGE) !=
-		     P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED !=
 		     P2PDMA_EXT_MAP_NOT_SUPPORTED);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
@@ -109,7 +105,7 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 		p->common = res->has_common ? res->common_id : 0;
 		p->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 			      -1 : res->distance;
-		p->map_type = p2px_map_uapi(res->map);
+		p->map_type = res->map;
 		p->reason = res->reason;
 		p->detour = res->detour;
 		p->flags = of |
@@ -166,7 +162,7 @@ int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
 		for (j = 0; j < n && !ret; j++, c++) {
 			ret = p2px_cache_pair(devs[i], devs[j], res, flags,
 					      NULL);
-			c->map_type = p2px_map_uapi(res->map);
+			c->map_type = res->map;
 			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 				      -1 : res->distance;
 			c->reason = res->reason;

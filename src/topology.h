@@ -15,9 +15,6 @@
 
 struct dentry;
 
-/* The uapi value (also enum p2pdma_ext_map_type's) of a core map type. */
-#define p2px_map_uapi(map)	((u32)(map) + P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
-
 /* allowlist.c: host-bridge allowlist module parameters */
 void p2px_policy_fill(struct p2px_topo_policy *pol);
 unsigned int p2px_policy_generation(void);

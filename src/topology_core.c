@@ -123,8 +123,8 @@ static const char *const p2px_reason_names[] = {
  */
 const char *p2px_topo_map_str(enum p2px_topo_map map)
 {
-	return (unsigned int)map < ARRAY_SIZE(p2px_map_names) ?
-	       p2px_map_names[map] : "unknown";
+	return (unsigned int)map < ARRAY_SIZE(p2px_map_names) &&
+	       p2px_map_names[map] ? p2px_map_names[map] : "unknown";
 }
 
 /**
@@ -560,7 +560,8 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 {
 	struct p2px_path path;
 
-	memset(res, 0, sizeof(*res));	/* NOT_SUPPORTED, no detour */
+	memset(res, 0, sizeof(*res));	/* no detour */
+	res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
 	if (!pol)
 		pol = &p2px_no_policy;
 	res->provider_id = provider->id;

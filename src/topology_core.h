@@ -91,10 +91,11 @@ struct p2px_topo_node {
 	const struct p2px_topo_bridge *host;
 };
 
+/* The uapi's numbers, which are also enum p2pdma_ext_map_type's. */
 enum p2px_topo_map {
-	P2PX_TOPO_MAP_NOT_SUPPORTED,
-	P2PX_TOPO_MAP_BUS_ADDR,
-	P2PX_TOPO_MAP_THRU_HOST_BRIDGE,
+	P2PX_TOPO_MAP_NOT_SUPPORTED = P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED,
+	P2PX_TOPO_MAP_BUS_ADDR = P2PDMA_EXT_TOPO_MAP_BUS_ADDR,
+	P2PX_TOPO_MAP_THRU_HOST_BRIDGE = P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE,
 };
 
 /*
