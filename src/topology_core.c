@@ -5,16 +5,9 @@
  * and the explanation of every answer. Plain C on struct p2px_topo_node
  * descriptions: built into the module and into the host unit tests.
  */
-#include "topology_core.h"
-
-#ifdef __KERNEL__
 #include <linux/ctype.h>
-#else
-#include <ctype.h>
-#include <stdarg.h>
-#include <stdio.h>
-#define __printf(a, b)	/* the kernel build checks the formats */
-#endif
+
+#include "topology_core.h"
 
 /* Built-in host bridge allowlist (root device ids): upstream's newest. */
 static const struct p2px_topo_entry p2px_builtin_table[] = {

@@ -9,25 +9,10 @@
 #ifndef P2PX_TOPOLOGY_CORE_H
 #define P2PX_TOPOLOGY_CORE_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
-#else
-#include <stdbool.h>
-#include <stddef.h>
-#include <errno.h>
-#include <limits.h>
-#include <string.h>
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-#endif
 #include "uapi/linux/p2pdma_ext.h"	/* the reasons' numbers */
 
 #define P2PX_TOPO_MAX_DEPTH	256	/* longest chain (device and bridges) */
