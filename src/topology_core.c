@@ -483,18 +483,14 @@ p2px_judge_hosts(const struct p2px_topo_bridge *br0,
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		hb[i].id = br[i]->id;
-		if (!br[i]->has_root)
-			continue;
-		hb[i].has_root = true;
-		hb[i].vendor = br[i]->root_vendor;
-		hb[i].device = br[i]->root_device;
-		hb[i].listed = p2px_topo_allowlist_find(pol, hb[i].vendor,
-							hb[i].device,
-							&hb[i].flags);
+		hb[i].br = *br[i];
+		hb[i].listed = br[i]->has_root &&
+			p2px_topo_allowlist_find(pol, br[i]->root_vendor,
+						 br[i]->root_device,
+						 &hb[i].flags);
 	}
 	*same = br0 == br1 || br0->id == br1->id;
-	if (!hb[0].has_root || (!*same && !hb[1].has_root))
+	if (!br0->has_root || (!*same && !br1->has_root))
 		return P2PX_TOPO_REASON_NO_HOST_ROOT;
 	if (!hb[0].listed || (!*same && !hb[1].listed))
 		return P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
@@ -652,9 +648,10 @@ static void p2px_put_hb(struct p2px_sink *s, const char *pre,
 			const struct p2px_topo_hb_info *hb, const char *post)
 {
 	p2px_printf(s, "%shost bridge ", pre);
-	p2px_put_hb_name(s, hb->id);
-	if (hb->has_root)
-		p2px_printf(s, " (root %04x:%04x)", hb->vendor, hb->device);
+	p2px_put_hb_name(s, hb->br.id);
+	if (hb->br.has_root)
+		p2px_printf(s, " (root %04x:%04x)", hb->br.root_vendor,
+			    hb->br.root_device);
 	p2px_puts(s, post);
 }
 
@@ -662,14 +659,14 @@ static void p2px_put_hb(struct p2px_sink *s, const char *pre,
 static bool p2px_hb_needs_entry(const struct p2px_topo_result *r,
 				const struct p2px_topo_hb_info *hb)
 {
-	return hb->has_root && (!hb->listed || (!r->same_host &&
+	return hb->br.has_root && (!hb->listed || (!r->same_host &&
 						(hb->flags & P2PX_TOPO_F_SAME_HB)));
 }
 
 static bool p2px_hb_same_ids(const struct p2px_topo_result *r)
 {
-	return r->hb[1].vendor == r->hb[0].vendor &&
-	       r->hb[1].device == r->hb[0].device;
+	return r->hb[1].br.root_vendor == r->hb[0].br.root_vendor &&
+	       r->hb[1].br.root_device == r->hb[0].br.root_device;
 }
 
 static void p2px_explain_verdict(struct p2px_sink *s,
@@ -711,21 +708,22 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
 		p2px_puts(s, " Refused: the devices are below different host bridges (");
-		p2px_put_hb_name(s, hb[0].id);
+		p2px_put_hb_name(s, hb[0].br.id);
 		p2px_puts(s, " and ");
-		p2px_put_hb_name(s, hb[1].id);
+		p2px_put_hb_name(s, hb[1].br.id);
 		p2px_puts(s, ") and the allowlist entry for");
 		for (i = 0; i < 2; i++)
 			if ((hb[i].flags & P2PX_TOPO_F_SAME_HB) &&
 			    !(i && same0 && p2px_hb_same_ids(r)))
 				p2px_printf(s, "%s%04x:%04x",
 					    i && same0 ? " / " : " ",
-					    hb[i].vendor, hb[i].device);
+					    hb[i].br.root_vendor,
+					    hb[i].br.root_device);
 		p2px_puts(s, " only allows peers below one host bridge.");
 		break;
 	case P2PX_TOPO_REASON_NO_HOST_ROOT:
 		for (i = 0; i < sides; i++)
-			if (!hb[i].has_root)
+			if (!hb[i].br.has_root)
 				p2px_put_hb(s, " Refused: ", &hb[i], P2PX_NO_ROOT);
 		break;
 	default:
@@ -772,7 +770,8 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 			} else {
 				p2px_putc(s, ',');
 			}
-			p2px_put_ids(s, hb[i].vendor, hb[i].device);
+			p2px_put_ids(s, hb[i].br.root_vendor,
+				     hb[i].br.root_device);
 			any = true;
 		}
 	}
@@ -805,7 +804,7 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
 		    a->acs[i].bits != b->acs[i].bits)
 			return false;
 	for (i = 0; i < ARRAY_SIZE(a->hb); i++)
-		if (a->hb[i].id != b->hb[i].id ||
+		if (a->hb[i].br.id != b->hb[i].br.id ||
 		    a->hb[i].listed != b->hb[i].listed ||
 		    a->hb[i].flags != b->hb[i].flags)
 			return false;

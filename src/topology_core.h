@@ -155,18 +155,12 @@ struct p2px_topo_acs_hit {
 
 /**
  * struct p2px_topo_hb_info - one endpoint's host bridge, as judged
- * @id: host bridge id
- * @has_root: the host bridge has a root device
- * @vendor: root device vendor id
- * @device: root device id
+ * @br: the host bridge
  * @listed: the allowlist lookup matched and allows the root device
  * @flags: flags reported by p2px_topo_allowlist_find()
  */
 struct p2px_topo_hb_info {
-	u64 id;
-	bool has_root;
-	u16 vendor;
-	u16 device;
+	struct p2px_topo_bridge br;
 	bool listed;
 	u32 flags;
 };

@@ -290,10 +290,10 @@ TEST(q35_root_ports_refused_by_default)
 	/* a, rp1 plus b, dsp1, usp, rp2 */
 	EXPECT_EQ(6, r.distance);
 	EXPECT_TRUE(r.same_host);
-	EXPECT_TRUE(r.hb[0].has_root);
+	EXPECT_TRUE(r.hb[0].br.has_root);
 	EXPECT_FALSE(r.hb[0].listed);
-	EXPECT_EQ(0x8086, r.hb[0].vendor);
-	EXPECT_EQ(0x29c0, r.hb[0].device);
+	EXPECT_EQ(0x8086, r.hb[0].br.root_vendor);
+	EXPECT_EQ(0x29c0, r.hb[0].br.root_device);
 
 	text = explain(&r);
 	EXPECT_TRUE(has(text, "0000:01:00.0 -> 0000:04:00.0"));
@@ -1641,10 +1641,10 @@ TEST(explain_fits_1024)
 		r.acs[i].bits = P2PX_TOPO_ACS_REDIR;
 	}
 	for (i = 0; i < 2; i++) {
-		r.hb[i].id = P2PX_TOPO_HB_ID(0xffffffffu, 0xff);
-		r.hb[i].has_root = true;
-		r.hb[i].vendor = 0x1234 + i;
-		r.hb[i].device = 0x5678;
+		r.hb[i].br.id = P2PX_TOPO_HB_ID(0xffffffffu, 0xff);
+		r.hb[i].br.has_root = true;
+		r.hb[i].br.root_vendor = 0x1234 + i;
+		r.hb[i].br.root_device = 0x5678;
 		r.hb[i].flags = P2PX_TOPO_F_REMOVED;
 	}
 	EXPECT_GT(P2PDMA_EXT_EXPLAIN_MAX, p2px_topo_explain(&r, buf, sizeof(buf)));
