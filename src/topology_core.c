@@ -138,7 +138,7 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 {
 	unsigned int i;
 
-	for (i = 0; tbl && i < nr; i++)
+	for (i = 0; i < nr; i++)
 		if (tbl[i].vendor == vendor &&
 		    ((tbl[i].flags & P2PX_TOPO_F_ANY_DEVICE) ||
 		     tbl[i].device == device))
@@ -148,12 +148,12 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 
 /**
  * p2px_topo_allowlist_find() - look a host bridge root device up
- * @al: the policy whose allowlist counts; NULL means the built-in table
+ * @al: the policy whose allowlist counts, besides the built-in table
  * @vendor: root device vendor id
  * @device: root device id
  * @flags: receives the matching entry's flags plus P2PX_TOPO_F_EXTRA or
  *	P2PX_TOPO_F_BUILTIN, or P2PX_TOPO_F_REMOVED when only a built-in
- *	entry the admin disabled matched; 0 when nothing matched (may be NULL)
+ *	entry the admin disabled matched; 0 when nothing matched
  *
  * The admin's extra entries first (they override a built-in entry's
  * flags), then, unless a removed entry matches, the built-in table; the
@@ -164,19 +164,18 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags)
 {
-	const struct p2px_topo_entry *e = NULL;
+	const struct p2px_topo_entry *e;
 	u32 f = 0;
 
-	if (al)
-		e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
+	e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
 	if (e) {
 		f = P2PX_TOPO_F_EXTRA;
 	} else {
 		e = p2px_first_match(p2px_builtin_table,
 				     ARRAY_SIZE(p2px_builtin_table),
 				     vendor, device);
-		if (e && al && p2px_first_match(al->removed, al->nr_removed,
-						vendor, device)) {
+		if (e && p2px_first_match(al->removed, al->nr_removed,
+					  vendor, device)) {
 			f = P2PX_TOPO_F_REMOVED;
 			e = NULL;
 		} else if (e) {
@@ -185,8 +184,7 @@ bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 	}
 	if (e)
 		f |= e->flags & P2PX_TOPO_F_ENTRY_MASK;
-	if (flags)
-		*flags = f;
+	*flags = f;
 	return e;
 }
 
@@ -277,7 +275,7 @@ static void p2px_put_quoted(struct p2px_sink *s, const char *tok, size_t len)
  * @out: receives the entries (may be NULL to only validate); its contents
  *	are undefined after an error
  * @max: capacity of @out
- * @n: receives the number of entries, 0 after an error (may be NULL)
+ * @n: receives the number of entries, 0 after an error
  * @err: receives a one-line reason on error, "" on success (may be NULL)
  * @errlen: size of @err
  *
@@ -297,8 +295,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 	size_t len = 0;
 
 	p2px_sink_init(&es, err, errlen);
-	if (n)
-		*n = 0;
+	*n = 0;
 	while (p && p2px_is_space(*p))
 		p++;
 	if (!p || !*p)
@@ -337,8 +334,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 		p2px_printf(&es, ": at most %u", max);
 		return -E2BIG;
 	}
-	if (n)
-		*n = count;
+	*n = count;
 	return 0;
 }
 
@@ -533,11 +529,11 @@ static const struct p2px_topo_policy p2px_no_policy;
  * Upstream's rules: the distance is the number of hops from each side to
  * the first common upstream device (0 for the same function, 2 for two
  * functions of one device, 4 for two devices below one switch; without
- * one, both chain lengths added). The
- * path is direct unless a device on it (the provider's side up to and
- * including the common device, the client's below it) redirects P2P with
- * ACS; else it goes through the host bridge, which the CPU rule, the
- * trust-all switch or the allowlist must allow.
+ * one, both chain lengths added). The path is direct unless a device on
+ * it (the provider's side up to and including the common device, the
+ * client's below it) redirects P2P with ACS; else it goes through the host
+ * bridge, which the CPU rule, the trust-all switch or the allowlist must
+ * allow.
  *
  * Return: 0, or -ELOOP if an upstream chain is longer than
  * P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).

@@ -897,21 +897,23 @@ TEST(builtin_table)
 	for (i = 0; i < ARRAY_SIZE(ref_table); i++) {
 		bool any = ref_table[i].device < 0;
 
-		EXPECT_TRUE(p2px_topo_allowlist_find(NULL, ref_table[i].vendor,
+		EXPECT_TRUE(p2px_topo_allowlist_find(&no_policy, ref_table[i].vendor,
 						     any ? 0x1234 :
 						     ref_table[i].device,
 						     &flags));
 		EXPECT_EQ(any, !!(flags & P2PX_TOPO_F_ANY_DEVICE));
 		EXPECT_EQ(ref_table[i].same, !!(flags & P2PX_TOPO_F_SAME_HB));
 	}
-	EXPECT_TRUE(p2px_topo_allowlist_find(NULL, 0x8086, 0x2f01, &flags));
+	EXPECT_TRUE(p2px_topo_allowlist_find(&no_policy, 0x8086, 0x2f01, &flags));
 	EXPECT_EQ(P2PX_TOPO_F_SAME_HB | P2PX_TOPO_F_BUILTIN, flags);
-	EXPECT_TRUE(p2px_topo_allowlist_find(NULL, 0x1ae0, 0x0000, &flags));
+	EXPECT_TRUE(p2px_topo_allowlist_find(&no_policy, 0x1ae0, 0x0000, &flags));
 	EXPECT_EQ(P2PX_TOPO_F_ANY_DEVICE | P2PX_TOPO_F_BUILTIN, flags);
-	EXPECT_FALSE(p2px_topo_allowlist_find(NULL, 0x8086, 0x29c0, &flags));
+	EXPECT_FALSE(p2px_topo_allowlist_find(&no_policy, 0x8086, 0x29c0, &flags));
 	EXPECT_EQ(0, flags);
-	EXPECT_FALSE(p2px_topo_allowlist_find(NULL, 0x1022, 0x1480, NULL));
-	EXPECT_FALSE(p2px_topo_allowlist_find(NULL, 0x0000, 0x0000, NULL));
+	EXPECT_FALSE(p2px_topo_allowlist_find(&no_policy, 0x1022, 0x1480,
+					      &flags));
+	EXPECT_FALSE(p2px_topo_allowlist_find(&no_policy, 0x0000, 0x0000,
+					      &flags));
 }
 
 static int parse(const char *s, struct p2px_topo_entry *out, unsigned int max,
@@ -957,7 +959,7 @@ TEST(parse_good)
 	EXPECT_EQ(0, n);
 	ASSERT_EQ(0, parse(NULL, e, 32, &n, err));
 	EXPECT_EQ(0, n);
-	ASSERT_EQ(0, parse("", NULL, 0, NULL, NULL));
+	ASSERT_EQ(0, parse("", NULL, 0, &n, NULL));
 
 	/* validation only */
 	ASSERT_EQ(0, parse("8086:1,8086:2", NULL, 2, &n, err));
