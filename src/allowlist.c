@@ -23,31 +23,26 @@
 #include "compat.h"
 #include "topology.h"
 
-struct p2px_policy {
-	struct rcu_head rcu;
-	struct p2px_topo_entry allow[P2PX_TOPO_MAX_ENTRIES];
-	struct p2px_topo_entry deny[P2PX_TOPO_MAX_ENTRIES];
-	struct p2px_topo_policy pol;	/* points into allow/deny */
-};
-
+/* The allowlist fields, P2PX_FIELD_ALLOW and _DENY indexing its lists. */
 enum p2px_policy_field { P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST };
 
-static struct p2px_policy p2px_policy_default = {
-	.pol = {
-		.extra = p2px_policy_default.allow,
-		.removed = p2px_policy_default.deny,
-	},
+struct p2px_policy {
+	struct rcu_head rcu;
+	struct p2px_topo_entry list[2][P2PX_TOPO_MAX_ENTRIES];
+	unsigned int nr[2];
+	bool trust_all;
 };
 
+static struct p2px_policy p2px_policy_default;
 static struct p2px_policy __rcu *p2px_policy = &p2px_policy_default;
 static DEFINE_MUTEX(p2px_policy_lock);
 static atomic_t p2px_policy_gen = ATOMIC_INIT(0);
 
-static int p2px_policy_update(const struct kernel_param *kp,
-			      enum p2px_policy_field field, const char *val)
+static int p2px_param_set(const char *val, const struct kernel_param *kp)
 {
-	bool deny = field == P2PX_FIELD_DENY, was_trusted, trusted;
+	enum p2px_policy_field field = *(enum p2px_policy_field *)kp->arg;
 	struct p2px_policy *old, *new;
+	bool was_trusted, trusted;
 	char why[96] = "";
 	int ret;
 
@@ -59,18 +54,15 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	old = rcu_dereference_protected(p2px_policy,
 					lockdep_is_held(&p2px_policy_lock));
 	*new = *old;
-	new->pol.extra = new->allow;
-	new->pol.removed = new->deny;
 
 	if (field == P2PX_FIELD_TRUST) {
-		ret = kstrtobool(val, &new->pol.trust_all);
+		ret = kstrtobool(val, &new->trust_all);
 		if (ret)
 			strscpy(why, "expected y/n/1/0", sizeof(why));
 	} else {
-		ret = p2px_topo_allowlist_parse(val, deny ? new->deny : new->allow,
+		ret = p2px_topo_allowlist_parse(val, new->list[field],
 						P2PX_TOPO_MAX_ENTRIES,
-						deny ? &new->pol.nr_removed :
-						       &new->pol.nr_extra,
+						&new->nr[field],
 						why, sizeof(why));
 	}
 	if (ret) {
@@ -83,8 +75,8 @@ static int p2px_policy_update(const struct kernel_param *kp,
 		return ret;
 	}
 
-	was_trusted = old->pol.trust_all;
-	trusted = new->pol.trust_all;	/* @new is not ours after the unlock */
+	was_trusted = old->trust_all;
+	trusted = new->trust_all;	/* @new is not ours after the unlock */
 	rcu_assign_pointer(p2px_policy, new);
 	/* Publish the new snapshot before the generation that announces it. */
 	smp_mb__before_atomic();
@@ -101,8 +93,9 @@ static int p2px_policy_update(const struct kernel_param *kp,
 	return 0;
 }
 
-static int p2px_policy_show(enum p2px_policy_field field, char *buf)
+static int p2px_param_get(char *buf, const struct kernel_param *kp)
 {
+	enum p2px_policy_field field = *(enum p2px_policy_field *)kp->arg;
 	const struct p2px_policy *pol;
 	int len;
 
@@ -110,13 +103,11 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 	pol = rcu_dereference(p2px_policy);
 	if (field == P2PX_FIELD_TRUST)
 		len = scnprintf(buf, PAGE_SIZE - 1, "%c",
-				pol->pol.trust_all ? 'Y' : 'N');
-	else if (field == P2PX_FIELD_DENY)
-		len = p2px_topo_allowlist_format(pol->deny, pol->pol.nr_removed,
-						 buf, PAGE_SIZE - 1);
+				pol->trust_all ? 'Y' : 'N');
 	else
-		len = p2px_topo_allowlist_format(pol->allow, pol->pol.nr_extra,
-						 buf, PAGE_SIZE - 1);
+		len = p2px_topo_allowlist_format(pol->list[field],
+						 pol->nr[field], buf,
+						 PAGE_SIZE - 1);
 	rcu_read_unlock();
 
 	len = clamp(len, 0, (int)PAGE_SIZE - 2);
@@ -129,16 +120,6 @@ static int p2px_policy_show(enum p2px_policy_field field, char *buf)
 static enum p2px_policy_field p2px_fields[] = {
 	P2PX_FIELD_ALLOW, P2PX_FIELD_DENY, P2PX_FIELD_TRUST,
 };
-
-static int p2px_param_set(const char *val, const struct kernel_param *kp)
-{
-	return p2px_policy_update(kp, *(enum p2px_policy_field *)kp->arg, val);
-}
-
-static int p2px_param_get(char *buf, const struct kernel_param *kp)
-{
-	return p2px_policy_show(*(enum p2px_policy_field *)kp->arg, buf);
-}
 
 static const struct kernel_param_ops p2px_param_ops = {
 	.set = p2px_param_set,
@@ -169,7 +150,11 @@ void p2px_policy_fill(struct p2px_topo_policy *pol)
 {
 	const struct p2px_policy *cur = rcu_dereference(p2px_policy);
 
-	*pol = cur->pol;
+	pol->extra = cur->list[P2PX_FIELD_ALLOW];
+	pol->nr_extra = cur->nr[P2PX_FIELD_ALLOW];
+	pol->removed = cur->list[P2PX_FIELD_DENY];
+	pol->nr_removed = cur->nr[P2PX_FIELD_DENY];
+	pol->trust_all = cur->trust_all;
 	pol->cpu_allows = p2px_cpu_routes_p2p();
 }
 

@@ -117,7 +117,7 @@ enum p2pdma_ext_map_type p2pdma_ext_map_type(struct pci_dev *provider,
 
 	if (!provider || p2px_client_answer(provider, client, &ans))
 		return P2PDMA_EXT_MAP_NOT_SUPPORTED;
-	return (enum p2pdma_ext_map_type)p2px_map_uapi(ans.map);
+	return (enum p2pdma_ext_map_type)ans.map;
 }
 EXPORT_SYMBOL_P2PX(p2pdma_ext_map_type);
 

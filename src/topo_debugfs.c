@@ -36,7 +36,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 	struct p2pdma_ext_topo_cell *cells = NULL, *c;
 	struct pci_dev **devs = NULL;
 	unsigned int n = 0, total = 0, i, j;
-	char name[32], cell[16];
+	char cell[16];
 	int ret;
 
 	ret = p2px_pci_get_all(P2PX_DBG_MAX_DEVS, &devs, &total);
@@ -56,8 +56,7 @@ static int p2px_topology_show(struct seq_file *m, void *v)
 		seq_printf(m, "# showing %u of %u PCI functions\n", n, total);
 	seq_puts(m, "idx device        id         class\n");
 	for (i = 0; i < n; i++) {
-		p2px_topo_name(p2px_pci_id(devs[i]), name, sizeof(name));
-		seq_printf(m, "%3u %-13s %04x:%04x  %06x\n", i, name,
+		seq_printf(m, "%3u %-13s %04x:%04x  %06x\n", i, pci_name(devs[i]),
 			   devs[i]->vendor, devs[i]->device, devs[i]->class);
 	}
 	seq_puts(m, "   ");
@@ -144,8 +143,9 @@ static int p2px_pair_show(struct seq_file *m, void *v)
 			   -1 : res->distance,
 			   p2px_topo_reason_str(res->reason),
 			   p2px_topo_reason_str(res->detour),
-			   of & P2PX_PAIR_REFRESHED ? "refreshed" :
-			   of & P2PX_PAIR_FROM_CACHE ? "agreed" : "none", why);
+			   of & P2PDMA_EXT_TOPO_F_REFRESHED ? "refreshed" :
+			   of & P2PDMA_EXT_TOPO_F_FROM_CACHE ? "agreed" : "none",
+			   why);
 	}
 	kfree(why);
 	kfree(res);

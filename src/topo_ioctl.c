@@ -25,10 +25,6 @@
 
 static void p2px_check_abi(void)
 {
-	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_BUS_ADDR) !=
-		     P2PDMA_EXT_TOPO_MAP_BUS_ADDR);
-	BUILD_BUG_ON(p2px_map_uapi(P2PX_TOPO_MAP_THRU_HOST_BRIDGE) !=
-		     P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED !=
 		     P2PDMA_EXT_MAP_NOT_SUPPORTED);
 	BUILD_BUG_ON(P2PDMA_EXT_TOPO_MAP_BUS_ADDR != P2PDMA_EXT_MAP_BUS_ADDR);
@@ -103,13 +99,13 @@ long p2px_ioctl_topo_pairs(void __user *uarg)
 
 	for (i = 0, p = pairs; i < n; i++, p++) {
 		ret = p2px_cache_pair(provider, clients[i], res,
-				      q.flags & P2PX_PAIR_CACHED, &of);
+				      q.flags & P2PDMA_EXT_TOPO_Q_CACHED, &of);
 		if (ret)
 			goto out;
 		p->common = res->has_common ? res->common_id : 0;
 		p->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 			      -1 : res->distance;
-		p->map_type = p2px_map_uapi(res->map);
+		p->map_type = res->map;
 		p->reason = res->reason;
 		p->detour = res->detour;
 		p->flags = of |
@@ -145,7 +141,7 @@ out:
  * p2px_topo_cells() - the answers for every pair of a set of functions
  * @devs: the functions
  * @n: entries in @devs
- * @flags: P2PX_PAIR_CACHED to accept current cached results
+ * @flags: P2PDMA_EXT_TOPO_Q_CACHED to accept current cached results
  * @cells: receives @n * @n answers, provider @i's row first
  *
  * Context: process context; may sleep.
@@ -166,7 +162,7 @@ int p2px_topo_cells(struct pci_dev **devs, unsigned int n, unsigned int flags,
 		for (j = 0; j < n && !ret; j++, c++) {
 			ret = p2px_cache_pair(devs[i], devs[j], res, flags,
 					      NULL);
-			c->map_type = p2px_map_uapi(res->map);
+			c->map_type = res->map;
 			c->distance = res->map == P2PX_TOPO_MAP_NOT_SUPPORTED ?
 				      -1 : res->distance;
 			c->reason = res->reason;
@@ -202,7 +198,7 @@ long p2px_ioctl_topo_matrix(void __user *uarg)
 		return -EINVAL;
 	if (m.num_devices > P2PDMA_EXT_TOPO_MAX_DEVICES)
 		return -E2BIG;
-	flags = m.flags & P2PX_PAIR_CACHED;
+	flags = m.flags & P2PDMA_EXT_TOPO_Q_CACHED;
 
 	ids = kvcalloc(m.num_devices, sizeof(*ids), GFP_KERNEL);
 	if (!ids) {

@@ -194,10 +194,11 @@ int p2px_cache_answer(struct pci_dev *provider, struct pci_dev *client,
  * @provider: device whose memory would be used
  * @client: device that would DMA to it
  * @res: receives the answer
- * @flags: P2PX_PAIR_CACHED to accept a current whole result from the
- *	cache; without it the answer is recomputed
- * @oflags: if not NULL, receives P2PX_PAIR_FROM_CACHE (a current answer
- *	existed) and P2PX_PAIR_REFRESHED (it disagreed with the hardware)
+ * @flags: P2PDMA_EXT_TOPO_Q_CACHED to accept a current whole result from
+ *	the cache; without it the answer is recomputed
+ * @oflags: if not NULL, receives P2PDMA_EXT_TOPO_F_FROM_CACHE (a current
+ *	answer existed) and P2PDMA_EXT_TOPO_F_REFRESHED (it disagreed with the
+ *	hardware)
  *
  * A computed result that disagrees with a current cached answer (an ACS
  * write) replaces it and moves the cache generation.
@@ -216,11 +217,11 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 	struct p2px_topo_answer ans;
 	int found = 0, ret;
 
-	if (flags & P2PX_PAIR_CACHED) {
+	if (flags & P2PDMA_EXT_TOPO_Q_CACHED) {
 		found = p2px_current(e, stamp, &ans, res);
 		if (found == 2) {
 			p2px_count(hits);
-			of = P2PX_PAIR_FROM_CACHE;
+			of = P2PDMA_EXT_TOPO_F_FROM_CACHE;
 			ret = 0;
 			goto out;
 		}
@@ -237,16 +238,16 @@ int p2px_cache_pair(struct pci_dev *provider, struct pci_dev *client,
 	if (ret)
 		goto out;
 	if (found)
-		of |= P2PX_PAIR_FROM_CACHE;
+		of |= P2PDMA_EXT_TOPO_F_FROM_CACHE;
 	if (found && (ans.map != res->map || ans.distance != res->distance ||
 		      (found == 2 && !p2px_topo_same(cached, res)))) {
-		of |= P2PX_PAIR_REFRESHED;
+		of |= P2PDMA_EXT_TOPO_F_REFRESHED;
 		p2px_count(refreshed);
 		/* Unannounced change (ACS write): all answers may be as old. */
 		p2px_cache_invalidate();
 		stamp = p2px_topo_stamp();
 	}
-	if (found != 2 || (of & P2PX_PAIR_REFRESHED))
+	if (found != 2 || (of & P2PDMA_EXT_TOPO_F_REFRESHED))
 		p2px_store(e, pid, cid, stamp, &(struct p2px_topo_answer){
 				   .map = res->map, .distance = res->distance },
 			   res);
@@ -345,8 +346,6 @@ void p2px_cache_exit(void)
 			kfree(e->detail);
 			kfree(e);
 		}
-		INIT_HLIST_HEAD(&p2px_pairs[i]);
 	}
-	p2px_ndetailed = 0;
 	p2px_walk_exit();
 }

@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * p2pdma-ext topology, the kernel side of the decision core, in one-way
- * layers (Documentation/design.rst): interfaces (topo_api.c, topo_ioctl.c,
- * topo_debugfs.c) over the cache (topocache.c) over the walker
- * (topology.c) over policy data and PCI lookups (allowlist.c,
- * pci_lookup.c) over the decision (topology_core.c).
+ * p2pdma-ext topology, the kernel side of the decision core: its one-way
+ * layers are in Documentation/design.rst, "Layers".
  */
 #ifndef P2PX_TOPOLOGY_H
 #define P2PX_TOPOLOGY_H
@@ -17,9 +14,6 @@
 #include "topology_core.h"
 
 struct dentry;
-
-/* The uapi value (also enum p2pdma_ext_map_type's) of a core map type. */
-#define p2px_map_uapi(map)	((u32)(map) + P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED)
 
 /* allowlist.c: host-bridge allowlist module parameters */
 void p2px_policy_fill(struct p2px_topo_policy *pol);
@@ -34,12 +28,6 @@ void p2px_walk_topology_changed(void);
 void p2px_walk_exit(void);
 
 /* topocache.c: cached answers */
-/* in: a current cache entry may answer */
-#define P2PX_PAIR_CACHED	P2PDMA_EXT_TOPO_Q_CACHED
-/* out: a current cache entry existed; ... and it was out of date */
-#define P2PX_PAIR_FROM_CACHE	P2PDMA_EXT_TOPO_F_FROM_CACHE
-#define P2PX_PAIR_REFRESHED	P2PDMA_EXT_TOPO_F_REFRESHED
-
 /**
  * struct p2px_cache_stats - counters of the topology cache
  * @hits: cached lookups answered from the cache

@@ -5,16 +5,9 @@
  * and the explanation of every answer. Plain C on struct p2px_topo_node
  * descriptions: built into the module and into the host unit tests.
  */
-#include "topology_core.h"
-
-#ifdef __KERNEL__
 #include <linux/ctype.h>
-#else
-#include <ctype.h>
-#include <stdarg.h>
-#include <stdio.h>
-#define __printf(a, b)	/* the kernel build checks the formats */
-#endif
+
+#include "topology_core.h"
 
 /* Built-in host bridge allowlist (root device ids): upstream's newest. */
 static const struct p2px_topo_entry p2px_builtin_table[] = {
@@ -94,23 +87,6 @@ static void p2px_put_hb_name(struct p2px_sink *s, u64 hb_id)
 		    (unsigned int)(hb_id & 0xff));
 }
 
-/**
- * p2px_topo_name() - print a device id as DDDD:BB:DD.F
- * @id: P2PX_TOPO_ID() of the device
- * @buf: output buffer, always NUL-terminated when @len is not zero
- * @len: size of @buf
- *
- * Return: the length of the full name, like snprintf().
- */
-int p2px_topo_name(u64 id, char *buf, size_t len)
-{
-	struct p2px_sink s;
-
-	p2px_sink_init(&s, buf, len);
-	p2px_put_name(&s, id);
-	return p2px_sink_done(&s);
-}
-
 static const char *const p2px_map_names[] = {
 	[P2PX_TOPO_MAP_NOT_SUPPORTED] = "not-supported",
 	[P2PX_TOPO_MAP_BUS_ADDR] = "bus-address",
@@ -140,8 +116,8 @@ static const char *const p2px_reason_names[] = {
  */
 const char *p2px_topo_map_str(enum p2px_topo_map map)
 {
-	return (unsigned int)map < ARRAY_SIZE(p2px_map_names) ?
-	       p2px_map_names[map] : "unknown";
+	return (unsigned int)map < ARRAY_SIZE(p2px_map_names) &&
+	       p2px_map_names[map] ? p2px_map_names[map] : "unknown";
 }
 
 /**
@@ -162,7 +138,7 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 {
 	unsigned int i;
 
-	for (i = 0; tbl && i < nr; i++)
+	for (i = 0; i < nr; i++)
 		if (tbl[i].vendor == vendor &&
 		    ((tbl[i].flags & P2PX_TOPO_F_ANY_DEVICE) ||
 		     tbl[i].device == device))
@@ -172,12 +148,12 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 
 /**
  * p2px_topo_allowlist_find() - look a host bridge root device up
- * @al: the policy whose allowlist counts; NULL means the built-in table
+ * @al: the policy whose allowlist counts, besides the built-in table
  * @vendor: root device vendor id
  * @device: root device id
  * @flags: receives the matching entry's flags plus P2PX_TOPO_F_EXTRA or
  *	P2PX_TOPO_F_BUILTIN, or P2PX_TOPO_F_REMOVED when only a built-in
- *	entry the admin disabled matched; 0 when nothing matched (may be NULL)
+ *	entry the admin disabled matched; 0 when nothing matched
  *
  * The admin's extra entries first (they override a built-in entry's
  * flags), then, unless a removed entry matches, the built-in table; the
@@ -188,19 +164,18 @@ p2px_first_match(const struct p2px_topo_entry *tbl, unsigned int nr,
 bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags)
 {
-	const struct p2px_topo_entry *e = NULL;
+	const struct p2px_topo_entry *e;
 	u32 f = 0;
 
-	if (al)
-		e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
+	e = p2px_first_match(al->extra, al->nr_extra, vendor, device);
 	if (e) {
 		f = P2PX_TOPO_F_EXTRA;
 	} else {
 		e = p2px_first_match(p2px_builtin_table,
 				     ARRAY_SIZE(p2px_builtin_table),
 				     vendor, device);
-		if (e && al && p2px_first_match(al->removed, al->nr_removed,
-						vendor, device)) {
+		if (e && p2px_first_match(al->removed, al->nr_removed,
+					  vendor, device)) {
 			f = P2PX_TOPO_F_REMOVED;
 			e = NULL;
 		} else if (e) {
@@ -209,8 +184,7 @@ bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 	}
 	if (e)
 		f |= e->flags & P2PX_TOPO_F_ENTRY_MASK;
-	if (flags)
-		*flags = f;
+	*flags = f;
 	return e;
 }
 
@@ -301,7 +275,7 @@ static void p2px_put_quoted(struct p2px_sink *s, const char *tok, size_t len)
  * @out: receives the entries (may be NULL to only validate); its contents
  *	are undefined after an error
  * @max: capacity of @out
- * @n: receives the number of entries, 0 after an error (may be NULL)
+ * @n: receives the number of entries, 0 after an error
  * @err: receives a one-line reason on error, "" on success (may be NULL)
  * @errlen: size of @err
  *
@@ -321,8 +295,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 	size_t len = 0;
 
 	p2px_sink_init(&es, err, errlen);
-	if (n)
-		*n = 0;
+	*n = 0;
 	while (p && p2px_is_space(*p))
 		p++;
 	if (!p || !*p)
@@ -361,8 +334,7 @@ int p2px_topo_allowlist_parse(const char *s, struct p2px_topo_entry *out,
 		p2px_printf(&es, ": at most %u", max);
 		return -E2BIG;
 	}
-	if (n)
-		*n = count;
+	*n = count;
 	return 0;
 }
 
@@ -507,21 +479,14 @@ p2px_judge_hosts(const struct p2px_topo_bridge *br0,
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		if (!br[i])
-			continue;
-		hb[i].known = true;
-		hb[i].id = br[i]->id;
-		if (!br[i]->has_root)
-			continue;
-		hb[i].has_root = true;
-		hb[i].vendor = br[i]->root_vendor;
-		hb[i].device = br[i]->root_device;
-		hb[i].listed = p2px_topo_allowlist_find(pol, hb[i].vendor,
-							hb[i].device,
-							&hb[i].flags);
+		hb[i].br = *br[i];
+		hb[i].listed = br[i]->has_root &&
+			p2px_topo_allowlist_find(pol, br[i]->root_vendor,
+						 br[i]->root_device,
+						 &hb[i].flags);
 	}
-	*same = br0 && br1 && (br0 == br1 || br0->id == br1->id);
-	if (!hb[0].has_root || (!*same && !hb[1].has_root))
+	*same = br0 == br1 || br0->id == br1->id;
+	if (!br0->has_root || (!*same && !br1->has_root))
 		return P2PX_TOPO_REASON_NO_HOST_ROOT;
 	if (!hb[0].listed || (!*same && !hb[1].listed))
 		return P2PX_TOPO_REASON_HOST_BRIDGE_NOT_ALLOWED;
@@ -564,14 +529,14 @@ static const struct p2px_topo_policy p2px_no_policy;
  * Upstream's rules: the distance is the number of hops from each side to
  * the first common upstream device (0 for the same function, 2 for two
  * functions of one device, 4 for two devices below one switch; without
- * one, both chain lengths added). The
- * path is direct unless a device on it (the provider's side up to and
- * including the common device, the client's below it) redirects P2P with
- * ACS; else it goes through the host bridge, which the CPU rule, the
- * trust-all switch or the allowlist must allow.
+ * one, both chain lengths added). The path is direct unless a device on
+ * it (the provider's side up to and including the common device, the
+ * client's below it) redirects P2P with ACS; else it goes through the host
+ * bridge, which the CPU rule, the trust-all switch or the allowlist must
+ * allow.
  *
- * Return: 0, -EINVAL if an argument is NULL, -ELOOP if an upstream chain
- * is longer than P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
+ * Return: 0, or -ELOOP if an upstream chain is longer than
+ * P2PX_TOPO_MAX_DEPTH (@res then says NOT_SUPPORTED).
  */
 int p2px_topo_calc(const struct p2px_topo_node *provider,
 		   const struct p2px_topo_node *client,
@@ -580,19 +545,15 @@ int p2px_topo_calc(const struct p2px_topo_node *provider,
 {
 	struct p2px_path path;
 
-	if (!res)
-		return -EINVAL;
-	memset(res, 0, sizeof(*res));	/* NOT_SUPPORTED, no detour */
-	res->reason = P2PX_TOPO_REASON_BAD_INPUT;
-	res->distance = -1;
-	if (!provider || !client)
-		return -EINVAL;
+	memset(res, 0, sizeof(*res));	/* no detour */
+	res->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
 	if (!pol)
 		pol = &p2px_no_policy;
 	res->provider_id = provider->id;
 	res->client_id = client->id;
 	if (p2px_path_find(provider, client, &path)) {
 		res->reason = P2PX_TOPO_REASON_TOO_DEEP;
+		res->distance = -1;
 		return -ELOOP;
 	}
 	res->hb_verdict = p2px_judge_hosts(provider->host, client->host, pol,
@@ -637,12 +598,8 @@ int p2px_topo_answer(const struct p2px_topo_node *provider,
 	struct p2px_path path;
 	bool same;
 
-	if (!ans)
-		return -EINVAL;
 	ans->map = P2PX_TOPO_MAP_NOT_SUPPORTED;
 	ans->distance = -1;
-	if (!provider || !client)
-		return -EINVAL;
 	if (p2px_path_find(provider, client, &path))
 		return -ELOOP;
 	ans->distance = path.distance;
@@ -687,12 +644,10 @@ static void p2px_put_hb(struct p2px_sink *s, const char *pre,
 			const struct p2px_topo_hb_info *hb, const char *post)
 {
 	p2px_printf(s, "%shost bridge ", pre);
-	if (!hb->known)
-		p2px_puts(s, "(unknown)");
-	else
-		p2px_put_hb_name(s, hb->id);
-	if (hb->known && hb->has_root)
-		p2px_printf(s, " (root %04x:%04x)", hb->vendor, hb->device);
+	p2px_put_hb_name(s, hb->br.id);
+	if (hb->br.has_root)
+		p2px_printf(s, " (root %04x:%04x)", hb->br.root_vendor,
+			    hb->br.root_device);
 	p2px_puts(s, post);
 }
 
@@ -700,14 +655,14 @@ static void p2px_put_hb(struct p2px_sink *s, const char *pre,
 static bool p2px_hb_needs_entry(const struct p2px_topo_result *r,
 				const struct p2px_topo_hb_info *hb)
 {
-	return hb->has_root && (!hb->listed || (!r->same_host &&
+	return hb->br.has_root && (!hb->listed || (!r->same_host &&
 						(hb->flags & P2PX_TOPO_F_SAME_HB)));
 }
 
 static bool p2px_hb_same_ids(const struct p2px_topo_result *r)
 {
-	return r->hb[1].vendor == r->hb[0].vendor &&
-	       r->hb[1].device == r->hb[0].device;
+	return r->hb[1].br.root_vendor == r->hb[0].br.root_vendor &&
+	       r->hb[1].br.root_device == r->hb[0].br.root_device;
 }
 
 static void p2px_explain_verdict(struct p2px_sink *s,
@@ -749,21 +704,22 @@ static void p2px_explain_verdict(struct p2px_sink *s,
 		break;
 	case P2PX_TOPO_REASON_HOST_BRIDGE_SAME_ONLY:
 		p2px_puts(s, " Refused: the devices are below different host bridges (");
-		p2px_put_hb_name(s, hb[0].id);
+		p2px_put_hb_name(s, hb[0].br.id);
 		p2px_puts(s, " and ");
-		p2px_put_hb_name(s, hb[1].id);
+		p2px_put_hb_name(s, hb[1].br.id);
 		p2px_puts(s, ") and the allowlist entry for");
 		for (i = 0; i < 2; i++)
 			if ((hb[i].flags & P2PX_TOPO_F_SAME_HB) &&
 			    !(i && same0 && p2px_hb_same_ids(r)))
 				p2px_printf(s, "%s%04x:%04x",
 					    i && same0 ? " / " : " ",
-					    hb[i].vendor, hb[i].device);
+					    hb[i].br.root_vendor,
+					    hb[i].br.root_device);
 		p2px_puts(s, " only allows peers below one host bridge.");
 		break;
 	case P2PX_TOPO_REASON_NO_HOST_ROOT:
 		for (i = 0; i < sides; i++)
-			if (!hb[i].has_root)
+			if (!hb[i].br.has_root)
 				p2px_put_hb(s, " Refused: ", &hb[i], P2PX_NO_ROOT);
 		break;
 	default:
@@ -810,7 +766,8 @@ static void p2px_explain_remedy(struct p2px_sink *s,
 			} else {
 				p2px_putc(s, ',');
 			}
-			p2px_put_ids(s, hb[i].vendor, hb[i].device);
+			p2px_put_ids(s, hb[i].br.root_vendor,
+				     hb[i].br.root_device);
 			any = true;
 		}
 	}
@@ -843,7 +800,7 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
 		    a->acs[i].bits != b->acs[i].bits)
 			return false;
 	for (i = 0; i < ARRAY_SIZE(a->hb); i++)
-		if (a->hb[i].id != b->hb[i].id ||
+		if (a->hb[i].br.id != b->hb[i].br.id ||
 		    a->hb[i].listed != b->hb[i].listed ||
 		    a->hb[i].flags != b->hb[i].flags)
 			return false;
@@ -860,8 +817,7 @@ bool p2px_topo_same(const struct p2px_topo_result *a,
  * change: pci=disable_acs_redir= for the devices with ACS redirect and/or
  * p2pdma_ext.host_bridge_allow= entries for host bridges not allowed.
  *
- * Return: the length of the full text like snprintf(), -EINVAL if @r is
- * NULL.
+ * Return: the length of the full text, like snprintf().
  */
 int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 		      size_t len)
@@ -874,17 +830,11 @@ int p2px_topo_explain(const struct p2px_topo_result *r, char *buf,
 	unsigned int i, k;
 	const char *sep;
 
-	if (!r)
-		return -EINVAL;
 	p2px_sink_init(&s, buf, len);
 	p2px_put_name(&s, r->provider_id);
 	p2px_puts(&s, " -> ");
 	p2px_put_name(&s, r->client_id);
 	p2px_puts(&s, ": ");
-	if (r->reason == P2PX_TOPO_REASON_BAD_INPUT) {
-		p2px_puts(&s, "not supported: invalid topology description.");
-		return p2px_sink_done(&s);
-	}
 	if (r->reason == P2PX_TOPO_REASON_TOO_DEEP) {
 		p2px_printf(&s, "not supported: upstream chain longer than %d devices (loop?).",
 			    P2PX_TOPO_MAX_DEPTH);

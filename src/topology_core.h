@@ -9,25 +9,10 @@
 #ifndef P2PX_TOPOLOGY_CORE_H
 #define P2PX_TOPOLOGY_CORE_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
-#else
-#include <stdbool.h>
-#include <stddef.h>
-#include <errno.h>
-#include <limits.h>
-#include <string.h>
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-#endif
 #include "uapi/linux/p2pdma_ext.h"	/* the reasons' numbers */
 
 #define P2PX_TOPO_MAX_DEPTH	256	/* longest chain (device and bridges) */
@@ -79,7 +64,7 @@ struct p2px_topo_bridge {
  * @acs_ctrl: ACS Control register (valid if @has_acs)
  * @has_acs: the function has an ACS capability
  * @host: the host bridge above this function; only read on the two
- *	endpoints given to p2px_topo_calc(), may be NULL elsewhere
+ *	endpoints given to p2px_topo_calc(), which must have one
  */
 struct p2px_topo_node {
 	const struct p2px_topo_node *up;
@@ -91,10 +76,11 @@ struct p2px_topo_node {
 	const struct p2px_topo_bridge *host;
 };
 
+/* The uapi's numbers, which are also enum p2pdma_ext_map_type's. */
 enum p2px_topo_map {
-	P2PX_TOPO_MAP_NOT_SUPPORTED,
-	P2PX_TOPO_MAP_BUS_ADDR,
-	P2PX_TOPO_MAP_THRU_HOST_BRIDGE,
+	P2PX_TOPO_MAP_NOT_SUPPORTED = P2PDMA_EXT_TOPO_MAP_NOT_SUPPORTED,
+	P2PX_TOPO_MAP_BUS_ADDR = P2PDMA_EXT_TOPO_MAP_BUS_ADDR,
+	P2PX_TOPO_MAP_THRU_HOST_BRIDGE = P2PDMA_EXT_TOPO_MAP_THRU_HOST_BRIDGE,
 };
 
 /*
@@ -169,20 +155,12 @@ struct p2px_topo_acs_hit {
 
 /**
  * struct p2px_topo_hb_info - one endpoint's host bridge, as judged
- * @id: host bridge id (valid if @known)
- * @known: the endpoint named a host bridge
- * @has_root: the host bridge has a root device
- * @vendor: root device vendor id
- * @device: root device id
+ * @br: the host bridge
  * @listed: the allowlist lookup matched and allows the root device
  * @flags: flags reported by p2px_topo_allowlist_find()
  */
 struct p2px_topo_hb_info {
-	u64 id;
-	bool known;
-	bool has_root;
-	u16 vendor;
-	u16 device;
+	struct p2px_topo_bridge br;
 	bool listed;
 	u32 flags;
 };
@@ -196,7 +174,7 @@ struct p2px_topo_hb_info {
  * @hb_verdict: what the allowlist alone says about the host bridges:
  *	HOST_BRIDGE_ALLOWED, HOST_BRIDGE_NOT_ALLOWED, HOST_BRIDGE_SAME_ONLY
  *	or NO_HOST_ROOT (always computed, used only when @detour is set)
- * @distance: upstream's distance (-1 on bad input)
+ * @distance: upstream's distance (-1 for a chain too long)
  * @provider_id: the provider
  * @client_id: the client
  * @has_common: the two have a common upstream device
@@ -235,8 +213,6 @@ struct p2px_topo_answer {
 
 const char *p2px_topo_map_str(enum p2px_topo_map map);
 const char *p2px_topo_reason_str(enum p2px_topo_reason reason);
-
-int p2px_topo_name(u64 id, char *buf, size_t len);
 
 bool p2px_topo_allowlist_find(const struct p2px_topo_policy *al,
 			      u16 vendor, u16 device, u32 *flags);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The little of the kernel that src/pool_bitmap.h uses, in user space,
- * for the host tests: its <linux/...> includes resolve to this directory.
+ * The little of the kernel that src/pool_bitmap.h and src/topology_core.c
+ * use, in user space, for the host tests: their <linux/...> includes
+ * resolve to this directory.
  * Atomics are GCC's __atomic builtins, cmpxchg() fully ordered as the
  * kernel's; READ_ONCE()/WRITE_ONCE() are relaxed atomic accesses, so the
  * lock-free code is race-free to ThreadSanitizer too.
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,10 @@
 #ifndef __always_inline		/* glibc's <sys/cdefs.h> has it */
 #define __always_inline		inline
 #endif
+#ifndef ARRAY_SIZE		/* kselftest.h has it too */
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+#define __printf(a, b)		/* the kernel build checks the formats */
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 
