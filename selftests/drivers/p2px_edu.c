@@ -68,9 +68,9 @@
  *         driver maps in atomic context when the cached answer went
  *         stale (the map must not sleep); MIX 4: alone, mapped with
  *         preemption off before anything asked about the pair (the map
- *         is the pair's first lookup; T is asked after it). DMA 1: through the
- *         mapped addresses edu reads the P2P entry (the CPU wrote
- *         ~pattern there) into the last RAM entry (MIX 0: a coherent
+ *         is the pair's first lookup; T is asked after it). DMA 1:
+ *         through the mapped addresses edu reads the P2P entry (the CPU
+ *         wrote ~pattern there) into the last RAM entry (MIX 0: a coherent
  *         buffer) and writes the pattern from the first RAM entry (MIX 0:
  *         another coherent buffer) into the P2P entry; the list is
  *         unmapped, then every byte is checked. The write fails with the
@@ -995,16 +995,15 @@ static int p2px_edu_client(struct p2px_edu *e, struct pci_dev *prov,
 		ret = p2px_edu_vendor_map(prov, bar, &attach, p2p_sg, &sgt,
 					  &type);
 	} else {
-		/* MIX 4: the map is the pair's first lookup; type after it. */
+		/* MIX 4: the map itself is the pair's first lookup. */
 		if (!first)
 			type = p2pdma_ext_state(&state, client,
 						virt_to_page(e->p2p));
-		if (atomic) {
-			/* A stale answer, decided again where nothing may sleep. */
-			if (!first)
-				p2pdma_ext_topology_flush();
+		/* MIX 3: a stale answer, decided again in the map. */
+		if (mode == 3)
+			p2pdma_ext_topology_flush();
+		if (atomic)
 			preempt_disable();
-		}
 		ret = p2pdma_ext_map_sg_attrs(client, sgl, nents,
 					      DMA_BIDIRECTIONAL, 0);
 		if (atomic)
